@@ -1,0 +1,381 @@
+//! The generic field view: every field of every item, read from the edition tables.
+//!
+//! [`Item::visit`] walks an item's structure and calls a [`Visitor`] for each field with its
+//! position, its raw bits and its value ([`Value`]): a number in the unit of the
+//! specification, an unsigned code, or text (octal Mode codes, ICAO characters, ASCII,
+//! hexadecimal addresses). No allocation: text lives in a small inline buffer. The JSON dump
+//! and the cross-check against the reference decoder are built on this view; the typed views
+//! (`cat048`, ...) are faster shortcuts for the fields a tracker reads.
+
+use std::fmt;
+
+use crate::decode::{Item, compound_layout, frame};
+use crate::spec::{Field, Format, Kind, SubItem};
+use crate::tables::bds;
+
+/// Where a field sits: the part (extended items) or 0, and its first bit counted from the
+/// most significant bit of that part, element or subfield.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldAt {
+    /// Part index in an extended item (0 elsewhere).
+    pub part: usize,
+    /// Bit offset of the field's most significant bit, from the start of its part.
+    pub bit: u32,
+}
+
+/// A field's value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    /// Spare bits (their raw value is passed alongside).
+    Spare,
+    /// An unsigned integer: code, flag, counter.
+    Unsigned(u64),
+    /// A quantity in the unit of the specification.
+    Number {
+        /// Value, `raw * scale` (two's complement applied where signed).
+        value: f64,
+        /// Unit as in the table (`"NM"`, `"deg"`, ...).
+        unit: &'static str,
+    },
+    /// Characters.
+    Text(Text),
+}
+
+/// Up to 24 characters held inline (the longest is a 64-bit field in octal, 22 digits).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    buf: [u8; 24],
+    len: u8,
+}
+
+impl Text {
+    /// `count` characters of `width` bits each from `raw`, most significant first, each
+    /// turned into a printable ASCII character by `char_of`.
+    #[inline]
+    fn from_digits(raw: u64, count: u32, width: u32, char_of: impl Fn(u8) -> u8) -> Self {
+        let mut buf = [0u8; 24];
+        let count = count.min(24);
+        let mask = (1u64 << width) - 1;
+        for (idx, slot) in (0..count).zip(buf.iter_mut()) {
+            let shift = (count - 1 - idx) * width;
+            let code = if shift >= 64 {
+                0
+            } else {
+                (raw >> shift) & mask
+            };
+            *slot = char_of(code as u8);
+        }
+        Text {
+            buf,
+            len: count as u8,
+        }
+    }
+
+    /// The characters. Every byte pushed is printable ASCII, so this is always valid.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(self.buf.get(..usize::from(self.len)).unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Receives the fields of an item in order. Default methods ignore structure.
+pub trait Visitor {
+    /// One field.
+    fn field(&mut self, field: &'static Field, at: FieldAt, raw: u64, value: Value);
+
+    /// A compound subfield begins (`slot` is its 0-based presence-bit index).
+    fn begin_subfield(&mut self, slot: usize, sub: &'static SubItem) {
+        let _ = (slot, sub);
+    }
+
+    /// The subfield begun last ends.
+    fn end_subfield(&mut self) {}
+
+    /// Element `index` of a repetitive item begins.
+    fn begin_element(&mut self, index: usize) {
+        let _ = index;
+    }
+
+    /// The element begun last ends.
+    fn end_element(&mut self) {}
+
+    /// Content of an explicit item (SP, RE) after its length octet.
+    fn opaque(&mut self, bytes: &[u8]) {
+        let _ = bytes;
+    }
+
+    /// An extent past the last one the edition defines (a newer edition's bits), shown raw.
+    fn undefined_extent(&mut self, part: usize, bytes: &[u8]) {
+        let _ = (part, bytes);
+    }
+}
+
+impl Item<'_> {
+    /// Walks every field of the item (see [`Visitor`]).
+    pub fn visit(&self, visitor: &mut impl Visitor) {
+        visit_format(&self.spec.format, self.bytes, visitor);
+    }
+}
+
+fn visit_format(format: &'static Format, bytes: &[u8], visitor: &mut impl Visitor) {
+    match format {
+        Format::Fixed { fields, .. } => visit_fields(fields, bytes, 0, visitor),
+        Format::Extended(parts) => {
+            let mut pos = 0usize;
+            let mut idx = 0usize;
+            loop {
+                let part_len = parts
+                    .get(idx)
+                    .or(parts.last())
+                    .map_or(1, |p| usize::from(p.len));
+                let Some(part_bytes) = bytes.get(pos..pos + part_len) else {
+                    return;
+                };
+                match parts.get(idx) {
+                    Some(part) => visit_fields(part.fields, part_bytes, idx, visitor),
+                    None => visitor.undefined_extent(idx, part_bytes),
+                }
+                pos += part_len;
+                idx += 1;
+                if part_bytes.last().is_none_or(|last| last & 1 == 0) {
+                    return;
+                }
+            }
+        }
+        Format::Repetitive { len, fields } => {
+            let len = usize::from(*len);
+            for (index, element) in bytes
+                .get(1..)
+                .unwrap_or_default()
+                .chunks_exact(len)
+                .enumerate()
+            {
+                visitor.begin_element(index);
+                visit_fields(fields, element, 0, visitor);
+                visitor.end_element();
+            }
+        }
+        Format::RepetitiveFx { len, fields } => {
+            for (index, element) in bytes.chunks_exact(usize::from(*len)).enumerate() {
+                visitor.begin_element(index);
+                visit_fields(fields, element, 0, visitor);
+                visitor.end_element();
+            }
+        }
+        Format::ModeSRegisters => {
+            let registers = bytes.get(1..).unwrap_or_default();
+            for (index, element) in registers.chunks_exact(8).enumerate() {
+                let code = element.last().copied().unwrap_or(0);
+                visitor.begin_element(index);
+                visit_fields(
+                    bds::register(code).unwrap_or(bds::UNKNOWN),
+                    element,
+                    0,
+                    visitor,
+                );
+                visitor.end_element();
+            }
+        }
+        Format::Compound(_) | Format::Expansion { .. } => {
+            let Some((subs, presence, body)) = compound_layout(format, bytes) else {
+                visitor.opaque(bytes);
+                return;
+            };
+            let mut pos = 0usize;
+            for slot in presence {
+                let Some(sub) = subs.get(slot).and_then(Option::as_ref) else {
+                    return;
+                };
+                let rest = body.get(pos..).unwrap_or_default();
+                let Ok(len) = frame(&sub.format, rest) else {
+                    // An expansion whose content does not frame: show the rest raw.
+                    visitor.opaque(rest);
+                    return;
+                };
+                visitor.begin_subfield(slot, sub);
+                visit_format(&sub.format, rest.get(..len).unwrap_or_default(), visitor);
+                visitor.end_subfield();
+                pos += len;
+            }
+        }
+        Format::Explicit => visitor.opaque(bytes.get(1..).unwrap_or_default()),
+    }
+}
+
+fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mut impl Visitor) {
+    let mut bit = 0u32;
+    for field in fields {
+        let Some(raw) = read_bits(bytes, bit as usize, field.bits) else {
+            return;
+        };
+        let kind = match field.kind {
+            Kind::Select { selector, cases } => selector_value(fields, bytes, selector)
+                .and_then(|value| cases.iter().find(|(case, _)| *case == value))
+                .map_or(Kind::Raw, |(_, kind)| *kind),
+            kind => kind,
+        };
+        visitor.field(
+            field,
+            FieldAt { part, bit },
+            raw,
+            value_of(kind, raw, field.bits),
+        );
+        bit += u32::from(field.bits);
+    }
+}
+
+/// Raw value of the field named `selector` among `fields` laid over `bytes`.
+fn selector_value(fields: &[Field], bytes: &[u8], selector: &str) -> Option<u64> {
+    let mut bit = 0usize;
+    for field in fields {
+        if field.name == selector {
+            return read_bits(bytes, bit, field.bits);
+        }
+        bit += usize::from(field.bits);
+    }
+    None
+}
+
+/// The value of `raw` read as `kind` over `bits` bits.
+pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
+    match kind {
+        Kind::Spare => Value::Spare,
+        Kind::Raw | Kind::Select { .. } => Value::Unsigned(raw),
+        Kind::Quantity {
+            signed,
+            scale,
+            unit,
+        } => {
+            let int = if signed {
+                sign_extend(raw, bits) as f64
+            } else {
+                raw as f64
+            };
+            Value::Number {
+                value: int * scale,
+                unit,
+            }
+        }
+        Kind::Octal => Value::Text(Text::from_digits(
+            raw,
+            u32::from(bits).div_ceil(3),
+            3,
+            |d| b'0' + d,
+        )),
+        Kind::Icao => Value::Text(Text::from_digits(raw, u32::from(bits) / 6, 6, icao_char)),
+        Kind::Ascii => Value::Text(Text::from_digits(raw, u32::from(bits) / 8, 8, |byte| {
+            if byte.is_ascii_graphic() || byte == b' ' {
+                byte
+            } else {
+                b'?'
+            }
+        })),
+        Kind::Hex => Value::Text(Text::from_digits(
+            raw,
+            u32::from(bits).div_ceil(4),
+            4,
+            |n| {
+                if n < 10 { b'0' + n } else { b'A' + n - 10 }
+            },
+        )),
+    }
+}
+
+/// The ICAO 6-bit alphabet (Annex 10 Vol IV, 3.1.2.9.1.2): A-Z at 1-26, space at 32,
+/// digits at 48-57. Code 0, the blank cell of the table that transponders send for "no
+/// identification", shows as a space (as asterix-decoder shows it); other codes outside the
+/// alphabet show as `?`.
+#[inline]
+pub fn icao_char(code: u8) -> u8 {
+    ICAO_CHARS.get(usize::from(code)).copied().unwrap_or(b'?')
+}
+
+const ICAO_CHARS: [u8; 64] = *b" ABCDEFGHIJKLMNOPQRSTUVWXYZ????? ???????????????0123456789??????";
+
+/// The 6-bit code of an ICAO character, if the alphabet has it.
+pub fn icao_code(ch: u8) -> Option<u8> {
+    match ch {
+        b'A'..=b'Z' => Some(ch - b'A' + 1),
+        b' ' => Some(32),
+        b'0'..=b'9' => Some(ch - b'0' + 48),
+        _ => None,
+    }
+}
+
+/// Two's complement of the low `bits` bits of `raw`.
+pub fn sign_extend(raw: u64, bits: u8) -> i64 {
+    if bits == 0 || bits >= 64 {
+        return raw as i64;
+    }
+    let shift = 64 - u32::from(bits);
+    ((raw << shift) as i64) >> shift
+}
+
+/// `bits` bits (at most 64) starting `bit_offset` bits into `bytes`, most significant first.
+#[inline]
+pub fn read_bits(bytes: &[u8], bit_offset: usize, bits: u8) -> Option<u64> {
+    if bits == 0 || bits > 64 {
+        return None;
+    }
+    let end = bit_offset + usize::from(bits);
+    let first = bit_offset / 8;
+    let last = (end - 1) / 8;
+    let span = bytes.get(first..=last)?;
+    let shift = span.len() * 8 - (bit_offset % 8) - usize::from(bits);
+    let mask = if bits == 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
+    // Up to eight octets fit a u64; a 64-bit field off an octet boundary spans nine.
+    if span.len() <= 8 {
+        let acc = span
+            .iter()
+            .fold(0u64, |acc, &byte| (acc << 8) | u64::from(byte));
+        return Some((acc >> shift) & mask);
+    }
+    let acc = span
+        .iter()
+        .fold(0u128, |acc, &byte| (acc << 8) | u128::from(byte));
+    Some(((acc >> shift) as u64) & mask)
+}
+
+/// Big-endian `u16` at `at`.
+pub(crate) fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+    let chunk = bytes.get(at..)?.first_chunk::<2>()?;
+    Some(u16::from_be_bytes(*chunk))
+}
+
+/// Big-endian 24-bit unsigned at `at`.
+pub(crate) fn u24_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let [a, b, c] = *bytes.get(at..)?.first_chunk::<3>()?;
+    Some(u32::from_be_bytes([0, a, b, c]))
+}
+
+/// Big-endian `u32` at `at`.
+pub(crate) fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let chunk = bytes.get(at..)?.first_chunk::<4>()?;
+    Some(u32::from_be_bytes(*chunk))
+}
+
+/// Octet at `at`.
+pub(crate) fn u8_at(bytes: &[u8], at: usize) -> Option<u8> {
+    bytes.get(at).copied()
+}
+
+/// Bit `bit` (7 = most significant) of octet `at`.
+pub(crate) fn flag_at(bytes: &[u8], at: usize, bit: u8) -> bool {
+    bytes.get(at).is_some_and(|octet| octet >> bit & 1 == 1)
+}

@@ -1,0 +1,435 @@
+//! `liptako demo`: a three-nation confederation (MLI, BFA, NER) on this machine, each node with
+//! its own embedded storage, federated with the others over mutual TLS (every link accredited
+//! up to `C`, so `S` stays home), fed by a scenario around the three-borders area
+//! (Liptako-Gourma): protected civilian sites, restricted zones, friendly units of every nation
+//! moving, and reports of every marking arriving over time. Prints each node's URL and login
+//! and runs until stopped (Ctrl-C).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use liptako_model::{
+    Body, Draft, Expect, Marking, Nation, Point, Polygon, Report, ReportKind, SiteCategory, Unit,
+    Zone, ZoneKind,
+};
+use liptako_node::config::CONFIG_FILE;
+use liptako_node::init::{InitOptions, add_link, init_data_dir};
+use liptako_node::{Node, pki, server};
+use liptako_store::WriteOp;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::node_cmd::{runtime, say};
+
+/// `liptako demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the data here (one directory per nation) instead of a temporary directory.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// HTTP port of the first node (MLI); BFA and NER take the next two.
+    #[arg(long, default_value_t = 8080)]
+    pub base_port: u16,
+    /// The admin password of every node; generated and printed when absent.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Seconds between scenario steps.
+    #[arg(long, default_value_t = 5)]
+    pub tick_s: u64,
+}
+
+/// The demo's nations, in port order.
+const NATIONS: [&str; 3] = ["MLI", "BFA", "NER"];
+/// Every demo link is accredited up to this level.
+const LINK_CEILING: &str = "C";
+/// The demo units' ids start here.
+const DEMO_UNIT_IDS: u128 = 0x4c49_5054_414b_4f00_8000_0000_0000_0000;
+/// Federation ports are the HTTP ports plus this.
+const FEDERATION_OFFSET: u16 = 363;
+
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let temp;
+    let root = match &args.data {
+        Some(dir) => dir.clone(),
+        None => {
+            temp = tempfile::Builder::new().prefix("liptako-demo-").tempdir()?;
+            temp.path().to_owned()
+        }
+    };
+    let nations: Vec<Nation> = NATIONS
+        .iter()
+        .map(|code| Nation::parse(code))
+        .collect::<Result<_, _>>()?;
+    let password = match args.password.clone() {
+        Some(password) => password,
+        None => liptako_node::auth::generate_password()?,
+    };
+    let http_port = |idx: usize| args.base_port.saturating_add(idx as u16);
+    let federation_port = |idx: usize| http_port(idx).saturating_add(FEDERATION_OFFSET);
+    let dirs: Vec<PathBuf> = nations
+        .iter()
+        .map(|nation| root.join(nation.as_str().to_lowercase()))
+        .collect();
+    let fresh = !dirs.iter().all(|dir| dir.join(CONFIG_FILE).exists());
+    if fresh {
+        set_up(&nations, &dirs, &password, &http_port, &federation_port)?;
+    } else if args.password.is_none() {
+        anyhow::bail!(
+            "{} holds an earlier demo: pass its --password (or another --data)",
+            root.display()
+        );
+    }
+
+    let runtime = runtime()?;
+    runtime.block_on(async move {
+        let (stop, stopped) = watch::channel(false);
+        let mut nodes = Vec::new();
+        for dir in &dirs {
+            nodes.push(Node::open(dir).with_context(|| format!("cannot open {}", dir.display()))?);
+        }
+        let mut serving = Vec::new();
+        for (idx, node) in nodes.iter().enumerate() {
+            let addr = SocketAddr::from(([127, 0, 0, 1], http_port(idx)));
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (try another --base-port)"))?;
+            let mut stopped = stopped.clone();
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            serving.push(tokio::spawn(server::serve(node.clone(), listener, shutdown)));
+        }
+        say("Liptako demo: a confederation of three nodes on this machine, federated over mutual TLS");
+        say(&format!("links accredited up to {LINK_CEILING}: S never leaves its nation"));
+        for (idx, nation) in nations.iter().enumerate() {
+            say(&format!(
+                "  {nation}  http://127.0.0.1:{}/   login: admin / {password}",
+                http_port(idx)
+            ));
+        }
+        say(&format!("data: {}", root.display()));
+        say("API: POST /api/v1/auth/login, then /api/v1/reports, /units, /zones, /links, /live");
+        say("Ctrl-C stops it.");
+        let tick = Duration::from_secs(args.tick_s.max(1));
+        let scenarios: Vec<_> = nodes
+            .iter()
+            .enumerate()
+            .map(|(idx, node)| tokio::spawn(run_scenario(node.clone(), idx, fresh, tick)))
+            .collect();
+        server::shutdown_signal().await;
+        stop.send_replace(true);
+        for scenario in scenarios {
+            scenario.abort();
+        }
+        for served in serving {
+            served.await??;
+        }
+        anyhow::Ok(())
+    })
+}
+
+/// Creates each node's data directory and certificates, and links every pair.
+fn set_up(
+    nations: &[Nation],
+    dirs: &[PathBuf],
+    password: &str,
+    http_port: &dyn Fn(usize) -> u16,
+    federation_port: &dyn Fn(usize) -> u16,
+) -> anyhow::Result<()> {
+    for (idx, (nation, dir)) in nations.iter().zip(dirs).enumerate() {
+        init_data_dir(
+            dir,
+            InitOptions {
+                nation: *nation,
+                confederation: "AES".into(),
+                members: nations.to_vec(),
+                admin_password: Some(password.to_owned()),
+                http: Some(SocketAddr::from(([127, 0, 0, 1], http_port(idx)))),
+                federation: Some(SocketAddr::from(([127, 0, 0, 1], federation_port(idx)))),
+            },
+        )?;
+        pki::init(dir, *nation, &[])?;
+    }
+    for (idx, dir) in dirs.iter().enumerate() {
+        for (other, (partner, partner_dir)) in nations.iter().zip(dirs).enumerate() {
+            if other == idx {
+                continue;
+            }
+            add_link(
+                dir,
+                *partner,
+                &format!("https://127.0.0.1:{}", federation_port(other)),
+                &pki::PkiPaths::new(partner_dir).ca_cert,
+                LINK_CEILING,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One nation's part of the scenario: its sites and zones, its units moving, its reports.
+async fn run_scenario(node: Arc<Node>, idx: usize, fresh: bool, tick: Duration) {
+    if fresh && let Err(err) = seed(&node, idx).await {
+        tracing::error!(cause = %err, "demo scenario could not seed its data");
+        return;
+    }
+    let mut units = initial_units(idx);
+    let mut interval = tokio::time::interval(tick);
+    let mut step: u64 = 0;
+    loop {
+        interval.tick().await;
+        step += 1;
+        for unit in &mut units {
+            unit.advance(tick.as_secs_f64());
+        }
+        let mut ops: Vec<WriteOp> = units.iter().map(|unit| unit.write(&node)).collect();
+        // Each nation reports on its own rhythm, cycling through every marking.
+        if (step + idx as u64 * 2).is_multiple_of(6) {
+            ops.push(scenario_report(&node, idx, step));
+        }
+        if let Err(err) = node.write(ops).await {
+            tracing::warn!(cause = %err, "demo scenario write failed");
+        }
+    }
+}
+
+fn draft(node: &Node, id: Uuid, expect: Expect, marking: Marking, body: Body) -> WriteOp {
+    WriteOp::Local {
+        draft: Draft {
+            id,
+            origin: node.nation(),
+            expect,
+            at: node.now(),
+            marking,
+            valid_until: None,
+            exercise: None,
+            body: Some(body),
+        },
+        actor: "demo".into(),
+    }
+}
+
+/// The protected sites and zones each nation owns, near the three-borders area.
+async fn seed(node: &Arc<Node>, idx: usize) -> anyhow::Result<()> {
+    type Site = (&'static str, SiteCategory, f64, f64);
+    let sites: [&[Site]; 3] = [
+        &[
+            ("École de Ménaka", SiteCategory::School, 15.918, 2.402),
+            (
+                "Centre de santé d'Ansongo",
+                SiteCategory::HealthCentre,
+                15.664,
+                0.502,
+            ),
+            (
+                "Camp de déplacés de Gao",
+                SiteCategory::DisplacedPersonsCamp,
+                16.271,
+                -0.044,
+            ),
+        ],
+        &[
+            ("École de Dori", SiteCategory::School, 14.035, -0.034),
+            (
+                "Marché de Gorom-Gorom",
+                SiteCategory::Market,
+                14.443,
+                -0.236,
+            ),
+        ],
+        &[
+            ("Marché de Tillabéri", SiteCategory::Market, 14.212, 1.453),
+            (
+                "Centre de santé d'Ayorou",
+                SiteCategory::HealthCentre,
+                14.731,
+                0.919,
+            ),
+        ],
+    ];
+    let restricted: [(&str, f64, f64); 3] = [
+        ("Zone réglementée R-14 (Ménaka)", 15.9, 2.4),
+        ("Zone réglementée D-3 (Djibo)", 14.1, -1.6),
+        ("Zone réglementée N-7 (Ouallam)", 14.3, 2.1),
+    ];
+    let mut ops = Vec::new();
+    for (name, category, lat, lon) in sites.get(idx).copied().unwrap_or(&[]) {
+        ops.push(draft(
+            node,
+            Uuid::now_v7(),
+            Expect::New,
+            Marking::new("NP", ["AES"]),
+            Body::Zone(Zone {
+                kind: ZoneKind::ProtectedSite,
+                name: (*name).into(),
+                description: "Site civil protégé".into(),
+                category: Some(*category),
+                area: square(*lat, *lon, 0.01),
+            }),
+        ));
+    }
+    if let Some((name, lat, lon)) = restricted.get(idx) {
+        ops.push(draft(
+            node,
+            Uuid::now_v7(),
+            Expect::New,
+            Marking::new("DR", ["AES"]),
+            Body::Zone(Zone {
+                kind: ZoneKind::Restricted,
+                name: (*name).into(),
+                description: "Vols interdits sous 3000 m".into(),
+                category: None,
+                area: square(*lat, *lon, 0.3),
+            }),
+        ));
+    }
+    node.write(ops).await?;
+    Ok(())
+}
+
+/// The markings each nation cycles through: every level, all members, one partner, national.
+fn marking(node: &Node, turn: usize) -> Marking {
+    let partner = node
+        .policy()
+        .confederation()
+        .members()
+        .iter()
+        .copied()
+        .find(|nation| *nation != node.nation())
+        .map(|nation| nation.to_string())
+        .unwrap_or_default();
+    match turn % 6 {
+        0 => Marking::new("NP", ["AES"]),
+        1 => Marking::new("DR", ["AES"]),
+        2 => Marking::new("DR", [partner]),
+        3 => Marking::new("C", ["AES"]),
+        4 => Marking::new("C", Vec::<String>::new()),
+        _ => Marking::new("S", ["AES"]),
+    }
+}
+
+fn scenario_report(node: &Node, idx: usize, step: u64) -> WriteOp {
+    let turn = (step / 6) as usize;
+    let kind = ReportKind::ALL[turn % ReportKind::ALL.len()];
+    let marking = marking(node, turn);
+    let (lat, lon) = centre(idx);
+    let angle = step as f64 * 0.3;
+    draft(
+        node,
+        Uuid::now_v7(),
+        Expect::New,
+        marking.clone(),
+        Body::Report(Report {
+            kind,
+            title: format!(
+                "{} {} n°{step} ({marking})",
+                node.nation(),
+                kind.as_str().replace('_', " ")
+            ),
+            body: format!("Événement signalé par {} au pas {step}.", node.nation()),
+            location: Some(Point::new(lat + 0.3 * angle.sin(), lon + 0.4 * angle.cos())),
+        }),
+    )
+}
+
+/// Where each nation operates, around the three-borders point.
+fn centre(idx: usize) -> (f64, f64) {
+    [(15.3, 0.9), (14.3, -0.3), (14.6, 1.3)]
+        .get(idx)
+        .copied()
+        .unwrap_or((14.9, 0.6))
+}
+
+fn square(lat: f64, lon: f64, half_deg: f64) -> Polygon {
+    Polygon::from_lat_lon(&[
+        (lat - half_deg, lon - half_deg),
+        (lat - half_deg, lon + half_deg),
+        (lat + half_deg, lon + half_deg),
+        (lat + half_deg, lon - half_deg),
+    ])
+}
+
+/// A simulated friendly unit patrolling in a straight line and turning back at its range.
+struct DemoUnit {
+    id: Uuid,
+    callsign: String,
+    symbol: &'static str,
+    lat: f64,
+    lon: f64,
+    course_deg: f64,
+    speed_mps: f64,
+    travelled_m: f64,
+}
+
+fn initial_units(idx: usize) -> Vec<DemoUnit> {
+    let names: [[&str; 3]; 3] = [
+        ["FAMa GTIA 1", "FAMa Escadron 3", "FAMa Patrouille Ansongo"],
+        [
+            "GFA Bataillon 12",
+            "GFA Escadron Dori",
+            "GFA Patrouille Seytenga",
+        ],
+        [
+            "FAN Groupement Tillabéri",
+            "FAN Escadron 5",
+            "FAN Patrouille Ayorou",
+        ],
+    ];
+    let (lat, lon) = centre(idx);
+    names
+        .get(idx)
+        .copied()
+        .unwrap_or(names[0])
+        .iter()
+        .enumerate()
+        .map(|(n, callsign)| DemoUnit {
+            // Fixed ids: a demo restarted on the same --data moves the same units.
+            id: Uuid::from_u128(DEMO_UNIT_IDS + ((idx as u128) << 8) + n as u128),
+            callsign: (*callsign).to_owned(),
+            symbol: if n == 1 {
+                "SFGPUCR----K---"
+            } else {
+                "SFGPUCI----K---"
+            },
+            lat: lat + 0.1 * n as f64,
+            lon: lon - 0.1 * n as f64,
+            course_deg: (70.0 + 110.0 * n as f64 + 40.0 * idx as f64) % 360.0,
+            speed_mps: 8.0 + 4.0 * n as f64,
+            travelled_m: 0.0,
+        })
+        .collect()
+}
+
+impl DemoUnit {
+    fn advance(&mut self, seconds: f64) {
+        let distance_m = self.speed_mps * seconds;
+        let course = self.course_deg.to_radians();
+        self.lat += distance_m * course.cos() / 111_320.0;
+        self.lon += distance_m * course.sin() / (111_320.0 * self.lat.to_radians().cos());
+        self.travelled_m += distance_m;
+        if self.travelled_m > 40_000.0 {
+            self.travelled_m = 0.0;
+            self.course_deg = (self.course_deg + 180.0) % 360.0;
+        }
+    }
+
+    fn write(&self, node: &Node) -> WriteOp {
+        draft(
+            node,
+            self.id,
+            Expect::Any,
+            Marking::new("DR", ["AES"]),
+            Body::Unit(Unit {
+                callsign: self.callsign.clone(),
+                symbol: Some(self.symbol.into()),
+                position: Some(Point::new(self.lat, self.lon)),
+                course_deg: Some(self.course_deg),
+                speed_mps: Some(self.speed_mps),
+            }),
+        )
+    }
+}

@@ -1,0 +1,495 @@
+//! Federation between real node processes on loopback, each link through a test proxy.
+//!
+//! Negative checks ("never reaches") use a sentinel: entries of one origin are applied in order,
+//! so once an origin's sentinel (created last, released to all) is held by a partner, every
+//! earlier entry of that origin has been decided for that partner.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use liptako_loadgen::cluster::Cluster;
+use liptako_loadgen::proxy::Shape;
+use serde_json::{Value, json};
+
+use super::util::BIN;
+
+const MLI: usize = 0;
+const BFA: usize = 1;
+const NER: usize = 2;
+const WAIT: Duration = Duration::from_secs(60);
+
+fn report(title: &str, level: &str, releasable: &[&str]) -> Value {
+    json!({"kind": "incident", "title": title, "location": {"lat": 14.5, "lon": 0.8},
+           "marking": {"level": level, "releasable_to": releasable}})
+}
+
+fn cluster(dir: &Path, links: &[(usize, usize, &str)]) -> Cluster {
+    Cluster::new(Path::new(BIN), dir, &["MLI", "BFA", "NER"], links).unwrap()
+}
+
+/// Creates a sentinel report on `origin` and waits until every node in `at` holds it.
+fn sentinel(cluster: &Cluster, origin: usize, at: &[usize]) -> String {
+    let created = cluster
+        .create(origin, "reports", &report("sentinel", "NP", &["AES"]))
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    cluster
+        .wait_until(WAIT, |c| {
+            for node in at {
+                if !c.ids(*node, "reports")?.contains(&id) {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
+        .unwrap();
+    id
+}
+
+fn titles(cluster: &Cluster, node: usize) -> BTreeSet<String> {
+    cluster
+        .holdings(node, "reports")
+        .unwrap()
+        .values()
+        .map(|o| o["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn markings_decide_what_crosses_and_changes_recall() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = cluster(
+        dir.path(),
+        &[(MLI, BFA, "C"), (MLI, NER, "C"), (BFA, NER, "C")],
+    );
+    for (title, level, releasable) in [
+        ("national", "DR", &[][..]),
+        ("rel-bfa", "DR", &["BFA"][..]),
+        ("rel-aes", "DR", &["AES"][..]),
+        ("secret-aes", "S", &["AES"][..]), // above every link's ceiling
+        ("conf-ner", "C", &["NER"][..]),
+    ] {
+        c.create(MLI, "reports", &report(title, level, releasable))
+            .unwrap();
+    }
+    sentinel(&c, MLI, &[BFA, NER]);
+    assert_eq!(titles(&c, BFA), set(&["rel-bfa", "rel-aes", "sentinel"]));
+    assert_eq!(titles(&c, NER), set(&["rel-aes", "conf-ner", "sentinel"]));
+    // NER relays to BFA only what BFA may hold: rel-bfa never went through NER, conf-ner never
+    // reached BFA at all.
+    let (_, audit) = c
+        .call(NER, "GET", "/api/v1/audit?action=release&partner=BFA", None)
+        .unwrap();
+    assert!(
+        audit.as_array().unwrap().is_empty(),
+        "NER relayed MLI objects BFA already holds? {audit}"
+    );
+
+    // Narrowing a released report to NER recalls it from BFA; NER gets the new version.
+    let holdings = c.holdings(MLI, "reports").unwrap();
+    let (id, current) = holdings
+        .iter()
+        .find(|(_, o)| o["title"] == "rel-aes")
+        .unwrap();
+    let mut change = current.clone();
+    change["marking"] = json!({"level": "DR", "releasable_to": ["NER"]});
+    let (status, body) = c
+        .call(MLI, "PUT", &format!("/api/v1/reports/{id}"), Some(&change))
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    c.wait_until(WAIT, |c| {
+        Ok(!c.ids(BFA, "reports")?.contains(id)
+            && c.holdings(NER, "reports")?
+                .get(id)
+                .is_some_and(|o| o["version"] == 2))
+    })
+    .unwrap();
+    let (_, recalls) = c
+        .call(MLI, "GET", "/api/v1/audit?action=recall&partner=BFA", None)
+        .unwrap();
+    assert_eq!(recalls.as_array().unwrap().len(), 1, "{recalls}");
+    assert_eq!(recalls[0]["object_id"], json!(id));
+    let (status, _) = c
+        .call(BFA, "GET", &format!("/api/v1/reports/{id}"), None)
+        .unwrap();
+    assert_eq!(status, 404, "the recalled report is still readable on BFA");
+    // Every release is on record, with its partner.
+    let (_, releases) = c
+        .call(MLI, "GET", "/api/v1/audit?action=release", None)
+        .unwrap();
+    let to: BTreeSet<(String, String)> = releases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["partner"].as_str().unwrap().to_owned(),
+                r["object_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        to.contains(&("BFA".to_owned(), id.clone()))
+            && to.contains(&("NER".to_owned(), id.clone()))
+    );
+}
+
+#[test]
+fn relays_forward_only_what_the_third_nation_may_hold_and_ceilings_hold() {
+    let dir = tempfile::tempdir().unwrap();
+    // A chain: MLI - BFA - NER (no direct MLI-NER link); MLI-BFA accredited only to DR.
+    let c = cluster(dir.path(), &[(MLI, BFA, "DR"), (BFA, NER, "C")]);
+    for (title, level, releasable) in [
+        ("rel-aes", "DR", &["AES"][..]),
+        ("rel-bfa", "DR", &["BFA"][..]),
+        ("conf-aes", "C", &["AES"][..]), // above the MLI-BFA ceiling
+    ] {
+        c.create(MLI, "reports", &report(title, level, releasable))
+            .unwrap();
+    }
+    sentinel(&c, MLI, &[BFA, NER]);
+    assert_eq!(titles(&c, BFA), set(&["rel-aes", "rel-bfa", "sentinel"]));
+    assert_eq!(
+        titles(&c, NER),
+        set(&["rel-aes", "sentinel"]),
+        "through BFA"
+    );
+    // BFA's own objects reach both MLI (DR at most) and NER.
+    c.create(BFA, "reports", &report("bfa-conf", "C", &["AES"]))
+        .unwrap();
+    c.create(BFA, "reports", &report("bfa-dr", "DR", &["AES"]))
+        .unwrap();
+    sentinel(&c, BFA, &[MLI, NER]);
+    let mli = titles(&c, MLI);
+    assert!(
+        mli.contains("bfa-dr") && !mli.contains("bfa-conf"),
+        "{mli:?}"
+    );
+    assert!(titles(&c, NER).contains("bfa-conf"));
+}
+
+/// Expected holdings: what each node should hold of `objects` (id -> (origin, level,
+/// releasability)), with every link accredited to C.
+fn expected(node: &str, origin: &str, level: &str, releasable: &[String]) -> bool {
+    let rank = |l: &str| ["NP", "DR", "C", "S"].iter().position(|x| *x == l).unwrap();
+    node == origin
+        || (rank(level) <= rank("C") && releasable.iter().any(|t| t == "AES" || t == node))
+}
+
+/// Checks that every node holds exactly what the rule allows of what exists at the origins,
+/// at the origin's version.
+fn assert_exact(c: &Cluster) {
+    let nations = ["MLI", "BFA", "NER"];
+    let mut truth: BTreeMap<String, Value> = BTreeMap::new();
+    for (idx, nation) in nations.iter().enumerate() {
+        for (id, object) in c.holdings(idx, "reports").unwrap() {
+            if object["origin"] == *nation {
+                truth.insert(id, object);
+            }
+        }
+    }
+    for (idx, nation) in nations.iter().enumerate() {
+        let held = c.holdings(idx, "reports").unwrap();
+        let want: BTreeMap<&String, &Value> = truth
+            .iter()
+            .filter(|(_, o)| {
+                let releasable: Vec<String> = o["marking"]["releasable_to"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t.as_str().unwrap().to_owned())
+                    .collect();
+                expected(
+                    nation,
+                    o["origin"].as_str().unwrap(),
+                    o["marking"]["level"].as_str().unwrap(),
+                    &releasable,
+                )
+            })
+            .collect();
+        let held_ids: BTreeSet<&String> = held.keys().collect();
+        let want_ids: BTreeSet<&String> = want.keys().copied().collect();
+        assert_eq!(held_ids, want_ids, "{nation} holds the wrong set");
+        for (id, object) in want {
+            assert_eq!(
+                held[id]["version"], object["version"],
+                "{nation} holds an old version of {id}"
+            );
+        }
+    }
+}
+
+#[test]
+fn random_markings_edits_and_cuts_converge_to_exactly_what_the_rule_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cluster(
+        dir.path(),
+        &[(MLI, BFA, "C"), (MLI, NER, "C"), (BFA, NER, "C")],
+    );
+    let pairs = [(MLI, BFA), (MLI, NER), (BFA, NER)];
+    let levels = ["NP", "DR", "C", "S"];
+    let releasabilities: [&[&str]; 6] =
+        [&[], &["AES"], &["BFA"], &["NER"], &["MLI"], &["BFA", "NER"]];
+    // Deterministic: the seed is printed so a failure can be replayed.
+    let seed: u64 = std::env::var("LIPTAKO_PROPERTY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_1a57);
+    eprintln!("property seed {seed}");
+    let mut random = seed;
+    let mut next = move |n: usize| {
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        (random % n as u64) as usize
+    };
+    let mut created: Vec<(usize, String)> = Vec::new();
+    for step in 0..80 {
+        match next(10) {
+            0 => {
+                let (a, b) = pairs[next(3)];
+                c.cut(a, b);
+            }
+            1 => {
+                let (a, b) = pairs[next(3)];
+                c.restore(a, b);
+            }
+            2 | 3 if !created.is_empty() => {
+                // Re-mark an existing object at its origin (may release, narrow or recall).
+                let (origin, id) = created[next(created.len())].clone();
+                let (status, current) = c
+                    .call(origin, "GET", &format!("/api/v1/reports/{id}"), None)
+                    .unwrap();
+                if status == 200 {
+                    let mut change = current.clone();
+                    change["marking"] = json!({"level": levels[next(4)], "releasable_to": releasabilities[next(6)]});
+                    change["title"] = json!(format!("edited at step {step}"));
+                    let (status, body) = c
+                        .call(
+                            origin,
+                            "PUT",
+                            &format!("/api/v1/reports/{id}"),
+                            Some(&change),
+                        )
+                        .unwrap();
+                    assert_eq!(status, 200, "{body}");
+                }
+            }
+            4 if !created.is_empty() => {
+                let (origin, id) = created[next(created.len())].clone();
+                let (status, current) = c
+                    .call(origin, "GET", &format!("/api/v1/reports/{id}"), None)
+                    .unwrap();
+                if status == 200 {
+                    let version = current["version"].as_u64().unwrap();
+                    let (status, body) = c
+                        .call(
+                            origin,
+                            "DELETE",
+                            &format!("/api/v1/reports/{id}?version={version}"),
+                            None,
+                        )
+                        .unwrap();
+                    assert_eq!(status, 200, "{body}");
+                }
+            }
+            _ => {
+                let origin = next(3);
+                let object = c
+                    .create(
+                        origin,
+                        "reports",
+                        &report(
+                            &format!("step {step}"),
+                            levels[next(4)],
+                            releasabilities[next(6)],
+                        ),
+                    )
+                    .unwrap();
+                created.push((origin, object["id"].as_str().unwrap().to_owned()));
+            }
+        }
+        if step == 40 {
+            // A node dies in the middle of it all and comes back.
+            c.kill(NER);
+            c.start(NER).unwrap();
+        }
+    }
+    for (a, b) in pairs {
+        c.restore(a, b);
+    }
+    for origin in [MLI, BFA, NER] {
+        let others: Vec<usize> = [MLI, BFA, NER]
+            .into_iter()
+            .filter(|n| *n != origin)
+            .collect();
+        sentinel(&c, origin, &others);
+    }
+    assert_exact(&c);
+}
+
+#[test]
+fn a_killed_node_catches_up_with_nothing_lost_or_duplicated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cluster(
+        dir.path(),
+        &[(MLI, BFA, "C"), (MLI, NER, "C"), (BFA, NER, "C")],
+    );
+    let mut titles_created = BTreeSet::new();
+    for n in 0..40 {
+        if n == 15 {
+            c.kill(BFA);
+        }
+        let title = format!("r{n}");
+        c.create(MLI, "reports", &report(&title, "DR", &["AES"]))
+            .unwrap();
+        titles_created.insert(title);
+    }
+    c.start(BFA).unwrap();
+    titles_created.insert("sentinel".to_owned());
+    sentinel(&c, MLI, &[BFA, NER]);
+    assert_eq!(titles(&c, BFA), titles_created, "BFA after a kill -9");
+    assert_eq!(titles(&c, NER), titles_created);
+    assert_eq!(
+        c.holdings(BFA, "reports").unwrap().len(),
+        titles_created.len()
+    );
+}
+
+/// How long the link stays cut (minutes, as an outage on a real link would be).
+const CUT: Duration = Duration::from_secs(125);
+
+#[test]
+fn a_link_cut_for_minutes_converges_after_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cluster::new(Path::new(BIN), dir.path(), &["MLI", "BFA"], &[(0, 1, "C")]).unwrap();
+    c.create(0, "reports", &report("before", "DR", &["AES"]))
+        .unwrap();
+    c.wait_until(WAIT, |c| Ok(c.ids(1, "reports")?.len() == 1))
+        .unwrap();
+    c.cut(0, 1);
+    let started = std::time::Instant::now();
+    let mut n = 0;
+    let mut unit_ids = Vec::new();
+    while started.elapsed() < CUT {
+        c.create(
+            0,
+            "reports",
+            &report(&format!("during {n}"), "DR", &["AES"]),
+        )
+        .unwrap();
+        c.create(
+            1,
+            "reports",
+            &report(&format!("bfa during {n}"), "DR", &["AES"]),
+        )
+        .unwrap();
+        if unit_ids.len() < 5 {
+            let unit = c.create(0, "units", &json!({"callsign": format!("U{n}"), "marking": {"level": "DR", "releasable_to": ["AES"]},
+                                                     "position": {"lat": 15.0, "lon": 1.0}})).unwrap();
+            unit_ids.push(unit);
+        } else {
+            // Unit positions keep changing while the link is down.
+            let unit = &mut unit_ids[n % 5];
+            let mut moved = unit.clone();
+            moved["position"] = json!({"lat": 15.0 + n as f64 * 0.001, "lon": 1.0});
+            let (status, body) = c
+                .call(
+                    0,
+                    "PUT",
+                    &format!("/api/v1/units/{}", unit["id"].as_str().unwrap()),
+                    Some(&moved),
+                )
+                .unwrap();
+            assert_eq!(status, 200, "{body}");
+            *unit = body;
+        }
+        n += 1;
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // Nothing crossed while cut.
+    assert_eq!(c.ids(1, "reports").unwrap().len(), 1 + n);
+    c.restore(0, 1);
+    c.wait_until(WAIT, |c| {
+        Ok(c.ids(1, "reports")?.len() == 1 + 2 * n && c.ids(0, "reports")?.len() == 1 + 2 * n)
+    })
+    .unwrap();
+    let units = c.holdings(1, "units").unwrap();
+    for unit in &unit_ids {
+        let id = unit["id"].as_str().unwrap();
+        assert_eq!(
+            units[id]["version"], unit["version"],
+            "BFA holds an old position of {id}"
+        );
+    }
+}
+
+#[test]
+fn a_degraded_link_catches_up_completely_after_an_outage() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cluster::new(Path::new(BIN), dir.path(), &["MLI", "BFA"], &[(0, 1, "C")]).unwrap();
+    c.shape(
+        0,
+        1,
+        Shape {
+            rate_bps: 64_000,
+            delay: Duration::from_millis(600),
+            loss: 0.01,
+        },
+    );
+    c.cut(0, 1);
+    // A backlog of reports and unit positions piles up during the outage.
+    let mut n_reports = 0;
+    for n in 0..150 {
+        c.create(
+            0,
+            "reports",
+            &report(&format!("backlog {n}"), "DR", &["AES"]),
+        )
+        .unwrap();
+        n_reports += 1;
+    }
+    let mut units = Vec::new();
+    for n in 0..10 {
+        units.push(c.create(0, "units", &json!({"callsign": format!("U{n}"), "marking": {"level": "DR", "releasable_to": ["AES"]},
+                                                 "position": {"lat": 15.0, "lon": 1.0}})).unwrap());
+    }
+    for round in 1..=10 {
+        for unit in &mut units {
+            let mut moved = unit.clone();
+            moved["position"] = json!({"lat": 15.0 + round as f64 * 0.01, "lon": 1.0});
+            let (status, body) = c
+                .call(
+                    0,
+                    "PUT",
+                    &format!("/api/v1/units/{}", unit["id"].as_str().unwrap()),
+                    Some(&moved),
+                )
+                .unwrap();
+            assert_eq!(status, 200, "{body}");
+            *unit = body;
+        }
+    }
+    c.restore(0, 1);
+    let took = c
+        .wait_until(Duration::from_secs(240), |c| {
+            let units_held = c.holdings(1, "units")?;
+            Ok(c.ids(1, "reports")?.len() == n_reports
+                && units.iter().all(|u| {
+                    units_held
+                        .get(u["id"].as_str().unwrap())
+                        .is_some_and(|h| h["version"] == u["version"])
+                }))
+        })
+        .unwrap();
+    eprintln!(
+        "degraded link: caught up in {:.1} s, {} bytes on the wire",
+        took.as_secs_f64(),
+        c.link_bytes(0, 1)
+    );
+}

@@ -1,0 +1,25 @@
+//! The Liptako domain model: nations, markings, principals, objects, and **the marking rule**.
+//!
+//! No I/O and no clock: times are arguments. The main pieces:
+//! - [`Nation`]: an ISO 3166-1 alpha-3 code;
+//! - [`Marking`] (level + releasability), [`Principal`], [`Policy`]: the rule
+//!   [`Policy::may_see`] and the link rule [`Policy::may_cross`], in [`marking`];
+//! - [`Object`] = [`Meta`] (id, origin, version, times, marking, exercise) + [`Body`]
+//!   ([`Report`], [`Unit`], [`Zone`]); [`next_version`] numbers versions under a precondition;
+//! - [`Point`], [`Polygon`], [`Geometry`], [`BBox`]: GeoJSON-compatible geometry.
+
+pub mod geo;
+pub mod marking;
+pub mod nation;
+pub mod object;
+
+pub use geo::{BBox, GeoError, Geometry, Point, Polygon, PolygonTag};
+pub use marking::{
+    Confederation, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy, PolicyError,
+    Principal, Role,
+};
+pub use nation::{BadNation, Nation};
+pub use object::{
+    Body, Draft, Expect, InvalidObject, Meta, Object, ObjectType, Report, ReportKind, SiteCategory,
+    Unit, WriteConflict, Zone, ZoneKind, check_exercise_name, check_symbol_code, next_version,
+};

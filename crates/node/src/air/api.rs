@@ -1,0 +1,171 @@
+//! `GET /api/v1/air/tracks` (the latest picture, JSON or GeoJSON) and
+//! `GET /api/v1/air/tracks/{uid}` (one track).
+//!
+//! The picture is marked as a whole (`[air] track_marking`): a caller who may not see it gets
+//! what a node without an air picture answers, an empty picture, and 404 for any one track.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use liptako_model::{BBox, Marking, Nation};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::picture::{AirPicture, TrackView};
+use crate::api::extract::{Caller, Params};
+use crate::error::AppError;
+use crate::state::Node;
+
+/// Query parameters of the picture.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TrackParams {
+    /// Only tracks in this box: `west,south,east,north` in degrees.
+    pub bbox: Option<String>,
+}
+
+/// The picture as `GET /api/v1/air/tracks` answers it (documentation of the JSON).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AirPictureDoc {
+    /// The picture's time; absent before the first picture or for a caller who may not see it.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub time: Option<String>,
+    /// The node that made it.
+    #[schema(value_type = String, example = "MLI")]
+    pub origin: Nation,
+    /// Who may see it; absent for a caller who may not.
+    pub marking: Option<Marking>,
+    /// The tracks, by track number.
+    pub tracks: Vec<TrackView>,
+}
+
+fn hidden(node: &Node) -> Value {
+    serde_json::json!({ "time": null, "origin": node.nation(), "tracks": [] })
+}
+
+fn visible(node: &Node, caller: &Caller) -> Option<Arc<AirPicture>> {
+    let picture = node.air().picture();
+    node.policy()
+        .may_see(&caller.0, picture.as_ref())
+        .then_some(picture)
+}
+
+fn wants_geojson(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/geo+json"))
+}
+
+fn inside(bbox: &BBox, track: &TrackView) -> bool {
+    let (lat, lon) = (track.position.lat, track.position.lon);
+    let lon_ok = if bbox.west <= bbox.east {
+        (bbox.west..=bbox.east).contains(&lon)
+    } else {
+        // A box across the antimeridian.
+        lon >= bbox.west || lon <= bbox.east
+    };
+    lon_ok && (bbox.south..=bbox.north).contains(&lat)
+}
+
+/// `GET /api/v1/air/tracks`
+#[utoipa::path(get, path = "/api/v1/air/tracks", tag = "air",
+    params(TrackParams),
+    responses(
+        (status = 200, description = "The latest air picture the caller may see (or a GeoJSON \
+            FeatureCollection of points with Accept: application/geo+json)", body = AirPictureDoc),
+        (status = 400, description = "Bad parameter", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "No valid token", body = crate::api::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn tracks(
+    State(node): State<Arc<Node>>,
+    caller: Caller,
+    Params(params): Params<TrackParams>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let bbox = params
+        .bbox
+        .as_deref()
+        .map(|text| BBox::parse(text).map_err(|err| AppError::BadRequest(err.0)))
+        .transpose()?;
+    let picture = visible(&node, &caller);
+    if wants_geojson(&headers) {
+        let features: Vec<Value> = picture
+            .iter()
+            .flat_map(|picture| picture.tracks.iter())
+            .filter(|track| bbox.as_ref().is_none_or(|b| inside(b, track)))
+            .map(|track| {
+                serde_json::json!({
+                    "type": "Feature",
+                    "id": track.uid,
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [track.position.lon, track.position.lat],
+                    },
+                    "properties": track,
+                })
+            })
+            .collect();
+        let mut response = Json(serde_json::json!({
+            "type": "FeatureCollection",
+            "features": features,
+        }))
+        .into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/geo+json"),
+        );
+        return Ok(response);
+    }
+    let Some(picture) = picture else {
+        return Ok(Json(hidden(&node)).into_response());
+    };
+    if let Some(bbox) = bbox {
+        let tracks: Vec<&TrackView> = picture
+            .tracks
+            .iter()
+            .filter(|track| inside(&bbox, track))
+            .collect();
+        return Ok(Json(serde_json::json!({
+            "time": picture.time.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+            "origin": picture.origin,
+            "marking": picture.marking,
+            "tracks": tracks,
+        }))
+        .into_response());
+    }
+    // The whole picture: serialised once per picture, whoever asks.
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        axum::body::Body::from(axum::body::Bytes::from_owner(picture.json())),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/air/tracks/{uid}`
+#[utoipa::path(get, path = "/api/v1/air/tracks/{uid}", tag = "air",
+    params(("uid" = String, Path, description = "The track's uid")),
+    responses(
+        (status = 200, description = "The track in the latest picture", body = TrackView),
+        (status = 404, description = "No such track now, or not visible to the caller", body = crate::api::openapi::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn track(
+    State(node): State<Arc<Node>>,
+    caller: Caller,
+    Path(uid): Path<String>,
+) -> Result<Response, AppError> {
+    let picture = visible(&node, &caller).ok_or(AppError::NotFound)?;
+    let track = picture
+        .tracks
+        .iter()
+        .find(|track| track.uid == uid)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(track).into_response())
+}

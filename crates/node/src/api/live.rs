@@ -1,0 +1,223 @@
+//! `GET /api/v1/live`: a WebSocket carrying every change the caller may see, as JSON.
+//!
+//! Messages (one JSON object per text frame):
+//! - `{"op":"hello","nation":"MLI","principal":{..}}` once, first;
+//! - `{"op":"upsert","object":{..}}`: a new version the caller may see;
+//! - `{"op":"delete","type":"report","id":"..","version":4}`: a deletion of something the
+//!   caller may see;
+//! - `{"op":"remove","type":"report","id":".."}`: an object the caller saw changed so that the
+//!   caller may no longer see it (its marking was raised or narrowed): drop it;
+//! - `{"op":"resync","missed":N}`: the caller fell more than the feed's capacity behind and
+//!   missed N changes: read the lists again.
+//!
+//! Subscribe first, then read the lists, so that nothing falls between the two. Each
+//! connection has its own task; a client that does not take its messages within
+//! [`SEND_TIMEOUT`] is disconnected, and a slow one only ever delays itself.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::SinkExt;
+use liptako_model::{ObjectType, Policy, Principal};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use super::extract::{Caller, Params};
+use crate::error::AppError;
+use crate::state::{LiveChange, Node};
+
+/// How long one message may take to leave before the client is dropped.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most messages written before one flush.
+const MAX_BATCH: usize = 256;
+/// Interval of WebSocket pings (they keep proxies from closing an idle connection).
+pub const PING_INTERVAL: Duration = Duration::from_secs(30);
+
+/// Parameters of the live feed.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LiveParams {
+    /// Follow this exercise's world instead of the real world.
+    pub exercise: Option<String>,
+    /// Only these types, comma-separated (`report,unit,zone`; default all).
+    pub types: Option<String>,
+    /// The bearer token, for clients that cannot set the Authorization header.
+    pub access_token: Option<String>,
+}
+
+/// What one subscriber wants and may see.
+struct Subscription {
+    principal: Principal,
+    exercise: Option<String>,
+    types: HashSet<ObjectType>,
+}
+
+/// `GET /api/v1/live`
+#[utoipa::path(get, path = "/api/v1/live", tag = "live",
+    params(LiveParams),
+    responses((status = 101, description = "WebSocket: JSON messages with op hello, upsert, delete, remove, resync")),
+    security(("bearer" = [])))]
+pub async fn live(
+    State(node): State<Arc<Node>>,
+    caller: Caller,
+    Params(params): Params<LiveParams>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    let exercise = super::objects::checked_exercise(params.exercise.as_deref())?;
+    let types = match params.types.as_deref() {
+        None | Some("") => ObjectType::ALL.into_iter().collect(),
+        Some(list) => list
+            .split(',')
+            .map(|name| {
+                ObjectType::parse(name.trim()).ok_or_else(|| {
+                    AppError::BadRequest(format!("types: {name:?} is not report, unit or zone"))
+                })
+            })
+            .collect::<Result<HashSet<_>, _>>()?,
+    };
+    let subscription = Subscription {
+        principal: caller.0,
+        exercise,
+        types,
+    };
+    Ok(upgrade.on_upgrade(move |socket| serve(socket, node, subscription)))
+}
+
+async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscription) {
+    let subscribers = node.metrics().gauge(
+        "liptako_live_subscribers",
+        "WebSocket subscribers of the live feed.",
+        &[],
+    );
+    let lagged = node.metrics().counter(
+        "liptako_live_resyncs_total",
+        "Times a live subscriber fell behind the feed and was told to resynchronise.",
+        &[],
+    );
+    subscribers.add(1);
+    let mut changes = node.subscribe();
+    let mut shutdown = node.shutdown_signal();
+    let mut ping = tokio::time::interval(PING_INTERVAL);
+    ping.tick().await;
+    let hello = serde_json::json!({
+        "op": "hello",
+        "nation": node.nation(),
+        "principal": subscription.principal,
+    });
+    let mut open = send(&mut socket, hello.to_string()).await;
+    while open {
+        tokio::select! {
+            change = changes.recv() => {
+                // Take what else is already waiting, so a burst leaves in one write.
+                let mut batch = Vec::new();
+                let mut next = Some(change);
+                while let Some(change) = next.take() {
+                    match change {
+                        Ok(change) => batch.extend(message_for(node.policy(), &subscription, &change)),
+                        Err(RecvError::Lagged(missed)) => {
+                            lagged.inc();
+                            batch.push(format!("{{\"op\":\"resync\",\"missed\":{missed}}}"));
+                        }
+                        Err(RecvError::Closed) => open = false,
+                    }
+                    if batch.len() < MAX_BATCH {
+                        next = match changes.try_recv() {
+                            Ok(change) => Some(Ok(change)),
+                            Err(TryRecvError::Lagged(missed)) => Some(Err(RecvError::Lagged(missed))),
+                            Err(TryRecvError::Empty | TryRecvError::Closed) => None,
+                        };
+                    }
+                }
+                if open && !batch.is_empty() {
+                    open = send_batch(&mut socket, batch).await;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                // Pings are answered by the library; text from the client is not expected.
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => open = false,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                open = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Default::default())))
+                    .await
+                    .is_ok_and(|sent| sent.is_ok());
+            }
+            _ = shutdown.changed() => {
+                let _ = socket.send(Message::Close(None)).await;
+                open = false;
+            }
+        }
+    }
+    subscribers.add(-1);
+}
+
+/// Sends a text frame; false if the client is gone or too slow.
+async fn send(socket: &mut WebSocket, text: String) -> bool {
+    send_batch(socket, vec![text]).await
+}
+
+/// Sends text frames with one flush; false if the client is gone or too slow.
+async fn send_batch(socket: &mut WebSocket, texts: Vec<String>) -> bool {
+    let write = async {
+        for text in texts {
+            socket.feed(Message::Text(Utf8Bytes::from(text))).await?;
+        }
+        socket.flush().await
+    };
+    tokio::time::timeout(SEND_TIMEOUT, write)
+        .await
+        .is_ok_and(|sent| sent.is_ok())
+}
+
+/// The message one subscriber gets for one change, if any. The marking rule decides.
+fn message_for(
+    policy: &Policy,
+    subscription: &Subscription,
+    change: &LiveChange,
+) -> Option<String> {
+    let principal = &subscription.principal;
+    let (object, previous, payload) = match change {
+        LiveChange::Version {
+            object,
+            previous,
+            payload,
+        } => (object, previous.as_ref(), Some(payload)),
+        LiveChange::Recall {
+            previous: Some(object),
+        } => (object, Some(&object.meta), None),
+        LiveChange::Recall { previous: None } => return None,
+    };
+    if object.meta.exercise != subscription.exercise
+        || !subscription.types.contains(&object.object_type())
+    {
+        return None;
+    }
+    let saw_before =
+        previous.is_some_and(|previous| !previous.deleted && policy.may_see(principal, previous));
+    let head = |op: &str| {
+        format!(
+            "{{\"op\":\"{op}\",\"type\":\"{}\",\"id\":\"{}\",\"version\":{}}}",
+            object.object_type().as_str(),
+            object.meta.id,
+            object.meta.version
+        )
+    };
+    let Some(payload) = payload else {
+        // A recall: whoever saw the object drops it.
+        return saw_before.then(|| head("remove"));
+    };
+    let sees_now = policy.may_see(principal, object.as_ref());
+    if object.meta.deleted {
+        return (sees_now || saw_before).then(|| head("delete"));
+    }
+    if sees_now {
+        let payload = std::str::from_utf8(payload).ok()?;
+        return Some(format!("{{\"op\":\"upsert\",\"object\":{payload}}}"));
+    }
+    saw_before.then(|| head("remove"))
+}

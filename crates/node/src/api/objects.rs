@@ -1,0 +1,608 @@
+//! The object API, one pattern for every object type: `/api/v1/reports`, `/api/v1/units`,
+//! `/api/v1/zones` (collection: list, create) and `.../{id}` (get, replace, delete).
+//!
+//! Every read passes through [`Node::policy`]'s `may_see`: an object the caller may not see is
+//! answered exactly like one that does not exist (404). Writes happen on the origin node only,
+//! under a version precondition (`version` in the body or `If-Match`), and nobody marks above
+//! their own clearance.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use liptako_model::{
+    Body, Draft, Expect, Marking, Nation, Object, ObjectType, Principal, Report, ReportKind, Role,
+    Unit, WriteConflict, Zone, ZoneKind, check_exercise_name,
+};
+use liptako_store::{Query, Stored, WriteOp, WriteOutcome};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::extract::{Caller, JsonBody, Params};
+use crate::error::AppError;
+use crate::state::Node;
+
+/// Default page size of a list.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Largest page size of a list.
+pub const MAX_LIMIT: usize = 1000;
+
+/// The path segment of each object type's collection.
+pub fn collection(object_type: ObjectType) -> &'static str {
+    match object_type {
+        ObjectType::Report => "reports",
+        ObjectType::Unit => "units",
+        ObjectType::Zone => "zones",
+    }
+}
+
+/// The envelope fields a client may send beside the body's own fields.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvelopeInput {
+    /// Classification and releasability (required on creation; kept if absent on change).
+    #[serde(default)]
+    pub marking: Option<Marking>,
+    /// End of validity.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub valid_until: Option<OffsetDateTime>,
+    /// The exercise this object belongs to (creation only; absent for real-world data).
+    #[serde(default)]
+    pub exercise: Option<String>,
+    /// On change: the version the change is made against (or send `If-Match`).
+    #[serde(default)]
+    pub version: Option<u64>,
+    /// Read-only; accepted so that a client may send back what it read. Must match.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// Read-only; must match.
+    #[serde(default)]
+    pub origin: Option<Nation>,
+    /// Read-only; must match the collection.
+    #[serde(default, rename = "type")]
+    pub object_type: Option<ObjectType>,
+    /// Read-only; ignored.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub created: Option<Value>,
+    /// Read-only; ignored.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub updated: Option<Value>,
+    /// Read-only; must be false.
+    #[serde(default)]
+    pub deleted: Option<bool>,
+}
+
+const ENVELOPE_KEYS: [&str; 10] = [
+    "marking",
+    "valid_until",
+    "exercise",
+    "version",
+    "id",
+    "origin",
+    "type",
+    "created",
+    "updated",
+    "deleted",
+];
+
+/// Splits a request body into its envelope and the body of `object_type`, each checked
+/// strictly (an unknown field is an error that names it).
+pub fn parse_input(
+    object_type: ObjectType,
+    value: Value,
+) -> Result<(EnvelopeInput, Body), AppError> {
+    let Value::Object(mut fields) = value else {
+        return Err(AppError::BadRequest(
+            "the body must be a JSON object".into(),
+        ));
+    };
+    let mut envelope = Map::new();
+    for key in ENVELOPE_KEYS {
+        if let Some(value) = fields.remove(key) {
+            envelope.insert(key.to_owned(), value);
+        }
+    }
+    let envelope: EnvelopeInput = serde_json::from_value(Value::Object(envelope))
+        .map_err(|err| AppError::BadRequest(format!("invalid body: {err}")))?;
+    if let Some(declared) = envelope.object_type
+        && declared != object_type
+    {
+        return Err(AppError::BadRequest(format!(
+            "type {:?} does not belong in /api/v1/{}",
+            declared.as_str(),
+            collection(object_type)
+        )));
+    }
+    if envelope.deleted == Some(true) {
+        return Err(AppError::BadRequest(
+            "deleted: use DELETE to delete an object".into(),
+        ));
+    }
+    let fields = Value::Object(fields);
+    let body = match object_type {
+        ObjectType::Report => serde_json::from_value::<Report>(fields).map(Body::Report),
+        ObjectType::Unit => serde_json::from_value::<Unit>(fields).map(Body::Unit),
+        ObjectType::Zone => serde_json::from_value::<Zone>(fields).map(Body::Zone),
+    }
+    .map_err(|err| {
+        AppError::BadRequest(format!(
+            "invalid {}: {err} (besides the {} fields, a body may hold: {})",
+            object_type.as_str(),
+            object_type.as_str(),
+            ENVELOPE_KEYS[..4].join(", ")
+        ))
+    })?;
+    body.check()
+        .map_err(|err| AppError::BadRequest(err.to_string()))?;
+    Ok((envelope, body))
+}
+
+/// Query parameters of a list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Only this kind (reports: incident, threat_warning, intelligence_summary, spot_report,
+    /// civilian_harm, airspace_alert; zones: restricted, protected_site, area_of_operations).
+    pub kind: Option<String>,
+    /// Only objects whose geometry meets this box: `west,south,east,north` in degrees.
+    pub bbox: Option<String>,
+    /// Only versions made at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only objects whose text contains this (case-insensitive).
+    pub q: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+    /// Where to continue: `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Read this exercise's world instead of the real world.
+    pub exercise: Option<String>,
+    /// Include objects whose validity has ended (default false).
+    pub include_expired: Option<bool>,
+}
+
+/// Query parameters of a single-object read or delete.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ItemParams {
+    /// The exercise whose world the object is in (absent: the real world).
+    pub exercise: Option<String>,
+    /// For DELETE: the version the deletion is made against (or send `If-Match`).
+    pub version: Option<u64>,
+}
+
+/// A page of objects.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListPage {
+    /// The objects, newest change first.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Object>,
+    /// Pass as `cursor` to get the next page; absent at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/{collection}`
+pub async fn list(
+    Extension(object_type): Extension<ObjectType>,
+    node: axum::extract::State<Arc<Node>>,
+    caller: Caller,
+    Params(params): Params<ListParams>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let node = node.0;
+    let query = build_query(object_type, &params, node.now())?;
+    let policy_node = node.clone();
+    let principal = caller.0;
+    let page = node
+        .with_store(move |store| {
+            let policy = policy_node.policy();
+            store.scan(&query, &mut |object| policy.may_see(&principal, object))
+        })
+        .await?;
+    let next_cursor = page.next_cursor.map(|cursor| cursor.to_string());
+    if wants_geojson(&headers) {
+        let features: Vec<Value> = page.objects.iter().map(feature).collect();
+        let mut collection = serde_json::json!({
+            "type": "FeatureCollection",
+            "features": features,
+        });
+        if let (Some(cursor), Value::Object(fields)) = (&next_cursor, &mut collection) {
+            fields.insert("next_cursor".into(), Value::String(cursor.clone()));
+        }
+        let mut response = Json(collection).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/geo+json"),
+        );
+        return Ok(response);
+    }
+    Ok(Json(ListPage {
+        items: page.objects,
+        next_cursor,
+    })
+    .into_response())
+}
+
+fn build_query(
+    object_type: ObjectType,
+    params: &ListParams,
+    now: OffsetDateTime,
+) -> Result<Query, AppError> {
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::BadRequest(format!(
+            "limit {limit}: must be 1 to {MAX_LIMIT}"
+        )));
+    }
+    let mut query = Query::all(object_type, limit);
+    if let Some(kind) = &params.kind {
+        let known: Vec<&str> = match object_type {
+            ObjectType::Report => ReportKind::ALL.iter().map(ReportKind::as_str).collect(),
+            ObjectType::Zone => ZoneKind::ALL.iter().map(ZoneKind::as_str).collect(),
+            ObjectType::Unit => Vec::new(),
+        };
+        if !known.contains(&kind.as_str()) {
+            return Err(AppError::BadRequest(format!(
+                "kind {kind:?}: {}s have kinds {}",
+                object_type.as_str(),
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+        query.kind = Some(kind.clone());
+    }
+    if let Some(bbox) = &params.bbox {
+        query.bbox =
+            Some(liptako_model::BBox::parse(bbox).map_err(|err| AppError::BadRequest(err.0))?);
+    }
+    if let Some(since) = &params.since {
+        query.since = Some(parse_time("since", since)?);
+    }
+    if let Some(text) = &params.q {
+        let text = text.trim();
+        if text.chars().count() > 200 {
+            return Err(AppError::BadRequest("q: at most 200 characters".into()));
+        }
+        if !text.is_empty() {
+            query.text = Some(text.to_owned());
+        }
+    }
+    if let Some(cursor) = &params.cursor {
+        query.cursor = Some(cursor.parse().map_err(|_| {
+            AppError::BadRequest(format!(
+                "cursor {cursor:?}: pass back the next_cursor of a previous page"
+            ))
+        })?);
+    }
+    query.exercise = checked_exercise(params.exercise.as_deref())?;
+    if !params.include_expired.unwrap_or(false) {
+        query.valid_at = Some(now);
+    }
+    Ok(query)
+}
+
+pub(crate) fn parse_time(name: &str, text: &str) -> Result<OffsetDateTime, AppError> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+        AppError::BadRequest(format!(
+            "{name} {text:?}: expected an RFC 3339 time such as 2026-11-24T08:00:00Z"
+        ))
+    })
+}
+
+pub(crate) fn checked_exercise(exercise: Option<&str>) -> Result<Option<String>, AppError> {
+    exercise
+        .map(|name| {
+            check_exercise_name(name)
+                .map(|()| name.to_owned())
+                .map_err(|err| AppError::BadRequest(err.to_string()))
+        })
+        .transpose()
+}
+
+fn wants_geojson(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/geo+json"))
+}
+
+/// A GeoJSON Feature for an object: its geometry, and the whole object as properties.
+pub fn feature(object: &Object) -> Value {
+    serde_json::json!({
+        "type": "Feature",
+        "id": object.meta.id,
+        "geometry": object.geometry(),
+        "properties": object,
+    })
+}
+
+/// `POST /api/v1/{collection}`
+pub async fn create(
+    Extension(object_type): Extension<ObjectType>,
+    node: axum::extract::State<Arc<Node>>,
+    caller: Caller,
+    JsonBody(value): JsonBody<Value>,
+) -> Result<Response, AppError> {
+    let node = node.0;
+    caller.require(Role::Editor)?;
+    let (envelope, body) = parse_input(object_type, value)?;
+    if envelope.version.is_some() || envelope.id.is_some() {
+        return Err(AppError::BadRequest(
+            "id and version are chosen by the node on creation; to change an object, PUT it".into(),
+        ));
+    }
+    if let Some(origin) = envelope.origin
+        && origin != node.nation()
+    {
+        return Err(AppError::BadRequest(format!(
+            "origin {origin}: objects created here originate from {}",
+            node.nation()
+        )));
+    }
+    let marking = envelope
+        .marking
+        .ok_or_else(|| AppError::BadRequest("marking is required".into()))?;
+    let marking = checked_marking(&node, &caller.0, &marking)?;
+    let exercise = checked_exercise(envelope.exercise.as_deref())?;
+    let draft = Draft {
+        id: Uuid::now_v7(),
+        origin: node.nation(),
+        expect: Expect::New,
+        at: node.now(),
+        marking,
+        valid_until: envelope.valid_until,
+        exercise,
+        body: Some(body),
+    };
+    let object = write(&node, draft, &caller.0).await?;
+    let location = format!("/api/v1/{}/{}", collection(object_type), object.meta.id);
+    let mut response = (StatusCode::CREATED, object_response(&object)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/{collection}/{id}`
+pub async fn get(
+    Extension(object_type): Extension<ObjectType>,
+    node: axum::extract::State<Arc<Node>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Params(params): Params<ItemParams>,
+) -> Result<Response, AppError> {
+    let node = node.0;
+    let id = parse_id(&id)?;
+    let exercise = checked_exercise(params.exercise.as_deref())?;
+    let stored = visible(&node, &caller.0, object_type, id, exercise.as_deref()).await?;
+    not_deleted(&stored.object)?;
+    // The stored JSON is the API's representation: no serialisation on the read path.
+    let mut response = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        axum::body::Body::from(axum::body::Bytes::from_owner(stored.payload.clone())),
+    )
+        .into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", stored.object.meta.version)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
+
+/// `PUT /api/v1/{collection}/{id}`
+pub async fn replace(
+    Extension(object_type): Extension<ObjectType>,
+    node: axum::extract::State<Arc<Node>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(value): JsonBody<Value>,
+) -> Result<Response, AppError> {
+    let node = node.0;
+    caller.require(Role::Editor)?;
+    let id = parse_id(&id)?;
+    let (envelope, body) = parse_input(object_type, value)?;
+    if envelope.id.is_some_and(|body_id| body_id != id) {
+        return Err(AppError::BadRequest(
+            "id in the body differs from the path".into(),
+        ));
+    }
+    let current = visible(
+        &node,
+        &caller.0,
+        object_type,
+        id,
+        envelope.exercise.as_deref(),
+    )
+    .await?
+    .object;
+    not_deleted(&current)?;
+    let version = precondition(&headers, envelope.version)?;
+    if envelope
+        .origin
+        .is_some_and(|origin| origin != current.meta.origin)
+    {
+        return Err(AppError::BadRequest("origin cannot change".into()));
+    }
+    let marking = envelope
+        .marking
+        .unwrap_or_else(|| current.meta.marking.clone());
+    let marking = checked_marking(&node, &caller.0, &marking)?;
+    let draft = Draft {
+        id,
+        origin: node.nation(),
+        expect: Expect::Version(version),
+        at: node.now(),
+        marking,
+        valid_until: envelope.valid_until,
+        exercise: current.meta.exercise.clone(),
+        body: Some(body),
+    };
+    let object = write(&node, draft, &caller.0).await?;
+    Ok(object_response(&object))
+}
+
+/// `DELETE /api/v1/{collection}/{id}`
+pub async fn delete(
+    Extension(object_type): Extension<ObjectType>,
+    node: axum::extract::State<Arc<Node>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Params(params): Params<ItemParams>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let node = node.0;
+    caller.require(Role::Editor)?;
+    let id = parse_id(&id)?;
+    let exercise = checked_exercise(params.exercise.as_deref())?;
+    let current = visible(&node, &caller.0, object_type, id, exercise.as_deref())
+        .await?
+        .object;
+    not_deleted(&current)?;
+    let version = precondition(&headers, params.version)?;
+    let draft = Draft {
+        id,
+        origin: node.nation(),
+        expect: Expect::Version(version),
+        at: node.now(),
+        marking: current.meta.marking.clone(),
+        valid_until: current.meta.valid_until,
+        exercise: current.meta.exercise.clone(),
+        body: None,
+    };
+    let tombstone = write(&node, draft, &caller.0).await?;
+    Ok(object_response(&tombstone))
+}
+
+/// The object if it exists, is of `object_type`, is in the requested world and the caller may
+/// see it; otherwise 404, whatever the reason, so nothing leaks.
+async fn visible(
+    node: &Arc<Node>,
+    principal: &Principal,
+    object_type: ObjectType,
+    id: Uuid,
+    exercise: Option<&str>,
+) -> Result<Stored, AppError> {
+    match node.get_object(id).await? {
+        Some(stored)
+            if stored.object.object_type() == object_type
+                && stored.object.meta.exercise.as_deref() == exercise
+                && node.policy().may_see(principal, stored.object.as_ref()) =>
+        {
+            Ok(stored)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A deleted object answers 410 Gone to whoever may see it.
+fn not_deleted(object: &Object) -> Result<(), AppError> {
+    if object.meta.deleted {
+        return Err(AppError::Gone(format!(
+            "deleted at version {}",
+            object.meta.version
+        )));
+    }
+    Ok(())
+}
+
+fn checked_marking(
+    node: &Node,
+    principal: &Principal,
+    marking: &Marking,
+) -> Result<Marking, AppError> {
+    let marking = node
+        .policy()
+        .check_marking(marking)
+        .map_err(|err| AppError::BadRequest(err.to_string()))?;
+    node.policy()
+        .check_may_mark(principal, &marking)
+        .map_err(|err| AppError::Forbidden(err.to_string()))?;
+    Ok(marking)
+}
+
+/// The version a change is made against: `If-Match: "3"` (or `3`), else the body's `version`.
+fn precondition(headers: &HeaderMap, from_body: Option<u64>) -> Result<u64, AppError> {
+    let from_header = headers
+        .get(header::IF_MATCH)
+        .map(|value| {
+            value
+                .to_str()
+                .ok()
+                .map(|text| text.trim().trim_start_matches("W/").trim_matches('"'))
+                .and_then(|text| text.parse::<u64>().ok())
+                .ok_or_else(|| {
+                    AppError::BadRequest("If-Match must be the version, e.g. \"3\"".into())
+                })
+        })
+        .transpose()?;
+    match (from_header, from_body) {
+        (Some(header), Some(body)) if header != body => Err(AppError::BadRequest(
+            "If-Match and version in the body differ".into(),
+        )),
+        (Some(version), _) | (None, Some(version)) => Ok(version),
+        (None, None) => Err(AppError::PreconditionRequired(
+            "a change needs the version it is made against: send `version` or If-Match".into(),
+        )),
+    }
+}
+
+fn parse_id(text: &str) -> Result<Uuid, AppError> {
+    // A malformed id cannot name an object: answer like any unknown id.
+    Uuid::parse_str(text).map_err(|_| AppError::NotFound)
+}
+
+/// Writes one draft and maps its outcome to the API's answers.
+pub async fn write(
+    node: &Arc<Node>,
+    draft: Draft,
+    principal: &Principal,
+) -> Result<Arc<Object>, AppError> {
+    let actor = principal.name.clone();
+    let mut outcomes = node.write(vec![WriteOp::Local { draft, actor }]).await?;
+    match outcomes.pop() {
+        Some(WriteOutcome::Committed(committed)) => Ok(committed.object),
+        Some(WriteOutcome::Conflict(conflict)) => Err(conflict_error(conflict)),
+        Some(WriteOutcome::Done | WriteOutcome::Skipped | WriteOutcome::Recalled(_)) | None => Err(
+            AppError::internal("a local write had no version as outcome"),
+        ),
+    }
+}
+
+fn conflict_error(conflict: WriteConflict) -> AppError {
+    match conflict {
+        WriteConflict::Stale { current, .. } => AppError::Conflict {
+            message: conflict.to_string(),
+            current_version: Some(current),
+        },
+        WriteConflict::NotFound(_) => AppError::NotFound,
+        WriteConflict::NotOrigin { .. } => AppError::Forbidden(conflict.to_string()),
+        WriteConflict::Exists(_) | WriteConflict::Immutable(_) => AppError::Conflict {
+            message: conflict.to_string(),
+            current_version: None,
+        },
+    }
+}
+
+/// An object as a response, with its version as the ETag.
+fn object_response(object: &Object) -> Response {
+    let mut response = Json(object).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", object.meta.version)) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}

@@ -1,0 +1,300 @@
+//! The receiving side: for each link, a task keeps one HTTP/2-over-mutual-TLS connection to the
+//! partner, opens a stream with this node's cursors, and applies each frame in one durable
+//! write (cursors included), so that a crash or a cut link resumes exactly where it stopped:
+//! nothing lost, nothing applied twice.
+//!
+//! The receiver checks every entry itself too (defence in depth): it refuses versions of its
+//! own nation's objects (only this node writes them), versions it may not hold under the
+//! link's ceiling, and malformed objects; refusals are counted and logged, and the cursor
+//! moves past them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::Request;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use liptako_model::Nation;
+use liptako_store::{ReplicaEntry, WriteOp, WriteOutcome};
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
+use tokio::sync::mpsc;
+use tokio_rustls::TlsConnector;
+
+use super::ChannelBody;
+use super::links::LinkState;
+use super::wire::{
+    DirectLink, DirectUpdate, Entry, FrameReader, STREAM_PATH, StreamRequest, decode_frame,
+    json_frame,
+};
+use crate::pki::node_dns_name;
+use crate::state::Node;
+
+/// First wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(250);
+/// Longest wait before reconnecting.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// A stream silent for this long (no frame, not even a heartbeat) is dead.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
+/// How often the direct cursors are sent to relaying partners (when they changed).
+const DIRECT_UPDATE_INTERVAL: Duration = Duration::from_millis(500);
+/// Time allowed to connect (TCP and TLS).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Pulls from one partner until shutdown, reconnecting with backoff.
+pub async fn pull(node: Arc<Node>, link: Arc<LinkState>, tls: Arc<ClientConfig>) {
+    let peer = link.config.nation;
+    let mut shutdown = node.shutdown_signal();
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        let session = session(&node, &link, tls.clone(), &mut backoff);
+        let result = tokio::select! {
+            result = session => result,
+            _ = shutdown.changed() => return,
+        };
+        match result {
+            Ok(()) => link.disconnected(None),
+            Err(err) => {
+                tracing::debug!(%peer, cause = %err, "federation pull ended");
+                link.disconnected(Some(format!("{err:#}")));
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shutdown.changed() => return,
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn session(
+    node: &Arc<Node>,
+    link: &Arc<LinkState>,
+    tls: Arc<ClientConfig>,
+    backoff: &mut Duration,
+) -> anyhow::Result<()> {
+    let peer = link.config.nation;
+    let authority = link.config.authority().map_err(anyhow::Error::msg)?;
+    let name = ServerName::try_from(node_dns_name(peer))?;
+    let connect = async {
+        let tcp = tokio::net::TcpStream::connect(&authority).await?;
+        tcp.set_nodelay(true)?;
+        let tls = TlsConnector::from(tls).connect(name, tcp).await?;
+        anyhow::Ok(tls)
+    };
+    let tls = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+        .await
+        .map_err(|_| anyhow::anyhow!("connecting to {authority} timed out"))??;
+    let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(20)))
+        .keep_alive_timeout(Duration::from_secs(20))
+        .handshake(TokioIo::new(tls))
+        .await?;
+    let driver = tokio::spawn(connection);
+
+    let (request, direct) = stream_request(node, peer).await?;
+    let (body_frames, body_receiver) = mpsc::channel(4);
+    body_frames
+        .send(Bytes::from(json_frame(&request)?))
+        .await
+        .map_err(|_| anyhow::anyhow!("request body closed"))?;
+    let updater = tokio::spawn(send_direct_updates(node.clone(), direct, body_frames));
+    let request = Request::post(format!("https://{authority}{STREAM_PATH}"))
+        .header(hyper::header::CONTENT_TYPE, "application/x-liptako-frames")
+        .body(ChannelBody::new(body_receiver))?;
+    let response = sender.send_request(request).await?;
+    if !response.status().is_success() {
+        anyhow::bail!("partner answered {}", response.status());
+    }
+    link.connected(node.now());
+    *backoff = MIN_BACKOFF;
+    tracing::info!(%peer, "federation pull connected");
+    let mut body = response.into_body();
+    let mut reader = FrameReader::default();
+    let result = loop {
+        let frame = match tokio::time::timeout(IDLE_TIMEOUT, body.frame()).await {
+            Err(_) => break Err(anyhow::anyhow!("no frame for {} s", IDLE_TIMEOUT.as_secs())),
+            Ok(None) => break Ok(()),
+            Ok(Some(Err(err))) => break Err(err.into()),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        link.bytes_received.add(data.len() as u64);
+        reader.push(&data);
+        loop {
+            match reader.next_frame() {
+                Ok(Some(compressed)) => apply(node, link, &compressed).await?,
+                Ok(None) => break,
+                Err(err) => return Err(err.into()),
+            }
+        }
+    };
+    driver.abort();
+    updater.abort();
+    result
+}
+
+/// This node's cursors for `peer`, and its direct links to every other origin it has a link to
+/// (so that `peer`, relaying, leaves to those links what they carry).
+async fn stream_request(
+    node: &Arc<Node>,
+    peer: Nation,
+) -> anyhow::Result<(StreamRequest, Vec<Nation>)> {
+    let others: Vec<(Nation, String)> = node
+        .links()
+        .iter()
+        .filter(|link| link.config.nation != peer)
+        .map(|link| (link.config.nation, link.config.ceiling.clone()))
+        .collect();
+    let store = node.store().clone();
+    let (cursors, direct) = tokio::task::spawn_blocking(move || {
+        let cursors: BTreeMap<Nation, u64> = store.cursors(peer)?.into_iter().collect();
+        let mut direct = BTreeMap::new();
+        for (origin, ceiling) in others {
+            let cursor = direct_cursor(store.as_ref(), origin)?;
+            direct.insert(origin, DirectLink { ceiling, cursor });
+        }
+        Ok::<_, liptako_store::StoreError>((cursors, direct))
+    })
+    .await??;
+    let origins = direct.keys().copied().collect();
+    Ok((StreamRequest { cursors, direct }, origins))
+}
+
+/// How far this node has applied `origin`'s log from `origin` itself.
+fn direct_cursor(
+    store: &dyn liptako_store::Store,
+    origin: Nation,
+) -> Result<u64, liptako_store::StoreError> {
+    Ok(store
+        .cursors(origin)?
+        .into_iter()
+        .find(|(log, _)| *log == origin)
+        .map_or(0, |(_, seq)| seq))
+}
+
+/// Streams this node's direct cursors to the partner as they advance (the rest of the request
+/// body), so that the partner relays only what the direct links have not delivered.
+async fn send_direct_updates(node: Arc<Node>, origins: Vec<Nation>, frames: mpsc::Sender<Bytes>) {
+    let mut sent: BTreeMap<Nation, u64> = BTreeMap::new();
+    let mut interval = tokio::time::interval(DIRECT_UPDATE_INTERVAL);
+    loop {
+        interval.tick().await;
+        let store = node.store().clone();
+        let wanted = origins.clone();
+        let Ok(Ok(now)) = tokio::task::spawn_blocking(move || {
+            wanted
+                .into_iter()
+                .map(|origin| direct_cursor(store.as_ref(), origin).map(|seq| (origin, seq)))
+                .collect::<Result<BTreeMap<Nation, u64>, _>>()
+        })
+        .await
+        else {
+            return;
+        };
+        let changed: BTreeMap<Nation, u64> = now
+            .into_iter()
+            .filter(|(origin, seq)| sent.get(origin) != Some(seq))
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        let Ok(frame) = json_frame(&DirectUpdate {
+            direct: changed.clone(),
+        }) else {
+            return;
+        };
+        if frames.send(Bytes::from(frame)).await.is_err() {
+            return;
+        }
+        sent.extend(changed);
+    }
+}
+
+/// Checks and applies one frame in one durable write.
+async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: &[u8]) -> anyhow::Result<()> {
+    let entries = decode_frame(compressed)?;
+    if entries.is_empty() {
+        return Ok(()); // heartbeat
+    }
+    let peer = link.config.nation;
+    let mut ops = Vec::with_capacity(entries.len());
+    let mut newest = None;
+    for entry in entries {
+        let (origin, seq) = entry.position();
+        match refusal(node, link, &entry) {
+            Some(reason) => {
+                link.refused.inc();
+                tracing::warn!(%peer, %origin, seq, reason, "federation entry refused");
+                ops.push(WriteOp::Cursor { peer, origin, seq });
+            }
+            None => {
+                let entry = match entry {
+                    Entry::Covered { .. } => {
+                        ops.push(WriteOp::Cursor { peer, origin, seq });
+                        continue;
+                    }
+                    Entry::Version { object, .. } => {
+                        newest = newest.max(Some(object.meta.updated));
+                        ReplicaEntry::Version(object)
+                    }
+                    Entry::Recall { id, version, .. } => ReplicaEntry::Recall { id, version },
+                };
+                ops.push(WriteOp::Replica {
+                    peer,
+                    origin,
+                    seq,
+                    entry,
+                });
+            }
+        }
+    }
+    let outcomes = node.write(ops).await?;
+    for outcome in &outcomes {
+        match outcome {
+            WriteOutcome::Committed(_) => link.versions_received.inc(),
+            WriteOutcome::Recalled(_) => link.recalls_received.inc(),
+            _ => {}
+        }
+    }
+    let now = node.now();
+    link.received(now);
+    if let Some(updated) = newest {
+        link.lag_ms
+            .set(i64::try_from((now - updated).whole_milliseconds().max(0)).unwrap_or(i64::MAX));
+    }
+    Ok(())
+}
+
+/// Why this node refuses an entry, if it does.
+fn refusal(node: &Node, link: &LinkState, entry: &Entry) -> Option<&'static str> {
+    let (origin, _) = entry.position();
+    if origin == node.nation() {
+        return Some("a partner sent this node's own object");
+    }
+    if !node.policy().confederation().is_member(origin) {
+        return Some("origin is not a member");
+    }
+    if let Entry::Version { object, .. } = entry {
+        if object.meta.origin != origin {
+            return Some("object's origin differs from its log's");
+        }
+        if !node.policy().may_hold(
+            node.nation(),
+            &link.config.ceiling,
+            origin,
+            &object.meta.marking,
+        ) {
+            return Some("marking does not allow this node to hold it over this link");
+        }
+        if object.body.check().is_err() {
+            return Some("malformed object");
+        }
+    }
+    None
+}

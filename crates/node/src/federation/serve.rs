@@ -1,0 +1,475 @@
+//! The sending side: partners connect to this node's federation listener (HTTP/2 over mutual
+//! TLS) and pull. For each partner stream, a task walks this node's per-origin logs from the
+//! partner's cursors and decides every entry **here, at the sender**, with the link rule:
+//!
+//! - a version the partner may hold (`Policy::may_cross`) is released;
+//! - a version it may not hold, or a recall this node received, is sent as a recall if the
+//!   version before it crossed to the partner (the partner held it); otherwise nothing leaves,
+//!   not even the entry's sequence number;
+//! - the partner's own objects are never sent back to it.
+//!
+//! Every release and recall is written to the audit log, durably, before the frame leaves.
+//! Memory stays bounded whatever the partner does: entries are read from the store a batch at
+//! a time, and the response body is a bounded channel that HTTP/2 flow control drains at the
+//! partner's pace.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use liptako_model::{LinkAccreditation, Nation, Policy};
+use liptako_store::{AuditEntry, LogBody, Store, StoreError, WriteOp};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio_rustls::TlsAcceptor;
+
+use super::ChannelBody;
+use super::links::LinkState;
+use super::tls::peer_nation;
+use super::wire::{
+    BatchWriter, DirectUpdate, FrameReader, STREAM_PATH, StreamRequest, decode_json_frame,
+};
+use crate::state::Node;
+
+/// Entries read from one origin's log per round.
+const BATCH_ENTRIES: usize = 512;
+/// Largest uncompressed batch sent in one frame.
+const BATCH_JSON_BYTES: usize = 1 << 20;
+/// Frames waiting for the partner before the sender pauses.
+const FRAMES_IN_FLIGHT: usize = 4;
+/// A heartbeat frame when nothing else was sent for this long.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
+/// Partner connections accepted at once.
+const MAX_CONNECTIONS: usize = 64;
+/// Time allowed for a TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Accepts partner connections on `listener` until shutdown.
+pub async fn serve_partners(node: Arc<Node>, listener: TcpListener, acceptor: TlsAcceptor) {
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut shutdown = node.shutdown_signal();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let (tcp, addr) = match accepted {
+            Ok(accepted) => accepted,
+            Err(err) => {
+                tracing::warn!(cause = %err, "federation accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::warn!(%addr, "federation connection refused: too many connections");
+            continue;
+        };
+        let (node, acceptor) = (node.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            if let Err(err) = connection(node, acceptor, tcp).await {
+                tracing::warn!(%addr, cause = %err, "federation connection ended");
+            }
+            drop(permit);
+        });
+    }
+}
+
+async fn connection(
+    node: Arc<Node>,
+    acceptor: TlsAcceptor,
+    tcp: tokio::net::TcpStream,
+) -> anyhow::Result<()> {
+    let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await??;
+    let nations: Vec<Nation> = node.links().iter().map(|link| link.config.nation).collect();
+    let peer = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|certs| certs.first())
+        .and_then(|cert| peer_nation(cert, &nations))
+        .ok_or_else(|| anyhow::anyhow!("partner certificate names no linked nation"))?;
+    let link = node
+        .link(peer)
+        .ok_or_else(|| anyhow::anyhow!("no link to {peer}"))?;
+    let span = tracing::info_span!("federation_out", peer = %peer);
+    let _enter = span.enter();
+    tracing::info!("partner connected");
+    let service = hyper::service::service_fn(move |request| {
+        let (node, link) = (node.clone(), link.clone());
+        async move { Ok::<_, Infallible>(route(node, link, request).await) }
+    });
+    hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(20)))
+        .keep_alive_timeout(Duration::from_secs(20))
+        .serve_connection(TokioIo::new(tls), service)
+        .await?;
+    Ok(())
+}
+
+type ResponseBody = http_body_util::Either<ChannelBody, http_body_util::Full<Bytes>>;
+
+fn plain(status: StatusCode, text: &str) -> Response<ResponseBody> {
+    let mut response = Response::new(http_body_util::Either::Right(http_body_util::Full::new(
+        Bytes::from(text.to_owned()),
+    )));
+    *response.status_mut() = status;
+    response
+}
+
+async fn route(
+    node: Arc<Node>,
+    link: Arc<LinkState>,
+    request: Request<Incoming>,
+) -> Response<ResponseBody> {
+    match (request.method(), request.uri().path()) {
+        (&Method::POST, STREAM_PATH) => {
+            let mut body = request.into_body();
+            let mut reader = FrameReader::default();
+            let first =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, next_frame(&mut body, &mut reader)).await;
+            let request: StreamRequest = match first {
+                Ok(Ok(Some(frame))) => match decode_json_frame(&frame) {
+                    Ok(request) => request,
+                    Err(err) => {
+                        return plain(StatusCode::BAD_REQUEST, &format!("stream request: {err}"));
+                    }
+                },
+                _ => return plain(StatusCode::BAD_REQUEST, "no stream request"),
+            };
+            let direct_cursors: BTreeMap<Nation, u64> = request
+                .direct
+                .iter()
+                .map(|(origin, link)| (*origin, link.cursor))
+                .collect();
+            let (updates, direct_rx) = watch::channel(direct_cursors);
+            tokio::spawn(read_updates(body, reader, updates));
+            let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
+            let ceilings = request
+                .direct
+                .into_iter()
+                .map(|(origin, link)| (origin, link.ceiling))
+                .collect();
+            tokio::spawn(stream(
+                node,
+                link,
+                request.cursors,
+                ceilings,
+                direct_rx,
+                frames,
+            ));
+            let mut response =
+                Response::new(http_body_util::Either::Left(ChannelBody::new(receiver)));
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/x-liptako-frames"),
+            );
+            response
+        }
+        (&Method::GET, "/federation/v1/hello") => plain(StatusCode::OK, node.nation().as_str()),
+        _ => plain(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+/// The next whole frame of a request body, if any.
+async fn next_frame(
+    body: &mut Incoming,
+    reader: &mut FrameReader,
+) -> anyhow::Result<Option<Vec<u8>>> {
+    loop {
+        if let Some(frame) = reader.next_frame()? {
+            return Ok(Some(frame));
+        }
+        match body.frame().await {
+            None => return Ok(None),
+            Some(frame) => {
+                if let Ok(data) = frame?.into_data() {
+                    reader.push(&data);
+                }
+            }
+        }
+    }
+}
+
+/// Follows the receiver's direct cursors as they advance (the rest of the request body).
+async fn read_updates(
+    mut body: Incoming,
+    mut reader: FrameReader,
+    updates: watch::Sender<BTreeMap<Nation, u64>>,
+) {
+    while let Ok(Some(frame)) = next_frame(&mut body, &mut reader).await {
+        match decode_json_frame::<DirectUpdate>(&frame) {
+            Ok(update) => updates.send_modify(|cursors| {
+                for (origin, cursor) in update.direct {
+                    let known = cursors.entry(origin).or_insert(0);
+                    *known = (*known).max(cursor);
+                }
+            }),
+            Err(err) => {
+                tracing::warn!(cause = %err, "malformed direct cursor update");
+                return;
+            }
+        }
+    }
+}
+
+/// What one round over the logs produced for the partner.
+struct Round {
+    batch: BatchWriter,
+    audits: Vec<WriteOp>,
+    n_versions: u64,
+    n_recalls: u64,
+    /// Whether any entry was examined (more may follow at once).
+    progressed: bool,
+    backlog: u64,
+    /// When an entry held back for the receiver's direct link may be relayed.
+    wake_at: Option<time::OffsetDateTime>,
+}
+
+/// Sends the partner everything it may hold, from its cursors on, then follows the logs live.
+async fn stream(
+    node: Arc<Node>,
+    link: Arc<LinkState>,
+    mut cursors: BTreeMap<Nation, u64>,
+    direct_ceilings: BTreeMap<Nation, String>,
+    mut direct: watch::Receiver<BTreeMap<Nation, u64>>,
+    frames: mpsc::Sender<Bytes>,
+) {
+    let peer = link.config.nation;
+    link.streams.add(1);
+    let accreditation = LinkAccreditation {
+        nation: peer,
+        ceiling: link.config.ceiling.clone(),
+    };
+    let mut ticks = node.log_ticks();
+    let mut shutdown = node.shutdown_signal();
+    let mut last_sent = tokio::time::Instant::now();
+    loop {
+        ticks.borrow_and_update();
+        let relay = Relay {
+            ceilings: direct_ceilings.clone(),
+            cursors: direct.borrow_and_update().clone(),
+            grace: RELAY_GRACE,
+        };
+        let store = node.store().clone();
+        let policy = node.policy().clone();
+        let (acc, from) = (accreditation.clone(), cursors.clone());
+        let round = tokio::task::spawn_blocking(move || {
+            collect(store.as_ref(), &policy, &acc, &relay, from)
+        })
+        .await;
+        let (round, next_cursors) = match round {
+            Ok(Ok(result)) => result,
+            Ok(Err(err)) => {
+                tracing::error!(%peer, cause = %err, "reading the logs for a partner failed");
+                break;
+            }
+            Err(err) => {
+                tracing::error!(%peer, cause = %err, "federation sender task failed");
+                break;
+            }
+        };
+        link.backlog
+            .set(i64::try_from(round.backlog).unwrap_or(i64::MAX));
+        if !round.batch.is_empty() {
+            // Audit first: a release that is not on record never leaves.
+            if !round.audits.is_empty()
+                && let Err(err) = node.write(round.audits).await
+            {
+                tracing::error!(%peer, cause = %err, "audit of a release failed: nothing sent");
+                break;
+            }
+            let frame = match round.batch.finish() {
+                Ok(frame) => frame,
+                Err(err) => {
+                    tracing::error!(%peer, cause = %err, "cannot compress a batch");
+                    break;
+                }
+            };
+            let n_bytes = frame.len() as u64;
+            if frames.send(Bytes::from(frame)).await.is_err() {
+                break; // the partner went away; it resumes from its cursors
+            }
+            link.versions_sent.add(round.n_versions);
+            link.recalls_sent.add(round.n_recalls);
+            link.bytes_sent.add(n_bytes);
+            last_sent = tokio::time::Instant::now();
+        }
+        cursors = next_cursors;
+        if round.progressed {
+            continue;
+        }
+        let heartbeat_at = last_sent + HEARTBEAT;
+        let wake_at = round
+            .wake_at
+            .map(|at| {
+                let wait = (at - time::OffsetDateTime::now_utc()).max(time::Duration::ZERO);
+                tokio::time::Instant::now() + wait.unsigned_abs()
+            })
+            .unwrap_or(heartbeat_at)
+            .min(heartbeat_at);
+        tokio::select! {
+            changed = ticks.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+            }
+            changed = direct.changed() => {
+                if changed.is_err() {
+                    // The receiver stopped sending updates: treat its direct links as stalled.
+                    direct = watch::channel(BTreeMap::new()).1;
+                }
+            }
+            _ = tokio::time::sleep_until(wake_at) => {
+                if tokio::time::Instant::now() >= heartbeat_at {
+                    let Ok(frame) = BatchWriter::new().finish() else { break };
+                    if frames.send(Bytes::from(frame)).await.is_err() {
+                        break;
+                    }
+                    last_sent = tokio::time::Instant::now();
+                }
+            }
+            _ = frames.closed() => break,
+            _ = shutdown.changed() => break,
+        }
+    }
+    link.streams.add(-1);
+}
+
+/// How long a relay leaves an entry to the receiver's direct link before sending it itself.
+pub const RELAY_GRACE: Duration = Duration::from_secs(3);
+
+/// What the receiver said of its direct links to other origins.
+struct Relay {
+    /// Origin -> the ceiling of the receiver's direct link to it.
+    ceilings: BTreeMap<Nation, String>,
+    /// Origin -> how far the receiver has applied the origin's log from the origin itself.
+    cursors: BTreeMap<Nation, u64>,
+    grace: Duration,
+}
+
+/// One round over every origin's log (except the partner's own): decides each entry after the
+/// cursor and builds the frame and its audit records. Blocking (store reads).
+///
+/// Relaying: for an origin the receiver also pulls directly, an entry its direct link can carry
+/// is left to that link: entries the direct link already delivered are only marked covered,
+/// and newer ones are held back [`RELAY_GRACE`] and relayed only if the direct link has not
+/// delivered them by then (it is down or slow). So a full mesh sends each version once, and a
+/// cut link is bridged within seconds.
+fn collect(
+    store: &dyn Store,
+    policy: &Policy,
+    accreditation: &LinkAccreditation,
+    relay: &Relay,
+    mut cursors: BTreeMap<Nation, u64>,
+) -> Result<(Round, BTreeMap<Nation, u64>), StoreError> {
+    let peer = accreditation.nation;
+    let mut round = Round {
+        batch: BatchWriter::new(),
+        audits: Vec::new(),
+        n_versions: 0,
+        n_recalls: 0,
+        progressed: false,
+        backlog: 0,
+        wake_at: None,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let heads = store.log_heads()?;
+    for (origin, head) in &heads {
+        if *origin == peer {
+            continue;
+        }
+        let cursor = cursors.get(origin).copied().unwrap_or(0);
+        if *head <= cursor || round.batch.json_len() >= BATCH_JSON_BYTES {
+            continue;
+        }
+        let direct = relay.ceilings.get(origin).map(|ceiling| {
+            let link = LinkAccreditation {
+                nation: peer,
+                ceiling: ceiling.clone(),
+            };
+            (link, relay.cursors.get(origin).copied().unwrap_or(0))
+        });
+        let entries = store.log_after(*origin, cursor, BATCH_ENTRIES)?;
+        let mut last = cursor;
+        let mut covered = None;
+        for entry in entries {
+            if round.batch.json_len() >= BATCH_JSON_BYTES {
+                break;
+            }
+            if let Some((direct_link, direct_cursor)) = &direct {
+                let direct_carries = match &entry.body {
+                    LogBody::Version { meta, .. } => policy.may_cross(direct_link, meta),
+                    LogBody::Recall => true,
+                    LogBody::Dropped { .. } => false,
+                };
+                if direct_carries {
+                    if entry.seq <= *direct_cursor {
+                        last = entry.seq;
+                        covered = Some(entry.seq);
+                        round.progressed = true;
+                        continue;
+                    }
+                    let due = entry.appended + relay.grace;
+                    if due > now {
+                        round.wake_at = Some(round.wake_at.map_or(due, |at| at.min(due)));
+                        break;
+                    }
+                }
+            }
+            last = entry.seq;
+            round.progressed = true;
+            let release = match &entry.body {
+                LogBody::Version { meta, .. } if policy.may_cross(accreditation, meta) => true,
+                LogBody::Dropped { .. } => continue,
+                LogBody::Version { .. } | LogBody::Recall => false,
+            };
+            let action = if release {
+                if let LogBody::Version { payload, .. } = &entry.body {
+                    round.batch.version(*origin, entry.seq, payload);
+                }
+                round.n_versions += 1;
+                "release"
+            } else {
+                // Not for the partner: a recall if it held the version before, else nothing.
+                let held = store
+                    .version_before(entry.id, entry.version)?
+                    .is_some_and(|previous| policy.may_cross(accreditation, &previous));
+                if !held {
+                    continue;
+                }
+                round
+                    .batch
+                    .recall(*origin, entry.seq, entry.id, entry.version);
+                round.n_recalls += 1;
+                "recall"
+            };
+            round.audits.push(WriteOp::Audit(AuditEntry {
+                at: now,
+                actor: "federation".into(),
+                action: action.into(),
+                object_id: Some(entry.id),
+                version: Some(entry.version),
+                partner: Some(peer),
+                detail: format!("origin {origin} seq {}", entry.seq),
+            }));
+        }
+        if let Some(seq) = covered {
+            round.batch.covered(*origin, seq);
+        }
+        cursors.insert(*origin, last);
+    }
+    round.backlog = heads
+        .iter()
+        .filter(|(origin, _)| *origin != peer)
+        .map(|(origin, head)| head.saturating_sub(cursors.get(origin).copied().unwrap_or(0)))
+        .sum();
+    Ok((round, cursors))
+}

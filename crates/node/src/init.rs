@@ -1,0 +1,227 @@
+//! Setting up a data directory (`liptako init`) and managing users from the command line
+//! (`liptako user add`). Both work on the files directly, so they also work while a server runs
+//! on the same directory (SQLite in WAL mode takes a second writer; it waits for the lock).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use liptako_model::{Nation, Role};
+use liptako_store::{SqliteStore, Store, UserRecord, WriteOp};
+use time::OffsetDateTime;
+
+use crate::auth::{generate_password, hash_password, load_or_create_key};
+use crate::config::{CONFIG_FILE, Config};
+
+/// What `init` needs.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// The node's nation.
+    pub nation: Nation,
+    /// The confederation's name.
+    pub confederation: String,
+    /// Its members (the node's nation is added if missing).
+    pub members: Vec<Nation>,
+    /// The admin user's password; generated when absent.
+    pub admin_password: Option<String>,
+    /// The HTTP listen address to write in the config.
+    pub http: Option<SocketAddr>,
+    /// The federation listen address to write in the config.
+    pub federation: Option<SocketAddr>,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone)]
+pub struct InitReport {
+    /// The configuration file written.
+    pub config_path: PathBuf,
+    /// The admin password, when it was generated (shown once, stored only hashed).
+    pub generated_password: Option<String>,
+}
+
+/// The admin user's name.
+pub const ADMIN_USER: &str = "admin";
+
+/// Creates a data directory: configuration, node key, database and an `admin` user cleared
+/// to the highest level. Refuses a directory that already has a configuration.
+pub fn init_data_dir(data_dir: &Path, options: InitOptions) -> anyhow::Result<InitReport> {
+    let config_path = data_dir.join(CONFIG_FILE);
+    if config_path.exists() {
+        anyhow::bail!(
+            "{} already exists: this directory is already a node's; use another --data",
+            config_path.display()
+        );
+    }
+    std::fs::create_dir_all(data_dir)
+        .map_err(|err| anyhow::anyhow!("cannot create {}: {err}", data_dir.display()))?;
+    let mut members = options.members;
+    if !members.contains(&options.nation) {
+        members.insert(0, options.nation);
+    }
+    let mut config = Config::new(options.nation, &options.confederation, members);
+    if let Some(http) = options.http {
+        config.http.listen = http;
+    }
+    if let Some(federation) = options.federation {
+        config.federation.listen = federation;
+    }
+    // Check before writing anything.
+    let text = config.to_toml();
+    Config::parse(&text, &config_path)?;
+    load_or_create_key(data_dir)?;
+    let highest = config.confederation.levels.highest().to_owned();
+    let (password, generated_password) = match options.admin_password {
+        Some(password) => (password, None),
+        None => {
+            let password = generate_password()?;
+            (password.clone(), Some(password))
+        }
+    };
+    put_user(
+        &config,
+        data_dir,
+        UserRecord {
+            name: ADMIN_USER.into(),
+            nation: options.nation,
+            clearance: highest,
+            role: Role::Admin,
+            password_hash: hash_password(&password)?,
+            created: OffsetDateTime::now_utc(),
+            disabled: false,
+        },
+    )?;
+    // The configuration goes last: its presence means the directory is complete.
+    std::fs::write(&config_path, text)
+        .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", config_path.display()))?;
+    Ok(InitReport {
+        config_path,
+        generated_password,
+    })
+}
+
+/// What `user add` needs.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name.
+    pub name: String,
+    /// The user's nation (default: the node's).
+    pub nation: Option<Nation>,
+    /// Clearance level.
+    pub clearance: String,
+    /// Role.
+    pub role: Role,
+    /// Password; generated when absent.
+    pub password: Option<String>,
+}
+
+/// Adds a user to the node in `data_dir`; returns the password when it was generated.
+pub fn add_user(data_dir: &Path, mut user: NewUser) -> anyhow::Result<Option<String>> {
+    let config = Config::load(data_dir)?;
+    let policy = config.policy().map_err(anyhow::Error::msg)?;
+    let generated = match user.password {
+        Some(_) => None,
+        None => {
+            let password = generate_password()?;
+            user.password = Some(password.clone());
+            Some(password)
+        }
+    };
+    let record = new_user_record(&config, &policy, user)?;
+    let store = SqliteStore::open(&config.store_path(data_dir), None)?;
+    if store.user(&record.name)?.is_some() {
+        anyhow::bail!("user {:?} already exists", record.name);
+    }
+    store.write(vec![WriteOp::PutUser(record)])?;
+    Ok(generated)
+}
+
+/// Checks a new user against the policy and hashes its password (slow: blocking).
+pub fn new_user_record(
+    config: &Config,
+    policy: &liptako_model::Policy,
+    user: NewUser,
+) -> anyhow::Result<UserRecord> {
+    check_user_name(&user.name)?;
+    policy.check_level(&user.clearance)?;
+    let nation = user.nation.unwrap_or(config.node.nation);
+    if !policy.confederation().is_member(nation) {
+        anyhow::bail!(
+            "nation {nation} is not a member of {}",
+            policy.confederation().name()
+        );
+    }
+    let password = user
+        .password
+        .ok_or_else(|| anyhow::anyhow!("a password is needed"))?;
+    check_password(&password)?;
+    Ok(UserRecord {
+        name: user.name,
+        nation,
+        clearance: user.clearance,
+        role: user.role,
+        password_hash: hash_password(&password)?,
+        created: OffsetDateTime::now_utc(),
+        disabled: false,
+    })
+}
+
+/// User names: 1 to 64 letters, digits, `.`, `-`, `_`.
+pub fn check_user_name(name: &str) -> anyhow::Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        anyhow::bail!("user name {name:?}: use 1 to 64 letters, digits, '.', '-' or '_'")
+    }
+}
+
+/// Passwords: at least 8 characters, at most 256.
+pub fn check_password(password: &str) -> anyhow::Result<()> {
+    let n_chars = password.chars().count();
+    if !(8..=256).contains(&n_chars) {
+        anyhow::bail!("a password needs 8 to 256 characters");
+    }
+    Ok(())
+}
+
+/// Adds a link to a partner node: copies the partner's CA certificate into
+/// `DATA/partners/<NATION>-ca.pem` and appends a `[[link]]` to the configuration.
+pub fn add_link(
+    data_dir: &Path,
+    nation: Nation,
+    url: &str,
+    partner_ca: &Path,
+    ceiling: &str,
+) -> anyhow::Result<PathBuf> {
+    let mut config = Config::load(data_dir)?;
+    crate::pki::load_certs(partner_ca)?;
+    if config.links.iter().any(|link| link.nation == nation) {
+        anyhow::bail!("a link to {nation} exists already");
+    }
+    let relative = PathBuf::from(crate::pki::PARTNER_DIR).join(format!("{nation}-ca.pem"));
+    config.links.push(crate::config::LinkSection {
+        nation,
+        url: url.to_owned(),
+        ca: relative.clone(),
+        ceiling: ceiling.to_owned(),
+    });
+    let config_path = data_dir.join(CONFIG_FILE);
+    let text = config.to_toml();
+    Config::parse(&text, &config_path)?;
+    std::fs::create_dir_all(data_dir.join(crate::pki::PARTNER_DIR))?;
+    std::fs::copy(partner_ca, data_dir.join(&relative))
+        .map_err(|err| anyhow::anyhow!("cannot copy {}: {err}", partner_ca.display()))?;
+    let temporary = config_path.with_extension("toml.new");
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, &config_path)?;
+    Ok(config_path)
+}
+
+fn put_user(config: &Config, data_dir: &Path, record: UserRecord) -> anyhow::Result<()> {
+    let store = SqliteStore::open(&config.store_path(data_dir), None)?;
+    store.write(vec![WriteOp::PutUser(record)])?;
+    Ok(())
+}

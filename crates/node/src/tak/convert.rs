@@ -1,0 +1,942 @@
+//! Cursor-on-Target <-> Liptako model: the one place where the two vocabularies meet.
+//!
+//! - **Markings** travel in the CoT marking attributes: `access` carries the level (`DR`),
+//!   `releaseableTo` the releasability tokens separated by spaces (`AES`, or `BFA NER`; a
+//!   national marking is written as the origin's code alone), `opex` the exercise
+//!   (`e-FLINTLOCK`). [`inbound_marking`] reads what a client sent, under its default marking,
+//!   and refuses what the policy does not know or what is above the sender's clearance.
+//! - **Units**: a friendly atom with a callsign (`a-f-...`, what a TAK client sends for its own
+//!   position) becomes a [`Unit`] ([`unit_from_event`]) with the id [`tak_unit_id`] derives
+//!   from the CoT uid; the CoT type <-> symbol code mapping is `liptako_cot::symbol`'s.
+//! - **Objects to CoT** ([`object_event`]): a unit is an atom of its symbol's type, a report
+//!   with a location a spot marker (`b-m-p-s-m`) titled with the report's title, a zone a
+//!   closed shape (`u-d-f`) coloured by kind.
+//! - **Air tracks** ([`AirTrack`], [`air_track_event`]): what the air picture hands to TAK
+//!   clients.
+//! - **Deletions** ([`deletion_event`]): `t-x-d-d` with a `<link>` to the uid and
+//!   `<__forcedelete/>`, which TAK clients obey.
+
+use std::time::Duration;
+
+use blake2::Blake2b512;
+use blake2::digest::Digest;
+use liptako_cot::symbol::{Sidc, cot_type_from_sidc, sidc_from_cot_type};
+use liptako_cot::{CotTime, Event, Extra, Limits, Link, RawXml, Remarks, Track};
+use liptako_model::{
+    Body, InvalidObject, Marking, MarkingError, Nation, Object, Point, Policy, Principal,
+    ReportKind, Unit, ZoneKind, check_exercise_name,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// CoT type of a report sent to TAK clients: a spot map marker.
+pub const REPORT_TYPE: &str = "b-m-p-s-m";
+/// CoT type of a zone sent to TAK clients: a free-form shape.
+pub const ZONE_TYPE: &str = "u-d-f";
+/// CoT type of a deletion.
+pub const DELETE_TYPE: &str = "t-x-d-d";
+/// CoT type of a unit whose symbol does not map to one.
+pub const DEFAULT_UNIT_TYPE: &str = "a-f-G";
+/// How long a deletion message stays valid.
+const DELETE_STALE_MS: u64 = 20_000;
+/// Exercise name given to `opex="e"` without a name.
+pub const UNNAMED_EXERCISE: &str = "EXERCISE";
+/// Exercise name given to `opex="s"` without a name.
+pub const UNNAMED_SIMULATION: &str = "SIMULATION";
+/// The first bytes of every unit id derived from a TAK uid ([`tak_unit_id`]).
+const TAK_UNIT_TAG: [u8; 3] = *b"tak";
+
+/// The CoT time of an instant (clamped to CoT's range).
+pub fn cot_time(at: OffsetDateTime) -> CotTime {
+    let unix_ms = at.unix_timestamp_nanos() / 1_000_000;
+    u64::try_from(unix_ms)
+        .ok()
+        .and_then(CotTime::from_unix_ms)
+        .unwrap_or(if unix_ms < 0 {
+            CotTime::MIN
+        } else {
+            CotTime::MAX
+        })
+}
+
+/// The instant of a CoT time.
+pub fn offset_time(at: CotTime) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(at.unix_ms()) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The CoT marking attributes of a Liptako marking.
+pub fn cot_marking(
+    marking: &Marking,
+    origin: Nation,
+    exercise: Option<&str>,
+) -> liptako_cot::Marking {
+    let releaseable_to = if marking.is_national() {
+        origin.as_str().to_owned()
+    } else {
+        marking.releasable_to.join(" ")
+    };
+    liptako_cot::Marking {
+        access: Some(marking.level.clone()),
+        caveat: None,
+        releaseable_to: Some(releaseable_to),
+        opex: exercise.map(|name| format!("e-{name}")),
+    }
+}
+
+/// The exercise an event's `opex` puts it in: `e-NAME` and `s-NAME` name it; a bare `e` or `s`
+/// is [`UNNAMED_EXERCISE`] or [`UNNAMED_SIMULATION`]; `o` and no `opex` are the real world.
+/// A name that is not a valid exercise name is refused.
+pub fn exercise_of(marking: &liptako_cot::Marking) -> Result<Option<String>, InvalidObject> {
+    let Some(opex) = marking.opex.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let (kind, name) = match opex.split_once('-') {
+        Some((kind, name)) => (kind, Some(name)),
+        None => (opex, None),
+    };
+    let unnamed = match kind {
+        "e" | "E" => UNNAMED_EXERCISE,
+        "s" | "S" => UNNAMED_SIMULATION,
+        _ => return Ok(None),
+    };
+    match name.map(str::trim).filter(|name| !name.is_empty()) {
+        Some(name) => check_exercise_name(name).map(|()| Some(name.to_owned())),
+        None => Ok(Some(unnamed.to_owned())),
+    }
+}
+
+/// Why a client's marking was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MarkingRefusal {
+    /// A level or releasability this confederation does not know.
+    #[error("{0}")]
+    Unknown(MarkingError),
+    /// Above the sender's clearance.
+    #[error("{0}")]
+    AboveClearance(MarkingError),
+}
+
+/// The marking of an event a client sent: its `access` and `releaseableTo` where present,
+/// the connection's default marking for what is absent. Canonical; refused when unknown to the
+/// policy or above the principal's clearance. A releasability naming only `origin` is national.
+pub fn inbound_marking(
+    policy: &Policy,
+    principal: &Principal,
+    default: &Marking,
+    origin: Nation,
+    marking: &liptako_cot::Marking,
+) -> Result<Marking, MarkingRefusal> {
+    let access = marking
+        .access
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    let releaseable = marking
+        .releaseable_to
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if access.is_none() && releaseable.is_none() {
+        return Ok(default.clone());
+    }
+    let level = match access {
+        Some(access) => policy
+            .levels()
+            .names()
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(access))
+            .cloned()
+            .unwrap_or_else(|| access.to_owned()),
+        None => default.level.clone(),
+    };
+    let tokens: Vec<String> = match releaseable {
+        Some(text) => text
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .filter(|token| !token.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => default.releasable_to.clone(),
+    };
+    let mut marking = policy
+        .check_marking(&Marking {
+            level,
+            releasable_to: tokens,
+        })
+        .map_err(MarkingRefusal::Unknown)?;
+    // Released to its origin alone is national: one canonical form for one meaning.
+    if marking.releasable_to == [origin.as_str()] {
+        marking.releasable_to.clear();
+    }
+    policy
+        .check_may_mark(principal, &marking)
+        .map_err(MarkingRefusal::AboveClearance)?;
+    Ok(marking)
+}
+
+/// The default marking of a connection: `configured`, lowered to the principal's clearance if
+/// it is above it (a default never makes a client's events unsendable).
+pub fn default_marking_for(
+    policy: &Policy,
+    principal: &Principal,
+    configured: &Marking,
+) -> Marking {
+    if policy.check_may_mark(principal, configured).is_ok() {
+        configured.clone()
+    } else {
+        Marking {
+            level: principal.clearance.clone(),
+            releasable_to: configured.releasable_to.clone(),
+        }
+    }
+}
+
+/// Whether an event reports a friendly unit's position: a friendly atom (`a-f-...`) with a
+/// callsign, which is what TAK clients send for themselves and for friendly units they place.
+pub fn is_unit_report(event: &Event) -> bool {
+    event.event_type.starts_with("a-f-")
+        && event
+            .callsign()
+            .is_some_and(|callsign| !callsign.trim().is_empty())
+}
+
+/// Whether an event is a device's own position report (it names its client software or its
+/// team): the event that tells the server who a connection is.
+pub fn is_self_report(event: &Event) -> bool {
+    event.is_atom()
+        && event.callsign().is_some()
+        && (event.detail.takv.is_some() || event.detail.group.is_some())
+}
+
+/// The unit a position report describes (see [`is_unit_report`]).
+pub fn unit_from_event(event: &Event, exercise: bool) -> Result<Unit, InvalidObject> {
+    let callsign = event.callsign().unwrap_or_default().trim().to_owned();
+    let symbol = sidc_from_cot_type(&event.event_type, exercise).map(|sidc| sidc.to_string());
+    let point = &event.point;
+    let alt_m = (point.hae_m != liptako_cot::Point::UNKNOWN
+        && point.hae_m.is_finite()
+        && (-1.0e4..=1.0e6).contains(&point.hae_m))
+    .then_some(point.hae_m);
+    let track = event.detail.track.as_ref();
+    let course_deg = track
+        .and_then(|track| track.course_deg)
+        .filter(|course| course.is_finite())
+        .map(|course| course.rem_euclid(360.0))
+        .filter(|course| (0.0..360.0).contains(course));
+    let speed_mps = track
+        .and_then(|track| track.speed_mps)
+        .filter(|speed| speed.is_finite() && (0.0..=2000.0).contains(speed));
+    let unit = Unit {
+        callsign,
+        symbol,
+        position: Some(Point {
+            lat: point.lat_deg,
+            lon: point.lon_deg,
+            alt_m,
+        }),
+        course_deg,
+        speed_mps,
+    };
+    Body::Unit(unit.clone()).check()?;
+    Ok(unit)
+}
+
+/// The id of the unit a TAK uid reports, on this node: a version 8 UUID whose first bytes are
+/// `tak` and whose rest is a BLAKE2b hash of (nation, uid). The same device keeps its unit
+/// across reconnections and restarts, and [`is_tak_unit_id`] recognises such ids.
+pub fn tak_unit_id(nation: Nation, uid: &str) -> Uuid {
+    let mut hasher = Blake2b512::new();
+    hasher.update(b"liptako tak unit\0");
+    hasher.update(nation.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(uid.as_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    for (slot, byte) in bytes.iter_mut().zip(digest.iter()) {
+        *slot = *byte;
+    }
+    let [a, b, c] = TAK_UNIT_TAG;
+    bytes[0] = a;
+    bytes[1] = b;
+    bytes[2] = c;
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// Whether `id` was made by [`tak_unit_id`] (on any node).
+pub fn is_tak_unit_id(id: Uuid) -> bool {
+    id.get_version_num() == 8 && id.as_bytes().starts_with(&TAK_UNIT_TAG)
+}
+
+/// Great-circle distance between two positions, in metres (haversine, mean Earth radius).
+pub fn distance_m(a: &Point, b: &Point) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_008.8;
+    let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
+    let d_lat = lat2 - lat1;
+    let d_lon = (b.lon - a.lon).to_radians();
+    let h = (d_lat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (d_lon / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+}
+
+fn contact(callsign: &str) -> liptako_cot::Contact {
+    liptako_cot::Contact {
+        callsign: Some(callsign.to_owned()),
+        endpoint: None,
+        extra: Extra::default(),
+    }
+}
+
+fn raw_fragment(xml: &str) -> Vec<RawXml> {
+    // Built here from numbers and fixed names: always well-formed.
+    RawXml::parse_fragment(xml, &Limits::default()).unwrap_or_default()
+}
+
+fn report_kind_label(kind: ReportKind) -> &'static str {
+    match kind {
+        ReportKind::Incident => "Incident",
+        ReportKind::ThreatWarning => "Threat warning",
+        ReportKind::IntelligenceSummary => "Intelligence summary",
+        ReportKind::SpotReport => "Spot report",
+        ReportKind::CivilianHarm => "Civilian harm",
+        ReportKind::AirspaceAlert => "Airspace alert",
+    }
+}
+
+/// Longest remarks text sent to TAK clients (phones show a few lines).
+const MAX_REMARKS_CHARS: usize = 4_000;
+
+fn remarks(text: String) -> Remarks {
+    let text = match text.char_indices().nth(MAX_REMARKS_CHARS) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+        None => text,
+    };
+    Remarks {
+        text,
+        ..Remarks::default()
+    }
+}
+
+/// ARGB colours (as TAK writes them: signed 32-bit) of a zone's stroke and fill.
+fn zone_colours(kind: ZoneKind) -> (i32, i32) {
+    let (stroke, fill): (u32, u32) = match kind {
+        ZoneKind::Restricted => (0xFFFF_0000, 0x40FF_0000),
+        ZoneKind::ProtectedSite => (0xFF00_00FF, 0x4000_00FF),
+        ZoneKind::AreaOfOperations => (0xFFFF_FF00, 0x40FF_FF00),
+    };
+    (stroke as i32, fill as i32)
+}
+
+/// The CoT event TAK clients get for an object, at `now`: `None` for what has nothing to show
+/// on a map (a report without location, a unit without position), a deletion, or what is no
+/// longer valid. `stale` is the end of validity, or `object_stale` from now.
+pub fn object_event(object: &Object, now: OffsetDateTime, object_stale: Duration) -> Option<Event> {
+    if object.meta.deleted {
+        return None;
+    }
+    let stale_at = object
+        .meta
+        .valid_until
+        .unwrap_or_else(|| object.meta.updated.max(now) + object_stale);
+    if stale_at <= now {
+        return None;
+    }
+    let time = cot_time(object.meta.updated);
+    let mut event = Event {
+        uid: object.meta.id.to_string(),
+        time,
+        start: time,
+        stale: cot_time(stale_at),
+        marking: cot_marking(
+            &object.meta.marking,
+            object.meta.origin,
+            object.meta.exercise.as_deref(),
+        ),
+        ..Event::default()
+    };
+    let point = |position: &Point| {
+        let mut point = liptako_cot::Point::new(position.lat, position.lon);
+        if let Some(alt_m) = position.alt_m {
+            point.hae_m = alt_m;
+        }
+        point
+    };
+    match &object.body {
+        Body::Unit(unit) => {
+            let position = unit.position.as_ref()?;
+            event.event_type = unit
+                .symbol
+                .as_deref()
+                .and_then(Sidc::parse)
+                .map(|sidc| cot_type_from_sidc(&sidc))
+                .unwrap_or_else(|| DEFAULT_UNIT_TYPE.to_owned());
+            event.how = if is_tak_unit_id(object.meta.id) {
+                "m-g"
+            } else {
+                "h-e"
+            }
+            .to_owned();
+            event.point = point(position);
+            event.detail.contact = Some(contact(&unit.callsign));
+            if unit.course_deg.is_some() || unit.speed_mps.is_some() {
+                event.detail.track = Some(Track {
+                    course_deg: unit.course_deg,
+                    speed_mps: unit.speed_mps,
+                    extra: Extra::default(),
+                });
+            }
+        }
+        Body::Report(report) => {
+            let location = report.location.as_ref()?;
+            event.event_type = REPORT_TYPE.to_owned();
+            event.how = "h-e".to_owned();
+            event.point = point(location);
+            event.detail.contact = Some(contact(&report.title));
+            let label = report_kind_label(report.kind);
+            event.detail.remarks = Some(remarks(if report.body.is_empty() {
+                label.to_owned()
+            } else {
+                format!("{label}: {}", report.body)
+            }));
+        }
+        Body::Zone(zone) => {
+            let ring = zone.area.outer();
+            // The ring is closed: its last position repeats the first.
+            let vertices = ring.get(..ring.len().saturating_sub(1)).unwrap_or_default();
+            if vertices.is_empty() {
+                return None;
+            }
+            let n_vertices = vertices.len() as f64;
+            let (sum_lon, sum_lat) = vertices
+                .iter()
+                .fold((0.0, 0.0), |(lon, lat), [x, y]| (lon + x, lat + y));
+            event.event_type = ZONE_TYPE.to_owned();
+            event.how = "h-e".to_owned();
+            event.point = liptako_cot::Point::new(sum_lat / n_vertices, sum_lon / n_vertices);
+            event.detail.links = ring
+                .iter()
+                .map(|[lon, lat]| Link {
+                    extra: Extra {
+                        attributes: vec![("point".to_owned(), format!("{lat},{lon}"))],
+                        children: Vec::new(),
+                    },
+                    ..Link::default()
+                })
+                .collect();
+            event.detail.contact = Some(contact(&zone.name));
+            if !zone.description.is_empty() {
+                event.detail.remarks = Some(remarks(zone.description.clone()));
+            }
+            let (stroke, fill) = zone_colours(zone.kind);
+            event.detail.unknown = raw_fragment(&format!(
+                "<strokeColor value=\"{stroke}\"/><strokeWeight value=\"3.0\"/>\
+                 <fillColor value=\"{fill}\"/><labels_on value=\"true\"/>"
+            ));
+        }
+    }
+    Some(event)
+}
+
+/// A `t-x-d-d` event telling TAK clients to remove `uid` (of CoT type `cot_type`).
+pub fn deletion_event(uid: &str, cot_type: &str, now: CotTime) -> Event {
+    let mut event = Event {
+        uid: Uuid::new_v4().to_string(),
+        event_type: DELETE_TYPE.to_owned(),
+        how: "h-g-i-g-o".to_owned(),
+        time: now,
+        start: now,
+        stale: now.plus_ms(DELETE_STALE_MS),
+        ..Event::default()
+    };
+    event.detail.links.push(Link {
+        uid: Some(uid.to_owned()),
+        link_type: Some(cot_type.to_owned()),
+        relation: Some("none".to_owned()),
+        extra: Extra::default(),
+    });
+    event.detail.unknown = raw_fragment("<__forcedelete/>");
+    event
+}
+
+/// The uids a deletion event (`t-x-d-d`) names in its links.
+pub fn deleted_uids(event: &Event) -> impl Iterator<Item = &str> {
+    event
+        .detail
+        .links
+        .iter()
+        .filter_map(|link| link.uid.as_deref())
+}
+
+/// Standard identity of an air track (MIL-STD-2525 / CoT affiliation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AirIdentity {
+    /// Not yet evaluated.
+    Pending,
+    /// Evaluated, not identified.
+    Unknown,
+    /// Assumed friend.
+    AssumedFriend,
+    /// Friend.
+    Friend,
+    /// Neutral (e.g. identified civil traffic).
+    Neutral,
+    /// Suspect.
+    Suspect,
+    /// Hostile.
+    Hostile,
+}
+
+impl AirIdentity {
+    /// The CoT affiliation letter.
+    pub fn cot_letter(self) -> char {
+        match self {
+            AirIdentity::Pending => 'p',
+            AirIdentity::Unknown => 'u',
+            AirIdentity::AssumedFriend => 'a',
+            AirIdentity::Friend => 'f',
+            AirIdentity::Neutral => 'n',
+            AirIdentity::Suspect => 's',
+            AirIdentity::Hostile => 'h',
+        }
+    }
+}
+
+/// An air track as the air picture hands it to TAK clients (see `TakHub::publish_air`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AirTrack {
+    /// Stable id of the track; the CoT uid (e.g. `MLI-air-1234`).
+    pub uid: String,
+    /// The nation whose node made the track.
+    pub origin: Nation,
+    /// Who may see it: the marking rule decides per client.
+    pub marking: Marking,
+    /// The exercise it belongs to; `None` for the real world.
+    pub exercise: Option<String>,
+    /// When the position was valid.
+    pub time: OffsetDateTime,
+    /// Position; `alt_m` is the height above the ellipsoid when known.
+    pub position: Point,
+    /// Course over ground, degrees from true north.
+    pub course_deg: Option<f64>,
+    /// Ground speed, metres per second.
+    pub speed_mps: Option<f64>,
+    /// Identity (gives the CoT type `a-<identity>-A` unless `cot_type` is set).
+    pub identity: AirIdentity,
+    /// A more precise CoT type (e.g. `a-n-A-C-F` for a civil fixed-wing aircraft).
+    pub cot_type: Option<String>,
+    /// The label shown (flight id, Mode 3/A, track number).
+    pub callsign: Option<String>,
+    /// Free text shown with the track.
+    pub remarks: Option<String>,
+    /// How long TAK clients keep showing the track without an update.
+    pub stale_after: Duration,
+}
+
+/// The CoT event of an air track.
+pub fn air_track_event(track: &AirTrack) -> Event {
+    let time = cot_time(track.time);
+    let mut point = liptako_cot::Point::new(track.position.lat, track.position.lon);
+    if let Some(alt_m) = track.position.alt_m {
+        point.hae_m = alt_m;
+    }
+    let mut event = Event {
+        uid: track.uid.clone(),
+        event_type: track
+            .cot_type
+            .clone()
+            .unwrap_or_else(|| format!("a-{}-A", track.identity.cot_letter())),
+        how: "m-r".to_owned(),
+        time,
+        start: time,
+        stale: time.plus_ms(track.stale_after.as_millis().min(u128::from(u64::MAX)) as u64),
+        marking: cot_marking(&track.marking, track.origin, track.exercise.as_deref()),
+        point,
+        ..Event::default()
+    };
+    event.detail.contact = Some(contact(track.callsign.as_deref().unwrap_or(&track.uid)));
+    if track.course_deg.is_some() || track.speed_mps.is_some() {
+        event.detail.track = Some(Track {
+            course_deg: track.course_deg,
+            speed_mps: track.speed_mps,
+            extra: Extra::default(),
+        });
+    }
+    if let Some(text) = &track.remarks {
+        event.detail.remarks = Some(remarks(text.clone()));
+    }
+    event
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liptako_model::{
+        Confederation, Draft, Expect, Levels, Polygon, Report, Role, SiteCategory, Zone,
+        next_version,
+    };
+    use time::macros::datetime;
+
+    fn nation(code: &str) -> Nation {
+        Nation::parse(code).unwrap()
+    }
+
+    fn policy() -> Policy {
+        Policy::new(
+            Confederation::new("AES", vec![nation("MLI"), nation("BFA"), nation("NER")]).unwrap(),
+            Levels::default(),
+        )
+    }
+
+    fn cot(access: Option<&str>, releaseable_to: Option<&str>) -> liptako_cot::Marking {
+        liptako_cot::Marking {
+            access: access.map(str::to_owned),
+            releaseable_to: releaseable_to.map(str::to_owned),
+            ..liptako_cot::Marking::default()
+        }
+    }
+
+    #[test]
+    fn markings_read_from_clients() {
+        let policy = policy();
+        let mli = nation("MLI");
+        let cleared_c = Principal::new("awa", mli, "C", Role::Editor);
+        let default = Marking::new("NP", ["AES"]);
+        let read = |marking| inbound_marking(&policy, &cleared_c, &default, mli, &marking);
+        assert_eq!(read(cot(None, None)), Ok(default.clone()));
+        assert_eq!(read(cot(Some("dr"), None)), Ok(Marking::new("DR", ["AES"])));
+        assert_eq!(
+            read(cot(Some("C"), Some("NER bfa"))),
+            Ok(Marking::new("C", ["BFA", "NER"]))
+        );
+        // Only the origin: national.
+        assert_eq!(
+            read(cot(None, Some("MLI"))),
+            Ok(Marking::new("NP", Vec::<String>::new()))
+        );
+        assert!(matches!(
+            read(cot(Some("S"), None)),
+            Err(MarkingRefusal::AboveClearance(_))
+        ));
+        assert!(matches!(
+            read(cot(Some("Unclassified"), None)),
+            Err(MarkingRefusal::Unknown(_))
+        ));
+        assert!(matches!(
+            read(cot(None, Some("FRA"))),
+            Err(MarkingRefusal::Unknown(_))
+        ));
+    }
+
+    #[test]
+    fn markings_round_trip_through_cot() {
+        let policy = policy();
+        let mli = nation("MLI");
+        let reader = Principal::new("x", mli, "S", Role::Viewer);
+        for marking in [
+            Marking::new("DR", ["AES"]),
+            Marking::new("C", ["BFA", "NER"]),
+            Marking::new("S", Vec::<String>::new()),
+        ] {
+            let written = cot_marking(&marking, mli, Some("FLINTLOCK"));
+            assert_eq!(written.opex.as_deref(), Some("e-FLINTLOCK"));
+            let back = inbound_marking(
+                &policy,
+                &reader,
+                &Marking::new("NP", ["AES"]),
+                mli,
+                &written,
+            );
+            assert_eq!(back, Ok(marking));
+            assert_eq!(exercise_of(&written), Ok(Some("FLINTLOCK".into())));
+        }
+    }
+
+    #[test]
+    fn exercises_from_opex() {
+        let opex = |text: &str| liptako_cot::Marking {
+            opex: Some(text.to_owned()),
+            ..liptako_cot::Marking::default()
+        };
+        assert_eq!(exercise_of(&opex("o")), Ok(None));
+        assert_eq!(exercise_of(&opex("o-REAL")), Ok(None));
+        assert_eq!(exercise_of(&opex("e")), Ok(Some(UNNAMED_EXERCISE.into())));
+        assert_eq!(
+            exercise_of(&opex("s-")),
+            Ok(Some(UNNAMED_SIMULATION.into()))
+        );
+        assert_eq!(
+            exercise_of(&opex("e-Flintlock 26")),
+            Ok(Some("Flintlock 26".into()))
+        );
+        assert!(exercise_of(&opex("e-a/b")).is_err());
+        assert_eq!(exercise_of(&liptako_cot::Marking::default()), Ok(None));
+    }
+
+    fn sa(uid: &str) -> Event {
+        let xml = format!(
+            r#"<event version="2.0" uid="{uid}" type="a-f-G-U-C-I" how="m-g" time="2024-03-14T09:26:53.535Z" start="2024-03-14T09:26:53.535Z" stale="2024-03-14T09:33:08.535Z"><point lat="14.3887" lon="0.7123" hae="312.5" ce="9999999.0" le="9999999.0"/><detail><takv platform="ATAK-CIV"/><contact endpoint="*:-1:stcp" callsign="FALCON 1"/><__group role="Team Lead" name="Cyan"/><track course="-30.5" speed="4.2"/></detail></event>"#
+        );
+        liptako_cot::decode_xml(xml.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn position_reports_become_units() {
+        let event = sa("ANDROID-1");
+        assert!(is_unit_report(&event));
+        assert!(is_self_report(&event));
+        let unit = unit_from_event(&event, false).unwrap();
+        assert_eq!(unit.callsign, "FALCON 1");
+        assert_eq!(unit.symbol.as_deref(), Some("SFGPUCI--------"));
+        assert_eq!(unit.position.unwrap().alt_m, Some(312.5));
+        assert_eq!(unit.course_deg, Some(329.5));
+        assert_eq!(unit.speed_mps, Some(4.2));
+        // In an exercise, the symbol carries the exercise identity.
+        assert_eq!(
+            unit_from_event(&event, true).unwrap().symbol.as_deref(),
+            Some("SDGPUCI--------")
+        );
+        let mut hostile = event.clone();
+        hostile.event_type = "a-h-G".into();
+        assert!(!is_unit_report(&hostile));
+        let mut nameless = event;
+        nameless.detail.contact = None;
+        assert!(!is_unit_report(&nameless));
+    }
+
+    #[test]
+    fn tak_unit_ids_are_stable_tagged_and_per_nation() {
+        let id = tak_unit_id(nation("MLI"), "ANDROID-1");
+        assert_eq!(id, tak_unit_id(nation("MLI"), "ANDROID-1"));
+        assert_ne!(id, tak_unit_id(nation("BFA"), "ANDROID-1"));
+        assert_ne!(id, tak_unit_id(nation("MLI"), "ANDROID-2"));
+        assert!(is_tak_unit_id(id));
+        assert!(!is_tak_unit_id(Uuid::now_v7()));
+    }
+
+    #[test]
+    fn distances() {
+        let a = Point::new(14.0, 1.0);
+        assert_eq!(distance_m(&a, &a), 0.0);
+        // One degree of latitude is about 111 km.
+        let d = distance_m(&a, &Point::new(15.0, 1.0));
+        assert!((d - 111_195.0).abs() < 100.0, "{d}");
+    }
+
+    fn object(body: Body, exercise: Option<&str>) -> Object {
+        next_version(
+            None,
+            Draft {
+                id: Uuid::from_u128(42),
+                origin: nation("BFA"),
+                expect: Expect::New,
+                at: datetime!(2026-11-24 10:00 UTC),
+                marking: Marking::new("DR", ["MLI"]),
+                valid_until: None,
+                exercise: exercise.map(str::to_owned),
+                body: Some(body),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn objects_become_cot_with_their_marking() {
+        let now = datetime!(2026-11-24 10:05 UTC);
+        let stale = Duration::from_secs(3600);
+        let unit = object(
+            Body::Unit(Unit {
+                callsign: "BRAVO 2".into(),
+                symbol: Some("SFGPUCI--------".into()),
+                position: Some(Point::new(13.5, 2.1)),
+                course_deg: Some(90.0),
+                speed_mps: None,
+            }),
+            Some("FLINTLOCK"),
+        );
+        let event = object_event(&unit, now, stale).unwrap();
+        assert_eq!(event.uid, Uuid::from_u128(42).to_string());
+        assert_eq!(event.event_type, "a-f-G-U-C-I");
+        assert_eq!(event.callsign(), Some("BRAVO 2"));
+        assert_eq!(event.marking.access.as_deref(), Some("DR"));
+        assert_eq!(event.marking.releaseable_to.as_deref(), Some("MLI"));
+        assert_eq!(event.marking.opex.as_deref(), Some("e-FLINTLOCK"));
+        assert_eq!(event.stale, cot_time(now + stale));
+        assert_eq!(event.detail.track.as_ref().unwrap().course_deg, Some(90.0));
+        // Written and read back by the codec unchanged.
+        let xml = liptako_cot::encode_xml(&event);
+        assert_eq!(
+            liptako_cot::decode_xml(&xml, &Limits::default()).unwrap(),
+            event
+        );
+
+        let report = object(
+            Body::Report(Report {
+                kind: ReportKind::Incident,
+                title: "Convoy hit".into(),
+                body: "IED on RN16".into(),
+                location: Some(Point::new(14.2, 0.9)),
+            }),
+            None,
+        );
+        let event = object_event(&report, now, stale).unwrap();
+        assert_eq!(event.event_type, REPORT_TYPE);
+        assert_eq!(event.callsign(), Some("Convoy hit"));
+        assert_eq!(
+            event.detail.remarks.as_ref().unwrap().text,
+            "Incident: IED on RN16"
+        );
+        let mut nowhere = report.clone();
+        if let Body::Report(report) = &mut nowhere.body {
+            report.location = None;
+        }
+        assert!(object_event(&nowhere, now, stale).is_none());
+        let mut expired = report;
+        expired.meta.valid_until = Some(now - time::Duration::minutes(1));
+        assert!(object_event(&expired, now, stale).is_none());
+
+        let zone = object(
+            Body::Zone(Zone {
+                kind: ZoneKind::ProtectedSite,
+                name: "School".into(),
+                description: String::new(),
+                category: Some(SiteCategory::School),
+                area: Polygon::from_lat_lon(&[(14.0, 1.0), (14.0, 1.2), (14.2, 1.2), (14.2, 1.0)]),
+            }),
+            None,
+        );
+        let event = object_event(&zone, now, stale).unwrap();
+        assert_eq!(event.event_type, ZONE_TYPE);
+        assert_eq!(event.detail.links.len(), 5);
+        assert!((event.point.lat_deg - 14.1).abs() < 1e-9);
+        assert!((event.point.lon_deg - 1.1).abs() < 1e-9);
+        let xml = String::from_utf8(liptako_cot::encode_xml(&event)).unwrap();
+        assert!(xml.contains("<link point=\"14,1\"/>"), "{xml}");
+        assert!(xml.contains("<strokeColor value=\"-16776961\"/>"), "{xml}");
+    }
+
+    #[test]
+    fn deletions_and_air_tracks() {
+        let now = CotTime::from_unix_ms(1_700_000_000_000).unwrap();
+        let deletion = deletion_event("ANDROID-1", "a-f-G", now);
+        assert_eq!(deletion.event_type, DELETE_TYPE);
+        assert_eq!(deleted_uids(&deletion).collect::<Vec<_>>(), ["ANDROID-1"]);
+        let xml = String::from_utf8(liptako_cot::encode_xml(&deletion)).unwrap();
+        assert!(xml.contains("<__forcedelete/>"), "{xml}");
+
+        let track = AirTrack {
+            uid: "MLI-air-7".into(),
+            origin: nation("MLI"),
+            marking: Marking::new("C", Vec::<String>::new()),
+            exercise: None,
+            time: datetime!(2026-11-24 10:00 UTC),
+            position: Point {
+                lat: 14.5,
+                lon: 0.5,
+                alt_m: Some(3000.0),
+            },
+            course_deg: Some(270.0),
+            speed_mps: Some(120.0),
+            identity: AirIdentity::Unknown,
+            cot_type: None,
+            callsign: Some("TRK 7".into()),
+            remarks: Some("no transponder".into()),
+            stale_after: Duration::from_secs(30),
+        };
+        let event = air_track_event(&track);
+        assert_eq!(event.event_type, "a-u-A");
+        assert_eq!(event.how, "m-r");
+        assert_eq!(event.point.hae_m, 3000.0);
+        assert_eq!(event.marking.releaseable_to.as_deref(), Some("MLI"));
+        assert_eq!(event.stale.unix_ms() - event.time.unix_ms(), 30_000);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn token() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec!["AES", "aes", "MLI", "BFA", "NER", "ner", "FRA", "X1"])
+        }
+
+        fn releaseable() -> impl Strategy<Value = Option<String>> {
+            prop::option::of(
+                (
+                    prop::collection::vec(token(), 0..4),
+                    prop::sample::select(vec![" ", ",", ", "]),
+                )
+                    .prop_map(|(tokens, separator)| tokens.join(separator)),
+            )
+        }
+
+        fn access() -> impl Strategy<Value = Option<String>> {
+            prop::option::of(
+                prop::sample::select(vec!["NP", "DR", "C", "S", "dr", "TS", "Unclassified", ""])
+                    .prop_map(str::to_owned),
+            )
+        }
+
+        fn principal() -> impl Strategy<Value = Principal> {
+            (
+                prop::sample::select(vec!["MLI", "BFA", "NER"]),
+                prop::sample::select(vec!["NP", "DR", "C", "S"]),
+            )
+                .prop_map(|(code, clearance)| {
+                    Principal::new("p", nation(code), clearance, liptako_model::Role::Viewer)
+                })
+        }
+
+        proptest! {
+            /// What a client's marking becomes is canonical, within the sender's clearance,
+            /// and reads back the same from the attributes the server writes.
+            #[test]
+            fn inbound_markings_are_canonical_and_within_clearance(
+                access in access(),
+                releaseable_to in releaseable(),
+                sender in principal(),
+            ) {
+                let policy = policy();
+                let origin = nation("MLI");
+                let cot = liptako_cot::Marking { access, releaseable_to, ..Default::default() };
+                let default = Marking::new("NP", ["AES"]);
+                match inbound_marking(&policy, &sender, &default, origin, &cot) {
+                    Ok(marking) => {
+                        prop_assert_eq!(policy.check_marking(&marking), Ok(marking.clone()));
+                        prop_assert!(policy.check_may_mark(&sender, &marking).is_ok());
+                        let written = cot_marking(&marking, origin, None);
+                        prop_assert_eq!(
+                            inbound_marking(&policy, &sender, &default, origin, &written),
+                            Ok(marking)
+                        );
+                    }
+                    Err(MarkingRefusal::AboveClearance(_)) => {
+                        let level = cot.access.as_deref().unwrap_or("NP").to_ascii_uppercase();
+                        let rank = policy.levels().rank(&level);
+                        prop_assert!(rank > policy.levels().rank(&sender.clearance));
+                    }
+                    Err(MarkingRefusal::Unknown(_)) => {}
+                }
+            }
+
+            /// Any position report either becomes a valid unit or is refused; never a panic.
+            #[test]
+            fn position_reports_become_valid_units_or_nothing(
+                lat in prop_oneof![-100.0f64..100.0, Just(f64::NAN)],
+                lon in prop_oneof![-200.0f64..200.0, Just(f64::INFINITY)],
+                hae in prop_oneof![-2.0e4f64..2.0e6, Just(liptako_cot::Point::UNKNOWN)],
+                course in prop::option::of(-720.0f64..720.0),
+                speed in prop::option::of(-10.0f64..3000.0),
+                callsign in "[ -~]{0,130}",
+                exercise: bool,
+            ) {
+                let mut event = sa("uid-1");
+                event.point = liptako_cot::Point { lat_deg: lat, lon_deg: lon, hae_m: hae, ce_m: 1.0, le_m: 1.0 };
+                event.detail.track = Some(Track { course_deg: course, speed_mps: speed, extra: Extra::default() });
+                if let Some(contact) = event.detail.contact.as_mut() {
+                    contact.callsign = Some(callsign);
+                }
+                if let Ok(unit) = unit_from_event(&event, exercise) {
+                    prop_assert!(Body::Unit(unit.clone()).check().is_ok());
+                    prop_assert!(unit.course_deg.is_none_or(|course| (0.0..360.0).contains(&course)));
+                }
+            }
+        }
+    }
+}

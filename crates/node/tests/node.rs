@@ -1,0 +1,11 @@
+//! Integration tests of the node's API, driven in-process through the router (and on a real
+//! port for the WebSocket feed).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is the test failing
+
+mod api {
+    pub mod bad_input;
+    pub mod common;
+    pub mod marking;
+    pub mod objects;
+}
+mod tak;

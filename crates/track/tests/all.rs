@@ -1,0 +1,10 @@
+//! Integration tests of `liptako-track` (one test target, as the workspace asks): tracking on
+//! simulated scenarios, the offline file formats end to end, property tests on untrusted input,
+//! the borders file against its npm source, and house rules.
+
+mod borders_data;
+mod common;
+mod fuzz_corpus;
+mod offline_mode;
+mod properties;
+mod scenario_tests;

@@ -1,0 +1,1 @@
+//! Offline mode end to end.
