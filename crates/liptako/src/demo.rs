@@ -2,8 +2,11 @@
 //! its own embedded storage, federated with the others over mutual TLS (every link accredited
 //! up to `C`, so `S` stays home), fed by a scenario around the three-borders area
 //! (Liptako-Gourma): protected civilian sites, restricted zones, friendly units of every nation
-//! moving, and reports of every marking arriving over time. Prints each node's URL and login
-//! and runs until stopped (Ctrl-C).
+//! moving, and reports of every marking arriving over time. Simulated sensors (the built-in
+//! `demo` scenario of `liptako simulate`, as ASTERIX over UDP) feed each node's air picture:
+//! its nation's radar (GAO, DORI, AYOROU) and the shared ADS-B network. Every node takes TAK
+//! clients on its CoT ports. Prints each node's URL, login and ports and runs until stopped
+//! (Ctrl-C).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,7 +19,8 @@ use liptako_model::{
     Body, Draft, Expect, Marking, Nation, Point, Polygon, Report, ReportKind, SiteCategory, Unit,
     Zone, ZoneKind,
 };
-use liptako_node::config::CONFIG_FILE;
+use liptako_node::air::{SensorKind, SensorSection};
+use liptako_node::config::{CONFIG_FILE, Config, ConfigDuration};
 use liptako_node::init::{InitOptions, add_link, init_data_dir};
 use liptako_node::{Node, pki, server};
 use liptako_store::WriteOp;
@@ -50,6 +54,15 @@ const LINK_CEILING: &str = "C";
 const DEMO_UNIT_IDS: u128 = 0x4c49_5054_414b_4f00_8000_0000_0000_0000;
 /// Federation ports are the HTTP ports plus this.
 const FEDERATION_OFFSET: u16 = 363;
+/// CoT ports of the first node are the HTTP port plus these (8087 and 8089 by default); each
+/// further node adds [`COT_STRIDE`].
+const COT_TCP_OFFSET: u16 = 7;
+const COT_TLS_OFFSET: u16 = 9;
+const COT_STRIDE: u16 = 100;
+/// Each node's ASTERIX sensors listen on the HTTP port plus this (8600, 8601, 8602).
+const ASTERIX_OFFSET: u16 = 520;
+/// The air scenario the demo's radars play (a built-in of `liptako simulate`).
+const AIR_SCENARIO: &str = "demo";
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let temp;
@@ -70,13 +83,24 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     let http_port = |idx: usize| args.base_port.saturating_add(idx as u16);
     let federation_port = |idx: usize| http_port(idx).saturating_add(FEDERATION_OFFSET);
+    let ports = |idx: usize| NodePorts {
+        http: http_port(idx),
+        federation: federation_port(idx),
+        cot_tcp: args
+            .base_port
+            .saturating_add(COT_TCP_OFFSET + COT_STRIDE * idx as u16),
+        cot_tls: args
+            .base_port
+            .saturating_add(COT_TLS_OFFSET + COT_STRIDE * idx as u16),
+        asterix: http_port(idx).saturating_add(ASTERIX_OFFSET),
+    };
     let dirs: Vec<PathBuf> = nations
         .iter()
         .map(|nation| root.join(nation.as_str().to_lowercase()))
         .collect();
     let fresh = !dirs.iter().all(|dir| dir.join(CONFIG_FILE).exists());
     if fresh {
-        set_up(&nations, &dirs, &password, &http_port, &federation_port)?;
+        set_up(&nations, &dirs, &password, &ports)?;
     } else if args.password.is_none() {
         anyhow::bail!(
             "{} holds an earlier demo: pass its --password (or another --data)",
@@ -112,7 +136,40 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             ));
         }
         say(&format!("data: {}", root.display()));
-        say("API: POST /api/v1/auth/login, then /api/v1/reports, /units, /zones, /links, /live");
+        for (nation, node) in nations.iter().zip(&nodes) {
+            let cot = &node.config().cot;
+            let show = |addr: Option<SocketAddr>| addr.map_or("off".into(), |a| a.to_string());
+            say(&format!(
+                "  {nation}  TAK: CoT TCP {} (anonymous, NP), TLS {} (client certificates: liptako certs client --data {})",
+                show(cot.tcp_listen),
+                show(cot.tls_listen),
+                node.data_dir().display()
+            ));
+        }
+        // Each node's radars (from its configuration, so that a restarted demo keeps its
+        // ports) and the shared ADS-B network.
+        let mut radars: Vec<(String, SocketAddr)> = Vec::new();
+        let mut adsb: Vec<SocketAddr> = Vec::new();
+        for (nation, node) in nations.iter().zip(&nodes) {
+            for sensor in &node.config().sensors {
+                match sensor.kind {
+                    SensorKind::Radar => radars.push((sensor.id.clone(), sensor.listen)),
+                    SensorKind::Adsb => adsb.push(sensor.listen),
+                }
+            }
+            let names: Vec<&str> = node.config().sensors.iter().map(|s| s.id.as_str()).collect();
+            if !names.is_empty() {
+                say(&format!(
+                    "  {nation}  air picture: simulated ASTERIX from {} on {}",
+                    names.join(", "),
+                    node.config().sensors[0].listen
+                ));
+            }
+        }
+        if !radars.is_empty() || !adsb.is_empty() {
+            start_radars(radars, adsb)?;
+        }
+        say("API: POST /api/v1/auth/login, then /api/v1/reports, /units, /zones, /air/tracks, /links, /live");
         say("Ctrl-C stops it.");
         let tick = Duration::from_secs(args.tick_s.max(1));
         let scenarios: Vec<_> = nodes
@@ -132,14 +189,90 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     })
 }
 
+/// One demo node's ports.
+struct NodePorts {
+    http: u16,
+    federation: u16,
+    cot_tcp: u16,
+    cot_tls: u16,
+    asterix: u16,
+}
+
+/// Plays the air scenario in real time to every node's sensors, again and again, on its own
+/// thread (the process ends with the demo).
+fn start_radars(radars: Vec<(String, SocketAddr)>, adsb: Vec<SocketAddr>) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("demo-radars".into())
+        .spawn(move || {
+            loop {
+                let args = crate::track_cmd::SimulateArgs::real_time(AIR_SCENARIO, &radars, &adsb);
+                if let Err(err) = crate::track_cmd::run_simulate(args) {
+                    tracing::error!(cause = %err, "demo radars stopped");
+                    return;
+                }
+            }
+        })
+        .context("starting the demo radars")?;
+    Ok(())
+}
+
+/// Node `idx`'s sensors as `[[sensor]]` tables, listening on `listen`: its nation's radar of
+/// the air scenario (GAO in Mali, DORI in Burkina Faso, AYOROU in Niger) and the ADS-B network
+/// every node receives. The simulator sends slant ranges, as real CAT048 does: the sensors keep
+/// the default geometry.
+fn demo_sensors(idx: usize, listen: SocketAddr) -> anyhow::Result<Vec<SensorSection>> {
+    let scenario = liptako_track::scenarios::by_name(AIR_SCENARIO, 1)
+        .context("the demo air scenario is built in")?;
+    let mut sensors: Vec<SensorSection> = scenario
+        .radars
+        .iter()
+        .skip(idx)
+        .take(1)
+        .map(|radar| SensorSection {
+            lat_deg: Some(radar.lat_deg),
+            lon_deg: Some(radar.lon_deg),
+            height_m: radar.height_m,
+            range_sigma_m: Some(radar.range_sigma_m),
+            azimuth_sigma_deg: Some(radar.azimuth_sigma_deg),
+            pd: Some(radar.pd),
+            period: Some(ConfigDuration(Duration::from_secs_f64(radar.period_s))),
+            max_range_m: Some(radar.max_range_m),
+            sectors: Some(radar.sectors),
+            ..SensorSection::new(&radar.name, SensorKind::Radar, listen, radar.sac, radar.sic)
+        })
+        .collect();
+    if let Some(adsb) = &scenario.adsb {
+        sensors.push(SensorSection {
+            position_sigma_m: Some(adsb.position_sigma_m),
+            ..SensorSection::new(&adsb.name, SensorKind::Adsb, listen, adsb.sac, adsb.sic)
+        });
+    }
+    Ok(sensors)
+}
+
+/// Gives a demo node its TAK listeners and its air picture's sensors.
+fn configure_tak_and_air(
+    dir: &std::path::Path,
+    idx: usize,
+    ports: &NodePorts,
+) -> anyhow::Result<()> {
+    let mut config = Config::load(dir)?;
+    config.cot.tcp_listen = Some(SocketAddr::from(([127, 0, 0, 1], ports.cot_tcp)));
+    config.cot.tls_listen = Some(SocketAddr::from(([127, 0, 0, 1], ports.cot_tls)));
+    config.sensors = demo_sensors(idx, SocketAddr::from(([127, 0, 0, 1], ports.asterix)))?;
+    config.save(dir)?;
+    Ok(())
+}
+
 /// Creates each node's data directory and certificates, and links every pair.
 fn set_up(
     nations: &[Nation],
     dirs: &[PathBuf],
     password: &str,
-    http_port: &dyn Fn(usize) -> u16,
-    federation_port: &dyn Fn(usize) -> u16,
+    ports: &dyn Fn(usize) -> NodePorts,
 ) -> anyhow::Result<()> {
+    let http_port = |idx: usize| ports(idx).http;
+    let federation_port = |idx: usize| ports(idx).federation;
     for (idx, (nation, dir)) in nations.iter().zip(dirs).enumerate() {
         init_data_dir(
             dir,
@@ -153,6 +286,7 @@ fn set_up(
             },
         )?;
         pki::init(dir, *nation, &[])?;
+        configure_tak_and_air(dir, idx, &ports(idx))?;
     }
     for (idx, dir) in dirs.iter().enumerate() {
         for (other, (partner, partner_dir)) in nations.iter().zip(dirs).enumerate() {

@@ -38,7 +38,7 @@ pub struct TrackArgs {
 }
 
 /// Simulator options.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct SimulateArgs {
     /// A built-in scenario (crossing, manoeuvring, border, no-transponder, clutter, dense, demo)
     /// or a scenario TOML file.
@@ -54,12 +54,17 @@ pub struct SimulateArgs {
     /// day). Default: now (UTC) when sending over UDP in real time, else the scenario's own.
     #[arg(long)]
     start_time: Option<f64>,
-    /// Send ASTERIX (CAT048 + CAT034 per radar, CAT021 for ADS-B) to this UDP address.
+    /// Send ASTERIX (CAT048 + CAT034 per radar, CAT021 for ADS-B) to this UDP address (repeat
+    /// the option to feed several receivers the same datagrams).
     #[arg(long, value_name = "HOST:PORT")]
-    udp: Option<String>,
-    /// Send CAT021 to this address instead of `--udp`.
+    udp: Vec<String>,
+    /// Send CAT021 to this address instead of `--udp` (repeatable).
     #[arg(long, value_name = "HOST:PORT")]
-    adsb_udp: Option<String>,
+    adsb_udp: Vec<String>,
+    /// Send one radar's CAT048 + CAT034 to this address too (repeatable), e.g.
+    /// `--radar-udp GAO=127.0.0.1:8600`: each nation's node fed by its own radar.
+    #[arg(long, value_name = "RADAR=HOST:PORT")]
+    radar_udp: Vec<String>,
     /// Time scale: 1 is real time, 10 ten times faster. Without `--udp` the run is as fast as
     /// possible unless this is given.
     #[arg(long)]
@@ -165,6 +170,26 @@ fn resolve(addr: &str) -> anyhow::Result<SocketAddr> {
         .with_context(|| format!("{addr} resolves to nothing"))
 }
 
+impl SimulateArgs {
+    /// A built-in scenario played in real time: each radar to its own addresses (`radars`:
+    /// name and address), ADS-B to `adsb` (the demo's feeds).
+    pub fn real_time(
+        scenario: &str,
+        radars: &[(String, SocketAddr)],
+        adsb: &[SocketAddr],
+    ) -> SimulateArgs {
+        SimulateArgs {
+            scenario: scenario.into(),
+            radar_udp: radars
+                .iter()
+                .map(|(name, addr)| format!("{name}={addr}"))
+                .collect(),
+            adsb_udp: adsb.iter().map(ToString::to_string).collect(),
+            ..SimulateArgs::default()
+        }
+    }
+}
+
 pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let mut scenario = load_scenario(&args.scenario, args.seed)?;
     if let Some(d) = args.duration {
@@ -173,18 +198,46 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
         }
         scenario.duration_s = d;
     }
-    let udp = args.udp.as_deref().map(resolve).transpose()?;
-    let adsb_udp = args.adsb_udp.as_deref().map(resolve).transpose()?.or(udp);
-    let speed = match (args.speed, udp) {
+    let udp: Vec<SocketAddr> = args
+        .udp
+        .iter()
+        .map(|a| resolve(a))
+        .collect::<Result<_, _>>()?;
+    let mut adsb_udp: Vec<SocketAddr> = args
+        .adsb_udp
+        .iter()
+        .map(|a| resolve(a))
+        .collect::<Result<_, _>>()?;
+    if adsb_udp.is_empty() {
+        adsb_udp.clone_from(&udp);
+    }
+    // Per radar (scenario order): every address its datagrams go to.
+    let mut radar_udp: Vec<Vec<SocketAddr>> = vec![udp.clone(); scenario.radars.len()];
+    for spec in &args.radar_udp {
+        let (name, addr) = spec
+            .split_once('=')
+            .with_context(|| format!("--radar-udp {spec:?}: expected RADAR=HOST:PORT"))?;
+        let index = scenario
+            .radars
+            .iter()
+            .position(|r| r.name == name)
+            .with_context(|| format!("--radar-udp {spec:?}: no radar {name:?} in the scenario"))?;
+        let addr = resolve(addr)?;
+        if let Some(list) = radar_udp.get_mut(index) {
+            list.push(addr);
+        }
+    }
+    let sending = radar_udp.iter().any(|l| !l.is_empty()) || !adsb_udp.is_empty();
+    let speed = match (args.speed, sending) {
         (Some(s), _) if !(s > 0.0 && s.is_finite()) => bail!("--speed must be positive"),
         (Some(s), _) => Some(s),
-        (None, Some(_)) => Some(1.0),
-        (None, None) => None,
+        (None, true) => Some(1.0),
+        (None, false) => None,
     };
     scenario.start_time_s = match args.start_time {
         Some(t) if t.is_finite() => t,
         Some(_) => bail!("--start-time must be a number of seconds"),
-        None if udp.is_some() && speed == Some(1.0) => SystemTime::now()
+        None if sending && speed == Some(1.0) => SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0),
@@ -202,9 +255,10 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
     }
     let sim = Simulator::new(scenario.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
 
-    let socket = match udp.or(adsb_udp) {
-        Some(_) => Some(UdpSocket::bind("0.0.0.0:0").context("opening a UDP socket")?),
-        None => None,
+    let socket = if sending {
+        Some(UdpSocket::bind("0.0.0.0:0").context("opening a UDP socket")?)
+    } else {
+        None
     };
     let mut truth_out = args
         .truth
@@ -233,7 +287,7 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
                 if args.plots.is_some() {
                     plots.push((plot.time_s, radar, plot.clone()));
                 }
-                if udp.is_some()
+                if radar_udp.get(radar).is_some_and(|l| !l.is_empty())
                     && let Some(list) = pending.get_mut(radar)
                 {
                     list.push(plot);
@@ -245,9 +299,11 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
                 azimuth_deg,
                 time_s,
             } => {
-                let (Some(addr), Some(sock), Some(r)) =
-                    (udp, socket.as_ref(), scenario.radars.get(radar))
-                else {
+                let (Some(addrs), Some(sock), Some(r)) = (
+                    radar_udp.get(radar).filter(|l| !l.is_empty()),
+                    socket.as_ref(),
+                    scenario.radars.get(radar),
+                ) else {
                     continue;
                 };
                 pace(wall_start, scenario.start_time_s, time_s, speed);
@@ -256,20 +312,20 @@ pub fn run_simulate(args: SimulateArgs) -> anyhow::Result<()> {
                     .map(std::mem::take)
                     .unwrap_or_default();
                 for datagram in encoder.sector(r, &sector_plots, sector, azimuth_deg, time_s)? {
-                    send(sock, addr, &datagram);
+                    send(sock, addrs, &datagram);
                     n_datagrams += 1;
                 }
             }
             SimEvent::Adsb { report, .. } => {
                 n_reports += 1;
-                let (Some(addr), Some(sock), Some(station)) =
-                    (adsb_udp, socket.as_ref(), scenario.adsb.as_ref())
+                let (false, Some(sock), Some(station)) =
+                    (adsb_udp.is_empty(), socket.as_ref(), scenario.adsb.as_ref())
                 else {
                     continue;
                 };
                 pace(wall_start, scenario.start_time_s, report.time_s, speed);
                 let datagram = encoder.adsb(station.sac, station.sic, &report)?;
-                send(sock, addr, &datagram);
+                send(sock, &adsb_udp, &datagram);
                 n_datagrams += 1;
             }
             SimEvent::Truth(t) => {
@@ -327,10 +383,12 @@ fn pace(wall_start: Instant, sim_start: f64, t: f64, speed: Option<f64>) {
     }
 }
 
-fn send(sock: &UdpSocket, addr: SocketAddr, datagram: &[u8]) {
-    // A lost datagram is what UDP does; the simulator goes on, as a radar would.
-    if let Err(e) = sock.send_to(datagram, addr) {
-        tracing::warn!(%addr, cause = %e, "UDP send failed");
+fn send(sock: &UdpSocket, addrs: &[SocketAddr], datagram: &[u8]) {
+    for addr in addrs {
+        // A lost datagram is what UDP does; the simulator goes on, as a radar would.
+        if let Err(e) = sock.send_to(datagram, addr) {
+            tracing::warn!(%addr, cause = %e, "UDP send failed");
+        }
     }
 }
 

@@ -389,6 +389,22 @@ impl Config {
     }
 
     /// The TOML text of this configuration.
+    /// Writes the configuration to `data_dir`'s `liptako.toml`, atomically (a new file renamed
+    /// over the old), after checking that it reads back. Returns the file's path.
+    pub fn save(&self, data_dir: &Path) -> Result<PathBuf, ConfigError> {
+        let path = data_dir.join(CONFIG_FILE);
+        let text = self.to_toml();
+        Config::parse(&text, &path)?;
+        let temporary = path.with_extension("toml.new");
+        std::fs::write(&temporary, &text)
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(|err| ConfigError {
+                path: path.clone(),
+                message: format!("cannot write: {err}"),
+            })?;
+        Ok(path)
+    }
+
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
     }
@@ -414,7 +430,8 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// A duration written as text: `"250ms"`, `"10s"`, `"5m"`, `"8h"`, `"2d"`.
+/// A duration written as text: `"250ms"`, `"10s"`, `"4.5s"`, `"5m"`, `"8h"`, `"2d"` (decimals
+/// allowed, kept to the millisecond).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConfigDuration(pub Duration);
 
@@ -423,23 +440,42 @@ impl FromStr for ConfigDuration {
     fn from_str(text: &str) -> Result<ConfigDuration, String> {
         let text = text.trim();
         let split = text
-            .find(|c: char| !c.is_ascii_digit())
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
             .unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
-        let value: u64 = number
-            .parse()
-            .map_err(|_| format!("duration {text:?}: expected a number then ms, s, m, h or d"))?;
-        let millis = match unit {
-            "ms" => Some(value),
-            "s" => value.checked_mul(1_000),
-            "m" => value.checked_mul(60_000),
-            "h" => value.checked_mul(3_600_000),
-            "d" => value.checked_mul(86_400_000),
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        let expected = || format!("duration {text:?}: expected a number then ms, s, m, h or d");
+        if whole.is_empty()
+            || (number.contains('.') && fraction.is_empty())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(expected());
+        }
+        let whole: u64 = whole.parse().map_err(|_| expected())?;
+        let size: u64 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
             _ => {
                 return Err(format!("duration {text:?}: unit must be ms, s, m, h or d"));
             }
         };
-        millis
+        // The fraction in units of `size`, to the millisecond: digits beyond what a
+        // millisecond resolves are refused rather than silently dropped.
+        let mut fraction_millis = 0u64;
+        let mut scale = size;
+        for digit in fraction.bytes() {
+            if !scale.is_multiple_of(10) {
+                return Err(format!("duration {text:?}: finer than a millisecond"));
+            }
+            scale /= 10;
+            fraction_millis += u64::from(digit - b'0') * scale;
+        }
+        whole
+            .checked_mul(size)
+            .and_then(|millis| millis.checked_add(fraction_millis))
             .map(|millis| ConfigDuration(Duration::from_millis(millis)))
             .ok_or_else(|| format!("duration {text:?} is too long"))
     }
@@ -566,6 +602,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text parses or is refused, never panics; what parses prints and parses back.
+        #[test]
+        fn durations_never_panic_and_round_trip(text in "[0-9.]{0,25}(ms|s|m|h|d|x)?") {
+            if let Ok(duration) = text.parse::<ConfigDuration>() {
+                proptest::prop_assert_eq!(duration.to_string().parse::<ConfigDuration>(), Ok(duration));
+            }
+        }
+    }
+
     #[test]
     fn durations() {
         let parse = |text: &str| text.parse::<ConfigDuration>().map(|d| d.0);
@@ -576,6 +622,14 @@ mod tests {
         assert!(parse("10").is_err());
         assert!(parse("s").is_err());
         assert!(parse("3 weeks").is_err());
+        assert_eq!(parse("4.5s"), Ok(Duration::from_millis(4_500)));
+        assert_eq!(parse("0.25h"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse("1.001s"), Ok(Duration::from_millis(1_001)));
+        assert!(parse("1.0001s").unwrap_err().contains("millisecond"));
+        assert!(parse("1.5ms").is_err());
+        assert!(parse(".5s").is_err());
+        assert!(parse("5.s").is_err());
+        assert!(parse("1.2.3s").is_err());
         assert_eq!(ConfigDuration(Duration::from_secs(90)).to_string(), "90s");
         assert_eq!(
             ConfigDuration(Duration::from_millis(1500)).to_string(),

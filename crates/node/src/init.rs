@@ -208,16 +208,10 @@ pub fn add_link(
         ca: relative.clone(),
         ceiling: ceiling.to_owned(),
     });
-    let config_path = data_dir.join(CONFIG_FILE);
-    let text = config.to_toml();
-    Config::parse(&text, &config_path)?;
     std::fs::create_dir_all(data_dir.join(crate::pki::PARTNER_DIR))?;
     std::fs::copy(partner_ca, data_dir.join(&relative))
         .map_err(|err| anyhow::anyhow!("cannot copy {}: {err}", partner_ca.display()))?;
-    let temporary = config_path.with_extension("toml.new");
-    std::fs::write(&temporary, text)?;
-    std::fs::rename(&temporary, &config_path)?;
-    Ok(config_path)
+    Ok(config.save(data_dir)?)
 }
 
 fn put_user(config: &Config, data_dir: &Path, record: UserRecord) -> anyhow::Result<()> {

@@ -348,6 +348,8 @@ pub fn demo(seed: u64) -> Scenario {
     s.radars = three_border_radars();
     for r in &mut s.radars {
         r.clutter_per_scan = 4.0;
+        // Real CAT048 carries the slant range from the antenna (the node's default geometry).
+        r.geometry = RangeGeometry::Slant;
     }
     s.adsb = Some(SimAdsb {
         name: "ADSB".into(),

@@ -632,7 +632,7 @@ impl Tracker {
                 .get(usize::from(sensor.0))
                 .map_or_else(|| sensor.0.to_string(), |s| s.name.clone())
         };
-        if !(t.abs() <= MAX_TIME_S) {
+        if t.is_nan() || t.abs() > MAX_TIME_S {
             return Err(TrackerError::TimeOutOfRange {
                 sensor: name(),
                 time_s: t,

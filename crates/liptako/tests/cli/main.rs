@@ -1,6 +1,7 @@
 //! Tests of the real `liptako` binary, run as a separate process in temporary directories.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is the test failing
 
+mod air;
 mod durability;
 mod federation;
 mod first_steps;

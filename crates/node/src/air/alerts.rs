@@ -390,8 +390,15 @@ pub fn combine(
     zone: &ZoneInfo,
 ) -> Option<Marking> {
     let levels = policy.levels();
-    let (a, z) = (levels.rank(&alert.level)?, levels.rank(&zone.marking.level)?);
-    let level = if a >= z { &alert.level } else { &zone.marking.level };
+    let (a, z) = (
+        levels.rank(&alert.level)?,
+        levels.rank(&zone.marking.level)?,
+    );
+    let level = if a >= z {
+        &alert.level
+    } else {
+        &zone.marking.level
+    };
     let reach = |origin: Nation, marking: &Marking| -> BTreeSet<Nation> {
         let mut nations: BTreeSet<Nation> = policy
             .confederation()
@@ -565,16 +572,39 @@ mod tests {
         let dr_all = Marking::new("DR", ["AES"]);
         let mli = nation("MLI");
         // Our own confidential national zone: the alert is C, national.
-        let combined = combine(&policy, mli, &dr_all, &zone(Marking::new("C", Vec::<String>::new()), "MLI"));
+        let combined = combine(
+            &policy,
+            mli,
+            &dr_all,
+            &zone(Marking::new("C", Vec::<String>::new()), "MLI"),
+        );
         assert_eq!(combined, Some(Marking::new("C", Vec::<String>::new())));
         // A BFA zone released to MLI only: the alert may go to BFA (it is theirs), not NER.
-        let combined = combine(&policy, mli, &dr_all, &zone(Marking::new("NP", ["MLI"]), "BFA"));
+        let combined = combine(
+            &policy,
+            mli,
+            &dr_all,
+            &zone(Marking::new("NP", ["MLI"]), "BFA"),
+        );
         assert_eq!(combined, Some(Marking::new("DR", ["BFA"])));
         // Both released to everyone: the confederation.
-        let combined = combine(&policy, mli, &dr_all, &zone(Marking::new("NP", ["AES"]), "NER"));
+        let combined = combine(
+            &policy,
+            mli,
+            &dr_all,
+            &zone(Marking::new("NP", ["AES"]), "NER"),
+        );
         assert_eq!(combined, Some(dr_all.clone()));
         // An unknown level cannot be combined.
-        assert_eq!(combine(&policy, mli, &dr_all, &zone(Marking::new("TS", ["AES"]), "NER")), None);
+        assert_eq!(
+            combine(
+                &policy,
+                mli,
+                &dr_all,
+                &zone(Marking::new("TS", ["AES"]), "NER")
+            ),
+            None
+        );
     }
 
     #[test]
@@ -598,10 +628,16 @@ mod tests {
         assert_eq!(no_transponder[0].draft.expect, Expect::New);
         let id = no_transponder[0].draft.id;
         // Flickering transponder: the same report is updated, no new one.
-        for (k, kind) in [EventKind::TransponderSeen, EventKind::NoTransponder].into_iter().enumerate() {
+        for (k, kind) in [EventKind::TransponderSeen, EventKind::NoTransponder]
+            .into_iter()
+            .enumerate()
+        {
             let writes = book.on_event(&event(7, t0 + k as f64, kind), &ctx(None));
             assert_eq!(writes.len(), 1);
-            assert_eq!((writes[0].draft.id, writes[0].draft.expect), (id, Expect::Any));
+            assert_eq!(
+                (writes[0].draft.id, writes[0].draft.expect),
+                (id, Expect::Any)
+            );
         }
         // Two crossings: two reports.
         let crossing = |t| {
@@ -620,9 +656,17 @@ mod tests {
         let a = book.on_event(&crossing(t0 + 10.0), &ctx(None));
         let b = book.on_event(&crossing(t0 + 90.0), &ctx(None));
         assert_ne!(a[0].draft.id, b[0].draft.id);
-        let Some(Body::Report(report)) = &a[0].draft.body else { panic!() };
+        let Some(Body::Report(report)) = &a[0].draft.body else {
+            panic!()
+        };
         assert_eq!(report.kind, ReportKind::AirspaceAlert);
-        assert!(report.title.starts_with("Border crossing MLI → NER: track 0007"), "{}", report.title);
+        assert!(
+            report
+                .title
+                .starts_with("Border crossing MLI → NER: track 0007"),
+            "{}",
+            report.title
+        );
         assert_eq!(report.location, Some(Point::new(15.0, 0.5)));
         // A zone entry, marked like the zone; re-evaluation after a zone reload: nothing.
         let entry = |crossing| {
@@ -643,7 +687,13 @@ mod tests {
         assert!(book.on_event(&entry(None), &ctx(Some(&z))).is_empty());
         // Track lost: every open report of the track gets a last line, then it is forgotten.
         let lost = book.on_event(
-            &event(7, t0 + 200.0, EventKind::Deleted { reason: DeletionReason::Missed }),
+            &event(
+                7,
+                t0 + 200.0,
+                EventKind::Deleted {
+                    reason: DeletionReason::Missed,
+                },
+            ),
             &ctx(None),
         );
         assert_eq!(lost.len(), 4, "no transponder, two crossings, the zone");

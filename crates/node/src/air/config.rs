@@ -292,6 +292,34 @@ pub enum Geometry {
     Plane,
 }
 
+impl SensorSection {
+    /// A sensor with only its identity and address; every other key at its default.
+    pub fn new(id: &str, kind: SensorKind, listen: SocketAddr, sac: u8, sic: u8) -> SensorSection {
+        SensorSection {
+            id: id.to_owned(),
+            kind,
+            listen,
+            interface: None,
+            sac,
+            sic,
+            lat_deg: None,
+            lon_deg: None,
+            height_m: 0.0,
+            range_sigma_m: None,
+            azimuth_sigma_deg: None,
+            range_bias_m: 0.0,
+            azimuth_bias_deg: 0.0,
+            pd: None,
+            period: None,
+            max_range_m: None,
+            geometry: Geometry::default(),
+            sectors: None,
+            position_sigma_m: None,
+            editions: Vec::new(),
+        }
+    }
+}
+
 impl From<Geometry> for RangeGeometry {
     fn from(geometry: Geometry) -> RangeGeometry {
         match geometry {
@@ -460,9 +488,9 @@ pub fn resolve(
         return Err(format!("air.max_delay {}: at most 60s", air.max_delay));
     }
     let marking = |key: &str, given: &Option<Marking>| -> Result<Marking, String> {
-        let marking = given.clone().unwrap_or_else(|| {
-            Marking::new(DEFAULT_LEVEL, [policy.confederation().name()])
-        });
+        let marking = given
+            .clone()
+            .unwrap_or_else(|| Marking::new(DEFAULT_LEVEL, [policy.confederation().name()]));
         policy
             .check_marking(&marking)
             .map_err(|err| format!("air.{key}: {err}"))
@@ -491,7 +519,10 @@ pub fn resolve(
         if resolved.iter().any(|other| other.id == sensor.id) {
             return Err(format!("sensor {}: id listed twice", sensor.id));
         }
-        for other in resolved.iter().filter(|other| other.listen == sensor.listen) {
+        for other in resolved
+            .iter()
+            .filter(|other| other.listen == sensor.listen)
+        {
             if other.source == sensor.source {
                 return Err(format!(
                     "sensors {} and {} share {} and SAC/SIC {}/{}: records could not be told apart",
@@ -662,7 +693,9 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
                     ConfigDuration(period)
                 )));
             }
-            let sectors = section.sectors.unwrap_or(liptako_track::sensor::DEFAULT_SECTORS);
+            let sectors = section
+                .sectors
+                .unwrap_or(liptako_track::sensor::DEFAULT_SECTORS);
             if !(1..=1024).contains(&sectors) {
                 return Err(err(format!("sectors {sectors} must be 1 to 1024")));
             }
@@ -689,7 +722,9 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
                 )?,
                 azimuth_sigma_deg: positive(
                     "azimuth_sigma_deg",
-                    section.azimuth_sigma_deg.unwrap_or(DEFAULT_AZIMUTH_SIGMA_DEG),
+                    section
+                        .azimuth_sigma_deg
+                        .unwrap_or(DEFAULT_AZIMUTH_SIGMA_DEG),
                 )?,
                 range_bias_m: section.range_bias_m,
                 azimuth_bias_deg: section.azimuth_bias_deg,
@@ -851,8 +886,7 @@ mod tests {
 
     fn policy() -> Policy {
         Policy::new(
-            Confederation::new("AES", vec![nation("MLI"), nation("BFA"), nation("NER")])
-                .unwrap(),
+            Confederation::new("AES", vec![nation("MLI"), nation("BFA"), nation("NER")]).unwrap(),
             Levels::default(),
         )
     }
@@ -943,7 +977,10 @@ mod tests {
         assert!(s.friend_codes[0].contains(0o5101));
         assert!(!s.friend_codes[0].contains(0o5200));
         assert!(s.friend_codes[1].contains(0o33));
-        assert_eq!(s.sensors[0].editions.get(48).map(|e| e.version), Some("1.21"));
+        assert_eq!(
+            s.sensors[0].editions.get(48).map(|e| e.version),
+            Some("1.21")
+        );
         let shared = address_editions(&[&s.sensors[0], &s.sensors[1]]);
         assert_eq!(shared.get(48).map(|e| e.version), Some("1.21"));
         assert_eq!(shared.get(21).map(|e| e.version), Some("2.7"));
@@ -966,11 +1003,19 @@ mod tests {
             assert!(err.contains(needle), "{extra}: {err}");
         }
         let no_position = RADAR.replace("lat_deg = 16.25", "");
-        assert!(parse(&no_position).unwrap_err().contains("lat_deg and lon_deg"));
+        assert!(
+            parse(&no_position)
+                .unwrap_err()
+                .contains("lat_deg and lon_deg")
+        );
         let twice = format!("{RADAR}{RADAR}");
         assert!(parse(&twice).unwrap_err().contains("listed twice"));
         let same_source = format!("{RADAR}{}", RADAR.replace("GAO", "GAO2"));
-        assert!(parse(&same_source).unwrap_err().contains("could not be told apart"));
+        assert!(
+            parse(&same_source)
+                .unwrap_err()
+                .contains("could not be told apart")
+        );
         let adsb_with_pd = r#"
             [air]
             origin_lat_deg = 14.0
@@ -983,7 +1028,11 @@ mod tests {
             sic = 1
             pd = 0.9
         "#;
-        assert!(parse(adsb_with_pd).unwrap_err().contains("pd is for radars"));
+        assert!(
+            parse(adsb_with_pd)
+                .unwrap_err()
+                .contains("pd is for radars")
+        );
         let adsb_alone = adsb_with_pd
             .replace("pd = 0.9", "")
             .replace("origin_lat_deg = 14.0", "");

@@ -487,7 +487,9 @@ pub fn cat062_track(track: &OutTrack<'_>, source: DataSource, service_id: u8) ->
         Some(0o7500) => 5,
         _ => 0,
     };
-    let id = track.callsign.and_then(|text| text.parse::<AircraftId>().ok());
+    let id = track
+        .callsign
+        .and_then(|text| text.parse::<AircraftId>().ok());
     let tod = track.time_s.rem_euclid(DAY_S);
     Cat062Track {
         data_source: Some(source),
@@ -544,7 +546,10 @@ mod tests {
         // Just before midnight on our clock, a sensor already past it.
         assert_eq!(absolute_time(1.0, midnight - 2.0), Some(midnight + 1.0));
         // Just after midnight, a report from just before it.
-        assert_eq!(absolute_time(86_399.0, midnight + 2.0), Some(midnight - 1.0));
+        assert_eq!(
+            absolute_time(86_399.0, midnight + 2.0),
+            Some(midnight - 1.0)
+        );
         assert_eq!(absolute_time(43_200.5, midnight), Some(midnight - 43_199.5));
         assert_eq!(absolute_time(-1.0, midnight), None);
         assert_eq!(absolute_time(f64::NAN, midnight), None);
@@ -674,8 +679,24 @@ mod tests {
         assert_eq!(tally.errors, 0);
         assert!(tally.skipped.is_empty(), "{tally:?}");
         assert_eq!(tally.records, vec![(3, 48), (3, 34), (3, 34), (5, 21)]);
-        let [(3, Measurement::Plot(p)), (3, Measurement::Sector { azimuth_deg: a1, .. }), (3, Measurement::Sector { azimuth_deg: a0, time_s, .. }), (5, Measurement::Adsb(r))] =
-            &out[..]
+        let [
+            (3, Measurement::Plot(p)),
+            (
+                3,
+                Measurement::Sector {
+                    azimuth_deg: a1, ..
+                },
+            ),
+            (
+                3,
+                Measurement::Sector {
+                    azimuth_deg: a0,
+                    time_s,
+                    ..
+                },
+            ),
+            (5, Measurement::Adsb(r)),
+        ] = &out[..]
         else {
             panic!("{out:?}")
         };
@@ -805,7 +826,10 @@ mod tests {
         };
         let record = cat062_track(&track, DataSource { sac: 7, sic: 1 }, 1);
         assert_eq!(record.time_of_track_s, Some(3_600.0));
-        assert_eq!(record.velocity, None, "a non-finite component drops the item");
+        assert_eq!(
+            record.velocity, None,
+            "a non-finite component drops the item"
+        );
         let status = record.status.unwrap();
         assert_eq!((status.ems, status.mon, status.tsb), (4, true, true));
         assert!((record.measured_flight_level.unwrap() - 350.0).abs() < 1e-9);

@@ -142,8 +142,11 @@ impl Engine {
                 }
                 Ok(Input::Zones(zones)) => {
                     tracing::info!(zones = zones.len(), "air picture: restricted zones updated");
-                    self.tracker
-                        .set_airspace(Airspace::new(self.borders.as_ref(), zones, self.area));
+                    self.tracker.set_airspace(Airspace::new(
+                        self.borders.as_ref(),
+                        zones,
+                        self.area,
+                    ));
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
@@ -153,8 +156,16 @@ impl Engine {
             let step = in_step(&clocks, &timeouts, now);
             for (sensor, (&was, &is)) in out_of_step.iter().zip(&step).enumerate() {
                 if is == Some(false) && !was {
-                    let name = self.settings.sensors.get(sensor).map_or("?", |s| s.id.as_str());
-                    let offset = clocks.get(sensor).copied().flatten().map_or(0.0, |c| c.offset_s);
+                    let name = self
+                        .settings
+                        .sensors
+                        .get(sensor)
+                        .map_or("?", |s| s.id.as_str());
+                    let offset = clocks
+                        .get(sensor)
+                        .copied()
+                        .flatten()
+                        .map_or(0.0, |c| c.offset_s);
                     tracing::warn!(
                         sensor = name,
                         clock_offset_s = offset,
@@ -177,9 +188,7 @@ impl Engine {
             {
                 newest = Some((fresh.data_s, fresh.heard));
             }
-            let Some(candidate) =
-                picture_watermark(&clocks, &step, newest, max_delay, now)
-            else {
+            let Some(candidate) = picture_watermark(&clocks, &step, newest, max_delay, now) else {
                 continue;
             };
             if candidate <= watermark {
@@ -248,11 +257,14 @@ impl Engine {
     fn count_stats(&self, previous: &mut liptako_track::TrackerStats) {
         let now = self.tracker.stats();
         let m = &self.metrics;
-        m.tracker_plots.add(now.plots.saturating_sub(previous.plots));
+        m.tracker_plots
+            .add(now.plots.saturating_sub(previous.plots));
         m.tracker_adsb_reports
             .add(now.adsb_reports.saturating_sub(previous.adsb_reports));
-        m.tracker_tracks_confirmed
-            .add(now.tracks_confirmed.saturating_sub(previous.tracks_confirmed));
+        m.tracker_tracks_confirmed.add(
+            now.tracks_confirmed
+                .saturating_sub(previous.tracks_confirmed),
+        );
         m.tracker_tracks_deleted
             .add(now.tracks_deleted.saturating_sub(previous.tracks_deleted));
         *previous = now.clone();
@@ -342,10 +354,7 @@ fn log_refusal(
         *count += 1;
         return;
     }
-    let name = settings
-        .sensors
-        .get(sensor)
-        .map_or("?", |s| s.id.as_str());
+    let name = settings.sensors.get(sensor).map_or("?", |s| s.id.as_str());
     tracing::warn!(
         sensor = name,
         cause = %err,
@@ -368,7 +377,11 @@ mod tests {
         })
     }
 
-    fn watermark(clocks: &[Option<SensorClock>], newest: Option<(f64, Instant)>, now: Instant) -> Option<f64> {
+    fn watermark(
+        clocks: &[Option<SensorClock>],
+        newest: Option<(f64, Instant)>,
+        now: Instant,
+    ) -> Option<f64> {
         let timeouts = vec![Duration::from_secs(12); clocks.len()];
         let step = in_step(clocks, &timeouts, now);
         picture_watermark(clocks, &step, newest, 2.0, now)
@@ -421,10 +434,22 @@ mod tests {
         );
         assert_eq!(watermark(&clocks, Some((1_000.0, now)), now), Some(999.0));
         // Of two, the one nearer the node's clock is believed.
-        let two = [clock(1_000.0, Duration::ZERO, now), clock(1_400.0, Duration::ZERO, now)];
-        assert_eq!(in_step(&two, &timeouts[..2], now), vec![Some(true), Some(false)]);
+        let two = [
+            clock(1_000.0, Duration::ZERO, now),
+            clock(1_400.0, Duration::ZERO, now),
+        ];
+        assert_eq!(
+            in_step(&two, &timeouts[..2], now),
+            vec![Some(true), Some(false)]
+        );
         // A whole feed ahead of the node's clock (a fast replay) is in step with itself.
-        let replay = [clock(5_000.0, Duration::ZERO, now), clock(5_001.0, Duration::ZERO, now)];
-        assert_eq!(in_step(&replay, &timeouts[..2], now), vec![Some(true), Some(true)]);
+        let replay = [
+            clock(5_000.0, Duration::ZERO, now),
+            clock(5_001.0, Duration::ZERO, now),
+        ];
+        assert_eq!(
+            in_step(&replay, &timeouts[..2], now),
+            vec![Some(true), Some(true)]
+        );
     }
 }

@@ -71,7 +71,11 @@ fn open(
     interface: Option<Ipv4Addr>,
     recv_buffer: usize,
 ) -> anyhow::Result<UdpSocket> {
-    let socket = Socket::new(Domain::for_address(listen), Type::DGRAM, Some(Protocol::UDP))?;
+    let socket = Socket::new(
+        Domain::for_address(listen),
+        Type::DGRAM,
+        Some(Protocol::UDP),
+    )?;
     let multicast = listen.ip().is_multicast();
     if multicast {
         // Several receivers (this node and others on the machine) share a group's port.

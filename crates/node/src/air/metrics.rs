@@ -76,7 +76,12 @@ pub struct AirMetrics {
 }
 
 /// The kinds of alert, for the `kind` label.
-pub const ALERT_KINDS: [&str; 4] = ["border_crossing", "no_transponder", "emergency", "zone_entry"];
+pub const ALERT_KINDS: [&str; 4] = [
+    "border_crossing",
+    "no_transponder",
+    "emergency",
+    "zone_entry",
+];
 
 impl AirMetrics {
     /// Registers every series.
@@ -144,11 +149,7 @@ impl AirMetrics {
                 "Confirmed tracks in the latest air picture.",
                 &[],
             ),
-            pictures: metrics.counter(
-                "liptako_air_pictures_total",
-                "Air pictures published.",
-                &[],
-            ),
+            pictures: metrics.counter("liptako_air_pictures_total", "Air pictures published.", &[]),
             pictures_superseded: metrics.counter(
                 "liptako_air_pictures_superseded_total",
                 "Air pictures made while the publisher was busy and replaced by a newer one.",

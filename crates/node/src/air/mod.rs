@@ -188,15 +188,13 @@ fn coverage(settings: &config::AirSettings) -> GeoBox {
         };
         sensor.position.map(|p| around(p, range))
     });
-    boxes
-        .reduce(GeoBox::union)
-        .unwrap_or_else(|| {
-            around(
-                (
-                    settings.tracker.origin_lat_deg,
-                    settings.tracker.origin_lon_deg,
-                ),
-                DEFAULT_COVERAGE_M,
-            )
-        })
+    boxes.reduce(GeoBox::union).unwrap_or_else(|| {
+        around(
+            (
+                settings.tracker.origin_lat_deg,
+                settings.tracker.origin_lon_deg,
+            ),
+            DEFAULT_COVERAGE_M,
+        )
+    })
 }

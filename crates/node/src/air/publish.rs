@@ -481,7 +481,10 @@ fn identity(track: &SystemTrack, settings: &AirSettings) -> Identity {
         return Identity::Unknown;
     }
     if let Some(code) = track.mode3a
-        && settings.friend_codes.iter().any(|range| range.contains(code))
+        && settings
+            .friend_codes
+            .iter()
+            .any(|range| range.contains(code))
     {
         return Identity::AssumedFriend;
     }

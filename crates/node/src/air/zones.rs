@@ -154,7 +154,9 @@ pub async fn follow(
         .await
         .map_err(|err| anyhow::anyhow!("air picture: loading the restricted zones: {err}"))?;
     tracing::info!(zones = loaded.len(), "air picture: restricted zones loaded");
-    *book.write().unwrap_or_else(std::sync::PoisonError::into_inner) = loaded;
+    *book
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = loaded;
     let mut dirty = true;
     let mut shutdown = node.shutdown_signal();
     let mut recheck = tokio::time::interval(RECHECK);

@@ -8,7 +8,11 @@
 //! - `{"op":"remove","type":"report","id":".."}`: an object the caller saw changed so that the
 //!   caller may no longer see it (its marking was raised or narrowed): drop it;
 //! - `{"op":"resync","missed":N}`: the caller fell more than the feed's capacity behind and
-//!   missed N changes: read the lists again.
+//!   missed N changes: read the lists again;
+//! - `{"op":"air","full":true,"time":..,"tracks":[..],"dropped":[]}`: the whole air picture,
+//!   first (when the node has one and the caller may see it) and again whenever the caller fell
+//!   behind; then `{"op":"air","full":false,..}` per picture period with the tracks that changed
+//!   and the uids of the tracks `dropped`. Real-world only: not sent with `exercise`.
 //!
 //! Subscribe first, then read the lists, so that nothing falls between the two. Each
 //! connection has its own task; a client that does not take its messages within
@@ -36,6 +40,8 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BATCH: usize = 256;
 /// Interval of WebSocket pings (they keep proxies from closing an idle connection).
 pub const PING_INTERVAL: Duration = Duration::from_secs(30);
+/// The `types` name of the air picture's messages.
+const AIR: &str = "air";
 
 /// Parameters of the live feed.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -44,7 +50,7 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 pub struct LiveParams {
     /// Follow this exercise's world instead of the real world.
     pub exercise: Option<String>,
-    /// Only these types, comma-separated (`report,unit,zone`; default all).
+    /// Only these types, comma-separated (`report,unit,zone,air`; default all).
     pub types: Option<String>,
     /// The bearer token, for clients that cannot set the Authorization header.
     pub access_token: Option<String>,
@@ -55,6 +61,8 @@ struct Subscription {
     principal: Principal,
     exercise: Option<String>,
     types: HashSet<ObjectType>,
+    /// Air picture messages wanted (`air` in `types`, or no `types`; never with an exercise).
+    air: bool,
 }
 
 /// `GET /api/v1/live`
@@ -69,19 +77,28 @@ pub async fn live(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     let exercise = super::objects::checked_exercise(params.exercise.as_deref())?;
-    let types = match params.types.as_deref() {
-        None | Some("") => ObjectType::ALL.into_iter().collect(),
-        Some(list) => list
-            .split(',')
-            .map(|name| {
-                ObjectType::parse(name.trim()).ok_or_else(|| {
-                    AppError::BadRequest(format!("types: {name:?} is not report, unit or zone"))
-                })
-            })
-            .collect::<Result<HashSet<_>, _>>()?,
+    let (types, air) = match params.types.as_deref() {
+        None | Some("") => (ObjectType::ALL.into_iter().collect(), true),
+        Some(list) => {
+            let mut air = false;
+            let mut types = HashSet::new();
+            for name in list.split(',').map(str::trim) {
+                if name == AIR {
+                    air = true;
+                } else {
+                    types.insert(ObjectType::parse(name).ok_or_else(|| {
+                        AppError::BadRequest(format!(
+                            "types: {name:?} is not report, unit, zone or air"
+                        ))
+                    })?);
+                }
+            }
+            (types, air)
+        }
     };
     let subscription = Subscription {
         principal: caller.0,
+        air: air && exercise.is_none(),
         exercise,
         types,
     };
@@ -101,6 +118,7 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
     );
     subscribers.add(1);
     let mut changes = node.subscribe();
+    let mut air = subscription.air.then(|| node.air().subscribe());
     let mut shutdown = node.shutdown_signal();
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
@@ -110,8 +128,30 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
         "principal": subscription.principal,
     });
     let mut open = send(&mut socket, hello.to_string()).await;
+    if open
+        && let Some(full) = air
+            .as_ref()
+            .and_then(|_| full_picture(&node, &subscription))
+    {
+        open = send(&mut socket, full).await;
+    }
     while open {
         tokio::select! {
+            update = async { air.as_mut()?.recv().await.into() }, if air.is_some() => match update {
+                Some(Ok(update)) => {
+                    if node.policy().may_see(&subscription.principal, update.as_ref()) {
+                        open = send(&mut socket, update.message.to_string()).await;
+                    }
+                }
+                // Behind on the picture: the whole picture again replaces what was missed.
+                Some(Err(RecvError::Lagged(_))) => {
+                    lagged.inc();
+                    if let Some(full) = full_picture(&node, &subscription) {
+                        open = send(&mut socket, full).await;
+                    }
+                }
+                Some(Err(RecvError::Closed)) | None => air = None,
+            },
             change = changes.recv() => {
                 // Take what else is already waiting, so a burst leaves in one write.
                 let mut batch = Vec::new();
@@ -154,6 +194,18 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
         }
     }
     subscribers.add(-1);
+}
+
+/// The whole air picture as a live message, if the node has one and the caller may see it.
+fn full_picture(node: &Node, subscription: &Subscription) -> Option<String> {
+    let hub = node.air();
+    if !hub.is_active() {
+        return None;
+    }
+    let picture = hub.picture();
+    node.policy()
+        .may_see(&subscription.principal, picture.as_ref())
+        .then(|| picture.full_message())
 }
 
 /// Sends a text frame; false if the client is gone or too slow.
