@@ -19,7 +19,7 @@ use liptako_node::air::{SensorKind, SensorSection};
 use liptako_node::config::{Config, ConfigDuration};
 use serde_json::Value;
 
-use super::util::{free_port, http, liptako, login, serve};
+use super::util::{KillOnDrop, free_port, http, liptako, login, serve};
 
 /// Writes the scenario's three radars (default geometry: slant range, as the simulator sends
 /// it and as real CAT048 carries it) listening on
@@ -138,7 +138,7 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
     let cot = SocketAddr::from(([127, 0, 0, 1], free_port()));
     configure(&data, asterix_in, cat062_socket.local_addr().unwrap(), cot);
     let port = free_port();
-    let mut server = serve(&data, port);
+    let _server = KillOnDrop(serve(&data, port));
     let admin = login(port, "admin", &password);
     let guest = login(port, "guest", "guest-password");
 
@@ -154,24 +154,26 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
     // 600 s of scenario at 20x: about 30 s. The start time is now, so the ASTERIX times of
     // day fall on today.
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    let mut simulator = std::process::Command::new(super::util::BIN)
-        .args([
-            "simulate",
-            "--scenario",
-            "border",
-            "--seed",
-            "7",
-            "--speed",
-            "20",
-            "--start-time",
-            &format!("{:.3}", now.as_secs_f64()),
-            "--udp",
-            &asterix_in.to_string(),
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut simulator = KillOnDrop(
+        std::process::Command::new(super::util::BIN)
+            .args([
+                "simulate",
+                "--scenario",
+                "border",
+                "--seed",
+                "7",
+                "--speed",
+                "20",
+                "--start-time",
+                &format!("{:.3}", now.as_secs_f64()),
+                "--udp",
+                &asterix_in.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
 
     let mut cat062_tracks: BTreeSet<u16> = BTreeSet::new();
     let mut cat062_records = 0usize;
@@ -200,13 +202,12 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
         if now_tracks.len() > most_tracks.len() {
             most_tracks = now_tracks;
         }
-        let finished = simulator.try_wait().unwrap().is_some();
+        let finished = simulator.0.try_wait().unwrap().is_some();
         if finished || Instant::now() > deadline {
             break;
         }
     }
-    let _ = simulator.kill();
-    let _ = simulator.wait();
+    drop(simulator);
     stop_admin_feed.send(()).unwrap();
     stop_guest_feed.send(()).unwrap();
     let admin_feed = admin_feed.join().unwrap();
@@ -292,7 +293,4 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
     }
     assert!(tak_text.contains("uid=\"MLI-air-"), "{tak_text}");
     assert!(tak_text.contains("type=\"a-"), "{tak_text}");
-
-    let _ = server.kill();
-    let _ = server.wait();
 }

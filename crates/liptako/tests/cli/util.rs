@@ -62,3 +62,14 @@ pub fn http(
 pub fn login(port: u16, user: &str, password: &str) -> String {
     liptako_loadgen::http::login(port, user, password).unwrap()
 }
+
+/// Kills and reaps a child process when dropped, so that a failing test leaves no process
+/// behind.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
