@@ -151,6 +151,17 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
     let (stop_admin_feed, admin_feed) = live_air(port, &admin);
     let (stop_guest_feed, guest_feed) = live_air(port, &guest);
 
+    // Bad input first: a truncated block, a block whose LEN lies, and noise. Each is counted
+    // and the feed goes on.
+    let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for garbage in [
+        &[0x30u8, 0x00][..],
+        &[0x30, 0x00, 0x40, 0xff, 0x01][..],
+        b"GET / HTTP/1.1\r\n\r\n",
+    ] {
+        sender.send_to(garbage, asterix_in).unwrap();
+    }
+
     // 600 s of scenario at 20x: about 30 s. The start time is now, so the ASTERIX times of
     // day fall on today.
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
@@ -263,6 +274,17 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
     // CAT062 out: the system tracks, decodable, for both aircraft.
     assert!(cat062_records >= 20, "{cat062_records} CAT062 records");
     assert!(cat062_tracks.len() >= 2, "{cat062_tracks:?}");
+
+    // The bad datagrams were counted, and the node went on.
+    let (status, metrics) = http(port, "GET", "/metrics", None, None).unwrap();
+    assert_eq!(status, 200);
+    let metrics = metrics.as_str().unwrap().to_owned();
+    let bad: f64 = metrics
+        .lines()
+        .filter(|line| line.starts_with("liptako_air_bad_datagrams_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(bad >= 3.0, "{metrics}");
 
     // Alerts as marked reports: exactly one border crossing from Mali into Niger for the
     // drone, and its missing transponder; none visible to the guest.
