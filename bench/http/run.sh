@@ -60,8 +60,14 @@ run_pair() { # suffix
 
 echo "machine: $(nproc) cores, $(uname -r); wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'); liptako $("$bin/liptako" --version | awk '{print $2}')"
 run_pair ""
+# The same reader over only the ids it may see (its own list): every answer a 200 with the body.
+curl -sf "localhost:$port/api/v1/reports?limit=1000" -H "authorization: Bearer $reader" \
+  | grep -o '"id":"[^"]*"' | cut -d'"' -f4 >"$work/visible-ids.txt"
+TOKEN=$reader IDS_FILE=$work/visible-ids.txt timed_wrk "$work/read-visible.txt" -t1 -c64 \
+  -d"${seconds}s" --latency -s bench/http/get.lua "http://127.0.0.1:$port"
 summary "writes (POST /reports, durable, 64 conns)" "$work/write.txt"
 summary "reads (GET /reports/{id}, BFA/DR reader)" "$work/read.txt"
+summary "reads, only ids the reader may see (200s)" "$work/read-visible.txt"
 
 "$bin/liptako-loadgen" ws --url "ws://127.0.0.1:$port/api/v1/live" --token "$reader" \
   --clients 50 --seconds $((2 * seconds + 5)) >"$work/ws.txt" &

@@ -155,7 +155,11 @@ async fn pump(
     let (segments, mut queue) = mpsc::channel::<(Instant, Vec<u8>)>(4096);
     let writer = async move {
         while let Some((deliver_at, bytes)) = queue.recv().await {
-            tokio::time::sleep_until(deliver_at).await;
+            // Only a shaped link waits: the timer's 1 ms granularity would otherwise throttle
+            // an unshaped one to a segment per millisecond.
+            if deliver_at > Instant::now() {
+                tokio::time::sleep_until(deliver_at).await;
+            }
             if to.write_all(&bytes).await.is_err() {
                 return;
             }
@@ -189,7 +193,9 @@ async fn pump(
                 break;
             }
             // Read no faster than the link carries: the sender feels the narrow link.
-            tokio::time::sleep_until(free_at).await;
+            if free_at > Instant::now() {
+                tokio::time::sleep_until(free_at).await;
+            }
         }
     };
     tokio::join!(reader, writer);
