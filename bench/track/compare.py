@@ -236,10 +236,12 @@ class PreGatedHypothesiser(Hypothesiser):
         self._tree = None
 
     def hypothesise(self, track, detections, timestamp, **kwargs):
-        if self._key != id(detections) or len(detections) != self._n:
+        # The cache holds the set itself, not its id(): a freed set's id is reused by the next
+        # one allocated, which made stale detections reach the associator (dense scenario).
+        if self._key is not detections or len(detections) != self._n:
             self._dets = list(detections)
             self._n = len(self._dets)
-            self._key = id(detections)
+            self._key = detections
             self._tree = scipy.spatial.cKDTree([d.xy for d in self._dets]) if self._dets else None
         if self._tree is None:
             return self.hypothesiser.hypothesise(track, set(), timestamp, **kwargs)
