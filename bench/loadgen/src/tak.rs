@@ -160,7 +160,12 @@ fn parse_cot_time_ms(text: &[u8]) -> Option<u64> {
     let mut millis = 0;
     if text.get(19) == Some(&b'.') {
         let mut scale = 100;
-        for byte in text.get(20..)?.iter().take_while(|b| b.is_ascii_digit()).take(3) {
+        for byte in text
+            .get(20..)?
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .take(3)
+        {
             millis += i64::from(byte - b'0') * scale;
             scale /= 10;
         }
@@ -503,7 +508,9 @@ fn proto_frame(xml: &str) -> Vec<u8> {
     put_bytes(
         &mut detail,
         1,
-        xml.get(detail_start..detail_end).unwrap_or_default().as_bytes(),
+        xml.get(detail_start..detail_end)
+            .unwrap_or_default()
+            .as_bytes(),
     );
     put_bytes(&mut event, 15, &detail);
     let mut message = Vec::with_capacity(event.len() + 8);
@@ -676,7 +683,10 @@ mod tests {
         let text = cot_time(us);
         assert_eq!(text, "2024-11-25T00:00:00.123Z");
         assert_eq!(parse_cot_time_ms(text.as_bytes()), Some(us / 1_000));
-        assert_eq!(parse_cot_time_ms(b"2024-02-29T12:30:15Z"), Some(1_709_209_815_000));
+        assert_eq!(
+            parse_cot_time_ms(b"2024-02-29T12:30:15Z"),
+            Some(1_709_209_815_000)
+        );
     }
 
     #[test]
@@ -685,7 +695,10 @@ mod tests {
         assert_eq!(attribute(xml.as_bytes(), b" uid=\""), Some(&b"lg-1"[..]));
         assert_eq!(sent_us(xml.as_bytes()), Some(1_732_492_800_123_456));
         let without_stamp = xml.replace("<lg t=\"1732492800123456\"/>", "");
-        assert_eq!(sent_us(without_stamp.as_bytes()), Some(1_732_492_800_123_000));
+        assert_eq!(
+            sent_us(without_stamp.as_bytes()),
+            Some(1_732_492_800_123_000)
+        );
         let frame = proto_frame(&xml);
         let (len, body) = varint(&frame, 1).unwrap();
         assert_eq!(body + len as usize, frame.len());
