@@ -43,8 +43,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    // The demo speaks to a new user through its banner: only warnings and errors join it
+    // unless RUST_LOG asks for more.
+    init_logging(match cli.command {
+        Command::Demo(_) => "warn",
+        _ => "info",
+    });
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Init(args) => node_cmd::run_init(args),
@@ -68,10 +73,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr through `tracing`; `RUST_LOG` filters them (default `info`).
-fn init_logging() {
+/// Logs go to stderr through `tracing`; `RUST_LOG` filters them (default `default`: `info`,
+/// `warn` for the demo).
+fn init_logging(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::util::{free_port, http, liptako, login, serve};
+use super::util::{KillOnDrop, free_port, http, liptako, login, serve};
 
 const PASSWORD: &str = "durability-pass-1";
 
@@ -27,7 +27,7 @@ fn acknowledged_writes_survive_kill_9() {
         PASSWORD,
     ]);
     let port = free_port();
-    let mut server = serve(&data, port);
+    let mut server = KillOnDrop(serve(&data, port));
     let token = Arc::new(login(port, "admin", PASSWORD));
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -56,8 +56,8 @@ fn acknowledged_writes_survive_kill_9() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
-    server.kill().unwrap(); // SIGKILL: no shutdown, no flush, no checkpoint
-    server.wait().unwrap();
+    server.0.kill().unwrap(); // SIGKILL: no shutdown, no flush, no checkpoint
+    server.0.wait().unwrap();
     stop.store(true, Ordering::Relaxed);
     let acknowledged: Vec<(String, String)> = writers
         .into_iter()
@@ -70,7 +70,7 @@ fn acknowledged_writes_survive_kill_9() {
     );
 
     let port = free_port();
-    let mut server = serve(&data, port);
+    let mut server = KillOnDrop(serve(&data, port));
     let token = login(port, "admin", PASSWORD);
     for (id, title) in &acknowledged {
         let (status, body) = http(
@@ -84,6 +84,6 @@ fn acknowledged_writes_survive_kill_9() {
         assert_eq!(status, 200, "acknowledged report {id} lost after kill -9");
         assert_eq!(body["title"], json!(title));
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
 }

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::util::{free_port, http, liptako, login, serve};
+use super::util::{KillOnDrop, free_port, http, liptako, login, serve};
 
 #[test]
 fn init_serve_login_post_read_and_np_cannot() {
@@ -42,7 +42,7 @@ fn init_serve_login_post_read_and_np_cannot() {
     assert!(out.contains("added user guest"));
 
     let port = free_port();
-    let mut server = serve(&data, port);
+    let mut server = KillOnDrop(serve(&data, port));
     let admin = login(port, "admin", &password);
     let report = json!({"kind": "incident", "title": "Convoy ambushed near Ménaka", "body": "Two vehicles.",
                         "location": {"lat": 15.9, "lon": 2.4},
@@ -82,10 +82,10 @@ fn init_serve_login_post_read_and_np_cannot() {
 
     // SIGTERM: graceful shutdown, exit code 0.
     let status = std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &server.0.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = server.wait().unwrap();
+    let exit = server.0.wait().unwrap();
     assert!(exit.success(), "serve exited with {exit:?} on SIGTERM");
 }
