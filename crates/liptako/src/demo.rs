@@ -139,8 +139,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         for (nation, node) in nations.iter().zip(&nodes) {
             let cot = &node.config().cot;
             let show = |addr: Option<SocketAddr>| addr.map_or("off".into(), |a| a.to_string());
+            let anonymous = cot
+                .anonymous
+                .clearance
+                .as_deref()
+                .unwrap_or_else(|| node.policy().levels().lowest());
             say(&format!(
-                "  {nation}  TAK: CoT TCP {} (anonymous, NP), TLS {} (client certificates: liptako certs client --data {})",
+                "  {nation}  TAK: CoT TCP {} (anonymous, {anonymous}), TLS {} (client certificates: liptako certs client --data {})",
                 show(cot.tcp_listen),
                 show(cot.tls_listen),
                 node.data_dir().display()

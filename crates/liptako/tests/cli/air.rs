@@ -19,7 +19,7 @@ use liptako_node::air::{SensorKind, SensorSection};
 use liptako_node::config::{Config, ConfigDuration};
 use serde_json::Value;
 
-use super::util::{KillOnDrop, free_port, http, liptako, login, serve};
+use super::util::{KillOnDrop, add_viewer, free_port, http, init, login, serve};
 
 /// Writes the scenario's three radars (default geometry: slant range, as the simulator sends
 /// it and as real CAT048 carries it) listening on
@@ -110,26 +110,8 @@ fn alerts(port: u16, token: &str) -> Vec<String> {
 fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("mli");
-    let out = liptako(&["init", "--data", data.to_str().unwrap(), "--nation", "MLI"]);
-    let password = out
-        .lines()
-        .find_map(|line| line.strip_prefix("admin password (shown once): "))
-        .unwrap()
-        .to_owned();
-    liptako(&[
-        "user",
-        "add",
-        "--data",
-        data.to_str().unwrap(),
-        "--name",
-        "guest",
-        "--clearance",
-        "NP",
-        "--role",
-        "viewer",
-        "--password",
-        "guest-password",
-    ]);
+    let password = init(&data, "MLI");
+    add_viewer(&data, "guest", "NP", "guest-password");
     let cat062_socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     cat062_socket
         .set_read_timeout(Some(Duration::from_millis(200)))

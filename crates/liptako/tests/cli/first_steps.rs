@@ -4,19 +4,14 @@
 
 use serde_json::json;
 
-use super::util::{KillOnDrop, free_port, http, liptako, login, serve};
+use super::util::{KillOnDrop, add_viewer, free_port, http, init, login, serve};
 
 #[test]
 fn init_serve_login_post_read_and_np_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("mli");
     let data_arg = data.to_str().unwrap();
-    let out = liptako(&["init", "--data", data_arg, "--nation", "MLI"]);
-    let password = out
-        .lines()
-        .find_map(|line| line.strip_prefix("admin password (shown once): "))
-        .expect("init prints the generated password")
-        .to_owned();
+    let password = init(&data, "MLI");
     // Initialising the same directory twice is refused.
     let again = std::process::Command::new(super::util::BIN)
         .args(["init", "--data", data_arg, "--nation", "MLI"])
@@ -25,20 +20,7 @@ fn init_serve_login_post_read_and_np_cannot() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
-    let out = liptako(&[
-        "user",
-        "add",
-        "--data",
-        data_arg,
-        "--name",
-        "guest",
-        "--clearance",
-        "NP",
-        "--role",
-        "viewer",
-        "--password",
-        "guest-password",
-    ]);
+    let out = add_viewer(&data, "guest", "NP", "guest-password");
     assert!(out.contains("added user guest"));
 
     let port = free_port();

@@ -22,6 +22,33 @@ pub fn liptako(args: &[&str]) -> String {
 
 pub use liptako_loadgen::cluster::free_port;
 
+/// `liptako init --data DATA --nation NATION`; returns the admin password it prints once.
+pub fn init(data: &Path, nation: &str) -> String {
+    let out = liptako(&["init", "--data", data.to_str().unwrap(), "--nation", nation]);
+    out.lines()
+        .find_map(|line| line.strip_prefix("admin password (shown once): "))
+        .expect("init prints the generated password")
+        .to_owned()
+}
+
+/// `liptako user add` of a viewer `name` cleared to `clearance`; returns what it prints.
+pub fn add_viewer(data: &Path, name: &str, clearance: &str, password: &str) -> String {
+    liptako(&[
+        "user",
+        "add",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        name,
+        "--clearance",
+        clearance,
+        "--role",
+        "viewer",
+        "--password",
+        password,
+    ])
+}
+
 /// Starts `liptako serve` and waits until it answers.
 pub fn serve(data: &Path, port: u16) -> Child {
     let mut child = Command::new(BIN)
