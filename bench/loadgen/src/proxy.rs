@@ -110,6 +110,8 @@ impl Proxy {
     async fn accept(self, listener: TcpListener, upstream: SocketAddr) {
         loop {
             let Ok((client, _)) = listener.accept().await else {
+                // Out of descriptors or the like: do not spin on the error.
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
             if self.is_cut() {
