@@ -248,7 +248,9 @@ async fn a_client_cannot_overwrite_or_delete_what_another_principal_owns() {
         .send(sa_xml("done", "DONE", 15.0, 2.0, "").as_bytes())
         .await;
     let mut late = RawClient::connect(node.tcp()).await;
-    let seen = late.until("done", WAIT).await;
+    // The forger's "done" may reach the late joiner live, before or after its snapshot: wait
+    // for both the marker and the report.
+    let seen = late.until_all(&["done", id.as_str()], WAIT).await;
     let report = seen
         .iter()
         .find(|event| event.uid == id)
