@@ -107,10 +107,15 @@ pub fn run_track(args: TrackArgs) -> anyhow::Result<()> {
     writeln!(out, "{TRACKS_HEADER}")?;
     let mut rows = 0u64;
     let mut batch: Vec<offline::TrackRow> = Vec::new();
+    let mut line = String::with_capacity(64);
     let mut write_rows =
         |out: &mut BufWriter<&File>, batch: &mut Vec<offline::TrackRow>| -> anyhow::Result<()> {
             for row in batch.drain(..) {
-                writeln!(out, "{}", row.to_csv()).context("writing the tracks")?;
+                line.clear();
+                row.write_csv(&mut line);
+                line.push('\n');
+                out.write_all(line.as_bytes())
+                    .context("writing the tracks")?;
                 rows += 1;
             }
             Ok(())

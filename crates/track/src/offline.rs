@@ -159,11 +159,51 @@ pub struct TrackRow {
 impl TrackRow {
     /// The CSV line (no newline): seconds as an integer, 1e-7 degree, 1 cm/s.
     pub fn to_csv(&self) -> String {
-        format!(
-            "{},{},{:.7},{:.7},{:.2},{:.2}",
-            self.time_s, self.track_id, self.lat_deg, self.lon_deg, self.vx_mps, self.vy_mps
-        )
+        let mut line = String::with_capacity(64);
+        self.write_csv(&mut line);
+        line
     }
+
+    /// Appends the CSV line (no newline) to `out`. The decimals are written from the rounded
+    /// integer (a tie in the last digit may round the other way from `format!("{:.7}")`, a
+    /// difference of 1e-7 degree, about a centimetre) rather than by exact float formatting,
+    /// which took about 12 % of a `liptako track` run on border:1 (about 3 % this way).
+    pub fn write_csv(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{},{},", self.time_s, self.track_id);
+        push_fixed(out, self.lat_deg, 7);
+        out.push(',');
+        push_fixed(out, self.lon_deg, 7);
+        out.push(',');
+        push_fixed(out, self.vx_mps, 2);
+        out.push(',');
+        push_fixed(out, self.vy_mps, 2);
+    }
+}
+
+/// `value` with `decimals` digits after the point (1 to 9), through integer formatting.
+/// Values too large for that (never a latitude, longitude or speed) fall back to `format!`.
+fn push_fixed(out: &mut String, value: f64, decimals: u32) {
+    use std::fmt::Write as _;
+    let scale = 10_f64.powi(decimals as i32);
+    let scaled = (value * scale).round();
+    if !scaled.is_finite() || scaled.abs() >= 1e15 {
+        let _ = write!(out, "{value:.prec$}", prec = decimals as usize);
+        return;
+    }
+    if scaled < 0.0 {
+        out.push('-');
+    }
+    let magnitude = scaled.abs() as u64;
+    let unit = 10_u64.pow(decimals);
+    let _ = write!(
+        out,
+        "{}.{:0width$}",
+        magnitude / unit,
+        magnitude % unit,
+        width = decimals as usize
+    );
 }
 
 /// Streaming offline run: feed PLOTS.csv line by line, get TRACKS.csv rows back.
@@ -418,6 +458,33 @@ pub fn parse_address(field: &str) -> Result<Option<u32>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn fixed_decimals_agree_with_format(v in -1.0e6f64..1.0e6, d in 1u32..=9) {
+            let mut ours = String::new();
+            push_fixed(&mut ours, v, d);
+            let std = format!("{v:.prec$}", prec = d as usize);
+            // Same digits count after the point, and the same value to within one unit of
+            // the last digit (ties may round differently).
+            proptest::prop_assert_eq!(ours.split('.').nth(1).map(str::len), std.split('.').nth(1).map(str::len));
+            let (a, b): (f64, f64) = (ours.parse().unwrap(), std.parse().unwrap());
+            proptest::prop_assert!((a - b).abs() <= 1.5 * 10f64.powi(-(d as i32)), "{} {}", ours, std);
+        }
+    }
+
+    #[test]
+    fn rows_are_written_to_their_precision() {
+        let row = TrackRow {
+            time_s: 12,
+            track_id: 3,
+            lat_deg: -14.123_456_789,
+            lon_deg: 0.000_000_04,
+            vx_mps: -0.004,
+            vy_mps: 230.456,
+        };
+        assert_eq!(row.to_csv(), "12,3,-14.1234568,0.0000000,0.00,230.46");
+    }
 
     const SENSORS: &str = r#"
 [[sensor]]

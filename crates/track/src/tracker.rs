@@ -926,7 +926,7 @@ impl Tracker {
     fn system_track(&self, track: &Track, pred: &Prediction, time_s: f64) -> Option<SystemTrack> {
         let (x, y) = (pred.x.get(0), pred.x.get(1));
         let p = self.plane.to_ecef(x, y)?;
-        let g = p.to_geodetic();
+        let g = p.surface_geodetic();
         let (ve, vn) = plane_velocity_to_local(&self.plane, p, pred.x.get(2), pred.x.get(3));
         let pos_cov = pred.p.block::<2, 2>();
         let nation = self

@@ -186,13 +186,21 @@ impl TakNode {
     /// Waits up to five seconds for a series to reach `value` (a session counts its end
     /// after its socket is closed); returns the last value seen.
     pub async fn metric_reaches(&self, series: &str, value: u64) -> u64 {
+        self.metrics_reach(&[series], value).await
+    }
+
+    /// Waits up to five seconds for the sum of several series to reach `value` (each
+    /// connection counts in its own task, possibly after a later client has been served);
+    /// returns the last sum seen.
+    pub async fn metrics_reach(&self, series: &[&str], value: u64) -> u64 {
+        let sum = || series.iter().map(|s| self.metric(s)).sum::<u64>();
         for _ in 0..100 {
-            if self.metric(series) >= value {
+            if sum() >= value {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.metric(series)
+        sum()
     }
 
     /// The value of a series in `/metrics` (0 when absent).
