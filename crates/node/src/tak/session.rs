@@ -14,7 +14,9 @@
 //!
 //! Writing: everything queued is taken at once, encoded in the connection's wire format
 //! (shared encodings), and written with one write, at most once per `write_interval`; a write
-//! that does not finish within the slow-client timeout drops the client.
+//! that does not finish within the slow-client timeout drops the client. A write that fails
+//! (the client has closed) ends the writing only: what the client sent before closing is still
+//! read to its end, so a burst sent just before a close is not lost.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -134,9 +136,20 @@ where
             n_bad: 0,
         };
         let mut shutdown = node.shutdown_signal();
+        let read = reading.run(reader);
+        let write = write_loop(writer, &queue, &node, &settings, &metrics);
+        tokio::pin!(read, write);
         tokio::select! {
-            reason = reading.run(reader) => reason,
-            reason = write_loop(writer, &queue, &node, &settings, &metrics) => reason,
+            reason = &mut read => reason,
+            reason = &mut write => match reason {
+                // A client that sent and closed at once (without reading the offer) makes
+                // our writes fail; what it sent before closing is still read to the end.
+                Disconnect::Error => tokio::select! {
+                    reason = &mut read => reason,
+                    _ = shutdown.changed() => Disconnect::Shutdown,
+                },
+                reason => reason,
+            },
             _ = shutdown.changed() => Disconnect::Shutdown,
         }
     };

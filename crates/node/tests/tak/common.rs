@@ -186,21 +186,13 @@ impl TakNode {
     /// Waits up to five seconds for a series to reach `value` (a session counts its end
     /// after its socket is closed); returns the last value seen.
     pub async fn metric_reaches(&self, series: &str, value: u64) -> u64 {
-        self.metrics_reach(&[series], value).await
-    }
-
-    /// Waits up to five seconds for the sum of several series to reach `value` (each
-    /// connection counts in its own task, possibly after a later client has been served);
-    /// returns the last sum seen.
-    pub async fn metrics_reach(&self, series: &[&str], value: u64) -> u64 {
-        let sum = || series.iter().map(|s| self.metric(s)).sum::<u64>();
         for _ in 0..100 {
-            if sum() >= value {
+            if self.metric(series) >= value {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        sum()
+        self.metric(series)
     }
 
     /// The value of a series in `/metrics` (0 when absent).
@@ -405,6 +397,21 @@ impl RawClient {
 
     pub async fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.unwrap();
+    }
+
+    /// Sends, or returns false when the server has closed the connection.
+    pub async fn try_send(&mut self, bytes: &[u8]) -> bool {
+        self.stream.write_all(bytes).await.is_ok()
+    }
+
+    /// Closes the sending side and reads until the server closes the connection, or panics
+    /// after `wait`: once it returns, the server has dealt with everything sent.
+    pub async fn finish(mut self, wait: Duration) {
+        let _ = self.stream.shutdown().await;
+        assert!(
+            self.closed_within(wait).await,
+            "the server kept the connection open"
+        );
     }
 
     /// The next event within `wait`, or `None` (timeout or closed).
