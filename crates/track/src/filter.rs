@@ -72,11 +72,14 @@ impl Default for FilterParams {
     fn default() -> Self {
         Self {
             // Straight flight is near-deterministic; every departure from it (turns, speed
-            // changes, climbs) is the CT mode's, whose acceleration noise is 20,000 times larger.
-            cv_accel_psd: 1.0e-4,
-            ct_accel_psd: 2.0,
+            // changes, climbs) is the CT mode's, whose acceleration noise is over a million
+            // times larger: a manoeuvre mode as much as a turn mode.
+            cv_accel_psd: 1.0e-5,
+            ct_accel_psd: 16.0,
             ct_turn_psd: 1.0e-3,
-            cv_sojourn_s: 1000.0,
+            // Rare switches into the manoeuvre mode: two plots that merely deviate by 1.5
+            // sigma on the same side must not make it the more probable mode.
+            cv_sojourn_s: 10_000.0,
             ct_sojourn_s: 15.0,
             initial_speed_sigma_mps: 170.0,
             initial_turn_sigma_rad_s: 5.0_f64.to_radians(),

@@ -142,8 +142,9 @@ where
         tokio::select! {
             reason = &mut read => reason,
             reason = &mut write => match reason {
-                // A client that sent and closed at once (without reading the offer) makes
-                // our writes fail; what it sent before closing is still read to the end.
+                // The client has closed, but what it sent before may still be unread (a
+                // burst, or input held back by the rate limit): read it to the end. Its queue
+                // is no longer drained; it stays bounded by `client_queue`.
                 Disconnect::Error => tokio::select! {
                     reason = &mut read => reason,
                     _ = shutdown.changed() => Disconnect::Shutdown,
