@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is the test failing
 
 mod air;
+mod demo;
 mod durability;
 mod federation;
 mod first_steps;
