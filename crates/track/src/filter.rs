@@ -17,8 +17,8 @@
 //! mode, which resets the long memory a low-noise CV filter lives on. Protected, the CV mode
 //! stays as good as a pure constant-velocity filter on straight flight (measured against Stone
 //! Soup's, bench/README.md), while the CT mode, always live, follows a turn from its first
-//! plot and hands its estimate back to the CV mode once the turn is established. The combined output
-//! and the mode probabilities are the textbook ones.
+//! plot and hands its estimate back to the CV mode once the turn is established. The combined
+//! output and the mode probabilities are the textbook ones.
 //!
 //! Measurements are linear in the state: a position (`M = 2`) or a position and velocity
 //! (`M = 4`, ADS-B with a velocity vector). A measurement older than the filter's time (an
