@@ -19,7 +19,7 @@ use liptako_model::{
     Body, Draft, Expect, Marking, Nation, Point, Polygon, Report, ReportKind, SiteCategory, Unit,
     Zone, ZoneKind,
 };
-use liptako_node::air::{SensorKind, SensorSection};
+use liptako_node::config::air::{SensorKind, SensorSection};
 use liptako_node::config::{CONFIG_FILE, Config, ConfigDuration};
 use liptako_node::init::{InitOptions, add_link, init_data_dir};
 use liptako_node::{Node, pki, server};

@@ -2,17 +2,21 @@
 //!
 //! No I/O and no clock: times are arguments. The main pieces:
 //! - [`Nation`]: an ISO 3166-1 alpha-3 code;
-//! - [`Marking`] (level + releasability), [`Principal`], [`Policy`]: the rule
-//!   [`Policy::may_see`] and the link rule [`Policy::may_cross`], in [`marking`];
+//! - [`Marking`] (level + releasability), [`Principal`], [`Policy`], in [`marking`];
+//! - **the access decision** [`Policy::allows`] for an [`Audience`] (a reader in one world or a
+//!   partner link), the visibility [`Transition`], the one marking input
+//!   [`Policy::marking_input`] and [`Policy::derive_marking`], in [`access`];
 //! - [`Object`] = [`Meta`] (id, origin, version, times, marking, exercise) + [`Body`]
 //!   ([`Report`], [`Unit`], [`Zone`]); [`next_version`] numbers versions under a precondition;
 //! - [`Point`], [`Polygon`], [`Geometry`], [`BBox`]: GeoJSON-compatible geometry.
 
+pub mod access;
 pub mod geo;
 pub mod marking;
 pub mod nation;
 pub mod object;
 
+pub use access::{Audience, Transition};
 pub use geo::{BBox, GeoError, Geometry, Point, Polygon, PolygonTag};
 pub use marking::{
     Confederation, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy, PolicyError,

@@ -5,9 +5,9 @@
 //! `[]` means national only (the origin nation), the confederation's name (`["AES"]`) means all
 //! member nations, and nation codes (`["BFA"]`) name the nations it is released to.
 //!
-//! Every path that hands data out (HTTP, WebSocket, CoT, TAXII, federation, exports) asks
-//! [`Policy::may_see`] (a user or client) or [`Policy::may_cross`] (a federation link). Both are
-//! the same rule, [`Policy::may_hold`]:
+//! Every path that hands data out (HTTP, WebSocket, CoT, TAXII, federation, exports) asks the
+//! one access decision, [`Policy::allows`] (in [`crate::access`]), which applies the marking
+//! rule:
 //!
 //! ```text
 //! may_hold(nation, clearance, o) = clearance >= o.level
@@ -16,20 +16,6 @@
 //!
 //! Anything the policy does not recognise (a level or token unknown to this configuration)
 //! denies: an object the rule cannot evaluate is never handed out.
-//!
-//! ```
-//! use liptako_model::{Confederation, Levels, Marking, Nation, Policy, Principal, Role};
-//! let nation = |code| Nation::parse(code).unwrap();
-//! let policy = Policy::new(
-//!     Confederation::new("AES", vec![nation("MLI"), nation("BFA"), nation("NER")]).unwrap(),
-//!     Levels::default(),
-//! );
-//! let marking = Marking::new("DR", ["AES"]);
-//! let analyst = Principal::new("awa", nation("BFA"), "C", Role::Viewer);
-//! let guest = Principal::new("guest", nation("BFA"), "NP", Role::Viewer);
-//! assert!(policy.may_hold(analyst.nation, &analyst.clearance, nation("MLI"), &marking));
-//! assert!(!policy.may_hold(guest.nation, &guest.clearance, nation("MLI"), &marking));
-//! ```
 
 use std::fmt;
 
@@ -163,28 +149,31 @@ impl fmt::Display for Marking {
     }
 }
 
-/// What a principal may do besides reading; ordered: an editor is also a viewer, an admin both.
+/// What a principal may do besides reading; ordered: an editor is also a viewer, a releasing
+/// officer also an editor, an admin all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads what the marking rule allows.
     Viewer,
-    /// Also creates, changes and deletes objects.
+    /// Also creates, changes and deletes objects; may narrow a marking, and widen the marking of
+    /// objects they created themselves.
     Editor,
+    /// Also widens the release of any object this node originates (lower level, more nations):
+    /// a release is an act of this role (or of the object's author), and it is audited.
+    Releaser,
     /// Also manages users, links and the audit log.
     Admin,
 }
 
 impl Role {
-    /// Parses `viewer`, `editor` or `admin`.
+    /// Every role, lowest first.
+    pub const ALL: [Role; 4] = [Role::Viewer, Role::Editor, Role::Releaser, Role::Admin];
+
+    /// Parses `viewer`, `editor`, `releaser` or `admin`.
     pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "viewer" => Some(Role::Viewer),
-            "editor" => Some(Role::Editor),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
     }
 
     /// The lower-case name.
@@ -192,6 +181,7 @@ impl Role {
         match self {
             Role::Viewer => "viewer",
             Role::Editor => "editor",
+            Role::Releaser => "releaser",
             Role::Admin => "admin",
         }
     }
@@ -233,12 +223,19 @@ pub struct LinkAccreditation {
     pub ceiling: String,
 }
 
-/// Anything that carries an origin and a marking, so the rule can judge it.
+/// Anything that carries an origin, a marking and a world, so the access decision can judge it.
 pub trait Marked {
     /// The nation that originated it.
     fn origin(&self) -> Nation;
     /// Its marking.
     fn marking(&self) -> &Marking;
+    /// The exercise whose world it belongs to; `None` is the real world. Required, so that no
+    /// kind of data can forget that exercise and real-world data are kept apart.
+    fn world(&self) -> Option<&str>;
+    /// Whether it is a deletion (a tombstone): readers who saw it are told to drop it.
+    fn is_deleted(&self) -> bool {
+        false
+    }
 }
 
 /// The confederation: its name (the releasability token for "all members") and its members.
@@ -315,30 +312,10 @@ impl Policy {
         &self.levels
     }
 
-    /// **The marking rule** for a principal: may `principal` see `object`?
-    pub fn may_see<O: Marked + ?Sized>(&self, principal: &Principal, object: &O) -> bool {
-        self.may_hold(
-            principal.nation,
-            &principal.clearance,
-            object.origin(),
-            object.marking(),
-        )
-    }
-
-    /// The link rule: may `object` cross a federation link with this accreditation? The
-    /// partner is judged as a principal of its nation cleared to the link's ceiling.
-    pub fn may_cross<O: Marked + ?Sized>(&self, link: &LinkAccreditation, object: &O) -> bool {
-        self.may_hold(
-            link.nation,
-            &link.ceiling,
-            object.origin(),
-            object.marking(),
-        )
-    }
-
     /// The rule itself: may a holder of `nation`, cleared to `clearance`, hold something that
-    /// `origin` marked `marking`? Unknown levels deny.
-    pub fn may_hold(
+    /// `origin` marked `marking`? Unknown levels deny. Exits do not call this: they call
+    /// [`Policy::allows`], which also decides the world and the kind of audience.
+    pub(crate) fn may_hold(
         &self,
         nation: Nation,
         clearance: &str,
@@ -355,49 +332,11 @@ impl Policy {
     }
 
     /// Whether the releasability names `nation`, directly or through the confederation.
-    fn released_to(&self, nation: Nation, marking: &Marking) -> bool {
+    pub(crate) fn released_to(&self, nation: Nation, marking: &Marking) -> bool {
         marking.releasable_to.iter().any(|token| {
             token == nation.as_str()
                 || (token == self.confederation.name() && self.confederation.is_member(nation))
         })
-    }
-
-    /// Checks a marking given by a client and puts it in canonical form: upper-case tokens,
-    /// sorted, without duplicates, and just the confederation's name when it names all members.
-    pub fn check_marking(&self, marking: &Marking) -> Result<Marking, MarkingError> {
-        let level = marking.level.trim();
-        if self.levels.rank(level).is_none() {
-            return Err(MarkingError::UnknownLevel {
-                level: marking.level.clone(),
-                known: self.levels.names().join(", "),
-            });
-        }
-        let mut tokens = Vec::with_capacity(marking.releasable_to.len());
-        let mut all_members = false;
-        // Every token is checked, even next to the confederation's name, so that a canonical
-        // marking never means less or more than what was written.
-        for token in &marking.releasable_to {
-            let token = token.trim().to_ascii_uppercase();
-            if token == self.confederation.name() {
-                all_members = true;
-                continue;
-            }
-            match Nation::parse(&token) {
-                Ok(nation) if self.confederation.is_member(nation) => tokens.push(token),
-                _ => {
-                    return Err(MarkingError::UnknownReleasability {
-                        token,
-                        confederation: self.confederation.name().to_owned(),
-                    });
-                }
-            }
-        }
-        if all_members {
-            return Ok(Marking::new(level, [self.confederation.name()]));
-        }
-        tokens.sort();
-        tokens.dedup();
-        Ok(Marking::new(level, tokens))
     }
 
     /// A principal may not mark (create or change) anything above their own clearance.
@@ -447,6 +386,18 @@ pub enum MarkingError {
     /// The principal tried to mark above their own clearance.
     #[error("cannot mark {level:?}: above your clearance {clearance:?}")]
     AboveClearance { level: String, clearance: String },
+    /// A partner's liaison officer made the object unreleasable to their own nation.
+    #[error(
+        "as a liaison officer of {nation}, keep what you mark releasable to {nation} (add {nation} or the confederation to releasable_to)"
+    )]
+    LiaisonMustKeep { nation: String },
+    /// The change widens the release and the principal may not release.
+    #[error("widening the release from {from} to {to} is a release act: {why}")]
+    ReleaseNotAllowed {
+        from: String,
+        to: String,
+        why: String,
+    },
 }
 
 /// A confederation or levels configuration that cannot be used.

@@ -129,6 +129,12 @@ impl Marked for Object {
     fn marking(&self) -> &Marking {
         &self.meta.marking
     }
+    fn world(&self) -> Option<&str> {
+        self.meta.exercise.as_deref()
+    }
+    fn is_deleted(&self) -> bool {
+        self.meta.deleted
+    }
 }
 
 impl Marked for Meta {
@@ -137,6 +143,12 @@ impl Marked for Meta {
     }
     fn marking(&self) -> &Marking {
         &self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        self.exercise.as_deref()
+    }
+    fn is_deleted(&self) -> bool {
+        self.deleted
     }
 }
 

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::Argon2;
@@ -23,6 +23,9 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use blake2::Blake2bMac512;
 use blake2::digest::{KeyInit, Mac};
 use liptako_model::{Nation, Principal, Role};
+use liptako_store::{AuditEntry, UserRecord, WriteOp};
+
+use crate::state::Node;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -302,6 +305,85 @@ pub enum AuthError {
     /// The key file is unusable.
     #[error("node key: {0}")]
     Key(String),
+}
+
+/// Why a password login failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// Wrong user name or password, or a disabled user.
+    #[error("wrong user name or password")]
+    Refused,
+    /// Too many failures: retry after this.
+    #[error("too many failed attempts: retry in {} s", .0.as_secs().max(1))]
+    Throttled(Duration),
+    /// The store or a thread failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// **The one login** of every door (API, TAK `<auth>`, enrollment, TAXII Basic): throttled per
+/// user and address, argon2 on a blocking thread (an unknown user costs the same time),
+/// failures audited with the door's name.
+pub async fn verify_login(
+    node: &Arc<Node>,
+    username: &str,
+    password: &str,
+    addr: Option<IpAddr>,
+    door: &str,
+) -> Result<Principal, LoginError> {
+    node.auth()
+        .check_throttle(username, addr, node.clock().instant())
+        .map_err(LoginError::Throttled)?;
+    let name = username.to_owned();
+    let user = node
+        .with_store(move |store| store.user(&name))
+        .await
+        .map_err(|err| LoginError::Internal(err.to_string()))?;
+    let password = password.to_owned();
+    let (user, matches) = tokio::task::spawn_blocking(move || match user {
+        Some(user) if !user.disabled => {
+            let matches = verify_password(&password, &user.password_hash);
+            (Some(user), matches)
+        }
+        _ => {
+            verify_dummy(&password);
+            (None, false)
+        }
+    })
+    .await
+    .map_err(|err| LoginError::Internal(err.to_string()))?;
+    let Some(user) = user.filter(|_| matches) else {
+        node.auth()
+            .record_failure(username, addr, node.clock().instant());
+        let audit = WriteOp::Audit(AuditEntry {
+            at: node.now(),
+            actor: username.to_owned(),
+            action: "login_failed".into(),
+            object_id: None,
+            version: None,
+            partner: None,
+            detail: format!(
+                "{door}{}",
+                addr.map(|addr| format!(" from {addr}")).unwrap_or_default()
+            ),
+        });
+        node.write(vec![audit])
+            .await
+            .map_err(|err| LoginError::Internal(err.to_string()))?;
+        return Err(LoginError::Refused);
+    };
+    node.auth().record_success(username, addr);
+    Ok(user_principal(&user))
+}
+
+/// **The one user → principal**: what a user account speaks for at every door.
+pub fn user_principal(user: &UserRecord) -> Principal {
+    Principal {
+        name: user.name.clone(),
+        nation: user.nation,
+        clearance: user.clearance.clone(),
+        role: user.role,
+    }
 }
 
 #[cfg(test)]

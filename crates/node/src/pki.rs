@@ -23,6 +23,11 @@ use time::OffsetDateTime;
 
 use crate::auth::write_private;
 
+/// The crypto provider every TLS configuration of the node uses (partners, TAK, HTTPS).
+pub fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    std::sync::Arc::new(rustls::crypto::ring::default_provider())
+}
+
 /// The certificates directory inside the data directory.
 pub const CERT_DIR: &str = "certs";
 /// The partner CAs directory inside the data directory.

@@ -1,38 +1,131 @@
-//! Serving a node: bind the HTTP listener, serve the API until shutdown, then let every
-//! long-lived task finish.
+//! The composition root: the one place that knows every feature. It builds the HTTP router and
+//! the OpenAPI document from the features' routes, starts each feature on the core, serves the
+//! API in the node's capped accept loop, and on shutdown tells every task to finish and waits
+//! for them (bounded), so that what is pending (unit history, audit, air history) is written.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
 use tokio::net::TcpListener;
+use tracing::Instrument;
 
-use crate::api;
+use crate::http::error::AppError;
+use crate::net::{Budget, Caps, raise_open_files, serve_listener};
 use crate::state::Node;
 
-/// Serves the node on `listener` (its API), on the federation listener (partners, when
-/// links are configured), the TAK listeners and the air picture's sensors (when configured)
-/// until `shutdown` resolves, then closes live streams and partner
-/// streams and waits for requests in flight.
+/// How long shutdown waits for the node's tasks to finish what they hold.
+pub const SHUTDOWN_LIMIT: Duration = Duration::from_secs(20);
+/// Share of the open-file budget for the HTTP API.
+const HTTP_SHARE_PERCENT: u64 = 35;
+
+/// Every HTTP route of the node (the API, the air picture, the OpenAPI document), with the
+/// layers every request passes: a span and metrics per request, the body limit, 404 for the
+/// rest. Tests drive it in-process.
+pub fn router(node: Arc<Node>) -> Router {
+    let max_body = node.config().http.max_body_bytes;
+    crate::api::routes()
+        .merge(crate::air::api::routes())
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(node.clone(), observe))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(node)
+}
+
+/// The whole OpenAPI document: every feature's part.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut document = crate::api::openapi::document();
+    document.merge(crate::air::api::document());
+    document
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// A span per request (debug level: free when not logged), and the request counter and
+/// latency histogram.
+async fn observe(State(node): State<Arc<Node>>, request: Request, next: Next) -> Response {
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let method = request.method().clone();
+    let span = tracing::debug_span!("http", %method, route);
+    let started = node.clock().instant();
+    let response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status();
+    if status.is_server_error() {
+        span.in_scope(|| {
+            tracing::warn!(
+                status = status.as_u16(),
+                elapsed_ms = elapsed.as_millis() as u64,
+                "request failed"
+            );
+        });
+    }
+    node.http_stats().record(
+        node.metrics(),
+        route,
+        method.as_str(),
+        status.as_u16(),
+        elapsed,
+    );
+    response
+}
+
+/// Serves the node on `listener` (its API), on the federation listener (partners, when links
+/// are configured), the TAK listeners and the air picture's sensors (when configured) until
+/// `shutdown` resolves; then tells every task to finish and waits for them, at most
+/// [`SHUTDOWN_LIMIT`].
 pub async fn serve(
     node: Arc<Node>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    raise_open_files();
     crate::federation::start(node.clone()).await?;
     crate::tak::start(node.clone()).await?;
     crate::air::start(node.clone()).await?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, nation = %node.nation(), "HTTP API listening");
-    let app = api::router(node.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let stopping = node.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            stopping.begin_shutdown();
-        })
-        .await?;
+    let http = &node.config().http;
+    let caps = Caps {
+        max_connections: Budget::current().share(HTTP_SHARE_PERCENT, http.max_connections),
+        max_per_address: http.max_connections_per_address,
+    };
+    let app = router(node.clone());
+    let signal = node.shutdown_signal();
+    node.spawn(serve_listener(
+        node.clone(),
+        "http",
+        listener,
+        caps,
+        move |stream, peer, slot| {
+            crate::http::serve::connection(app.clone(), stream, peer, slot, None, signal.clone())
+        },
+    ));
+    shutdown.await;
+    tracing::info!("shutting down");
+    node.begin_shutdown();
+    let late = node.join_tasks(SHUTDOWN_LIMIT).await;
+    if late > 0 {
+        tracing::warn!(
+            tasks = late,
+            "tasks did not finish in time and were stopped"
+        );
+    }
     Ok(())
 }
 

@@ -1,45 +1,51 @@
-//! [`Node`]: everything a running node shares between its tasks: configuration, the marking
-//! policy, the store, the live change feed, the session authority and the metrics.
+//! [`Node`], the core: everything a running node's features share, and nothing of any
+//! feature: configuration, the marking policy, the store, the [`Bus`], the session authority,
+//! the [`Clock`], the metrics, the state of partner links, and the tasks it runs.
 //!
-//! The live feed is fed by the store's commit hook, so it carries every committed version in
-//! commit order, whichever path wrote it (API, TAK, federation).
+//! Features (`api`, `tak`, `air`, `federation`, ...) take an `Arc<Node>` and talk to each other
+//! only through the bus. The bus's change topic is fed by the store's commit hook, so it carries
+//! every committed version in commit order, whichever path wrote it (API, TAK, federation).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
-use liptako_model::{Meta, Nation, Object, Policy};
+use liptako_model::{Nation, Policy};
 use liptako_store::{
     Change, CommitHook, SqliteStore, Store, StoreError, Stored, WriteCallback, WriteJob, WriteOp,
     WriteOutcome,
 };
 use time::OffsetDateTime;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
 use crate::auth::{Auth, load_or_create_key};
+use crate::bus::{Bus, LiveChange};
+use crate::clock::Clock;
 use crate::config::{Config, StoreBackend};
-use crate::error::AppError;
-use crate::federation::links::LinkState;
+use crate::links::LinkState;
 use crate::metrics::{Counter, Metrics, RequestStats};
 
-/// One committed change, as the live feed carries it.
-#[derive(Debug)]
-pub enum LiveChange {
-    /// A new version.
-    Version {
-        /// The new version.
-        object: Arc<Object>,
-        /// The envelope of the version it replaced.
-        previous: Option<Meta>,
-        /// The new version's JSON, as stored.
-        payload: Arc<[u8]>,
-    },
-    /// A partner recalled an object: this node no longer holds it.
-    Recall {
-        /// The version that was held, if any.
-        previous: Option<Arc<Object>>,
-    },
+/// A failure of the core's own machinery (the store, a worker thread). Features map it to
+/// their own errors; only the HTTP edge turns errors into responses.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A worker thread or channel failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl NodeError {
+    /// An internal error from anything displayable.
+    pub fn internal(err: impl std::fmt::Display) -> NodeError {
+        NodeError::Internal(err.to_string())
+    }
 }
 
 /// The shared state of a running node.
@@ -48,16 +54,15 @@ pub struct Node {
     policy: Policy,
     data_dir: PathBuf,
     store: Arc<dyn Store>,
-    live: broadcast::Sender<Arc<LiveChange>>,
+    bus: Arc<Bus>,
     auth: Auth,
+    clock: Clock,
     metrics: Arc<Metrics>,
     cache: Arc<ObjectCache>,
     http_stats: RequestStats,
     links: Vec<Arc<LinkState>>,
-    log_ticks: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
-    tak: crate::tak::TakHub,
-    air: crate::air::AirHub,
+    tasks: Mutex<JoinSet<()>>,
 }
 
 impl Node {
@@ -67,19 +72,23 @@ impl Node {
         Node::with_config(data_dir, config)
     }
 
-    /// Opens a node with an explicit configuration.
+    /// Opens a node with an explicit configuration and the system clock.
     pub fn with_config(data_dir: &Path, config: Config) -> anyhow::Result<Arc<Node>> {
+        Node::with_clock(data_dir, config, Clock::system())
+    }
+
+    /// Opens a node with an explicit configuration and clock (tests fix and step it).
+    pub fn with_clock(data_dir: &Path, config: Config, clock: Clock) -> anyhow::Result<Arc<Node>> {
         let policy = config.policy().map_err(anyhow::Error::msg)?;
         let metrics = Arc::new(Metrics::default());
-        let (live, _) = broadcast::channel(config.live.queue.max(16));
+        let bus = Arc::new(Bus::new(config.live.queue, config.node.nation));
         let committed = metrics.counter(
             "liptako_store_versions_committed_total",
             "Object versions committed to the store.",
             &[],
         );
         let cache = Arc::new(ObjectCache::new(config.cache.objects));
-        let (log_ticks, _) = watch::channel(0u64);
-        let hook = live_hook(live.clone(), committed, cache.clone(), log_ticks.clone());
+        let hook = commit_hook(bus.clone(), committed, cache.clone());
         let links = config
             .links
             .iter()
@@ -98,22 +107,20 @@ impl Node {
             config.auth.lockout.0,
         );
         let (shutdown, _) = watch::channel(false);
-        let air = crate::air::AirHub::new(config.node.nation);
         Ok(Arc::new(Node {
             config,
             policy,
             data_dir: data_dir.to_owned(),
             store,
-            live,
+            bus,
             auth,
+            clock,
             metrics,
             cache,
             http_stats: RequestStats::default(),
             links,
-            log_ticks,
             shutdown,
-            tak: crate::tak::TakHub::new(),
-            air,
+            tasks: Mutex::new(JoinSet::new()),
         }))
     }
 
@@ -170,24 +177,19 @@ impl Node {
             .cloned()
     }
 
-    /// Changes whenever the store commits a change (federation senders wait on it).
-    pub fn log_ticks(&self) -> watch::Receiver<u64> {
-        self.log_ticks.subscribe()
+    /// The bus: how features talk to each other.
+    pub fn bus(&self) -> &Bus {
+        &self.bus
     }
 
-    /// The TAK hub: publish to TAK clients (air tracks) through it.
-    pub fn tak(&self) -> &crate::tak::TakHub {
-        &self.tak
+    /// The clock: every time the node reads comes from here.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
-    /// The air picture: the latest picture and its live updates.
-    pub fn air(&self) -> &crate::air::AirHub {
-        &self.air
-    }
-
-    /// A new subscription to the live feed.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveChange>> {
-        self.live.subscribe()
+    /// Wall time now (the clock's).
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
     }
 
     /// Tells every long-lived task (WebSockets, listeners) to finish.
@@ -200,13 +202,45 @@ impl Node {
         self.shutdown.subscribe()
     }
 
-    /// The current time. The one clock of the node: pure crates get times from here.
-    pub fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+    /// Whether shutdown has begun.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Runs a long-lived task of a feature (a listener, a hub, a sender). Shutdown waits for it:
+    /// it must end when [`Node::shutdown_signal`] changes.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .spawn(task);
+    }
+
+    /// After [`Node::begin_shutdown`]: waits for every task started with [`Node::spawn`], at
+    /// most `limit`; returns how many did not finish in time (they are aborted).
+    pub async fn join_tasks(&self, limit: Duration) -> usize {
+        let mut tasks =
+            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
+        let deadline = tokio::time::Instant::now() + limit;
+        while !tasks.is_empty() {
+            match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+                Ok(Some(Err(err))) if err.is_panic() => {
+                    tracing::error!(cause = %err, "a node task panicked");
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    let late = tasks.len();
+                    tasks.abort_all();
+                    return late;
+                }
+            }
+        }
+        0
     }
 
     /// The latest version of an object with its stored JSON, from the cache or the store.
-    pub async fn get_object(self: &Arc<Self>, id: Uuid) -> Result<Option<Stored>, AppError> {
+    pub async fn get_object(self: &Arc<Self>, id: Uuid) -> Result<Option<Stored>, NodeError> {
         if let Some(stored) = self.cache.get(id) {
             return Ok(Some(stored));
         }
@@ -220,7 +254,7 @@ impl Node {
     /// Writes `ops` and waits (asynchronously) until they are durable. No thread blocks: the
     /// store's writer answers through a channel; only when its queue is full does a blocking
     /// thread wait for room (back-pressure).
-    pub async fn write(&self, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>, AppError> {
+    pub async fn write(&self, ops: Vec<WriteOp>) -> Result<Vec<WriteOutcome>, NodeError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let done: WriteCallback = Box::new(move |result| {
             let _ = reply.send(result);
@@ -229,17 +263,17 @@ impl Node {
             let store = self.store.clone();
             tokio::task::spawn_blocking(move || store.submit(job, true))
                 .await
-                .map_err(AppError::internal)?
-                .map_err(|_| AppError::internal("store refused a waiting write"))?;
+                .map_err(NodeError::internal)?
+                .map_err(|_| NodeError::internal("store refused a waiting write"))?;
         }
         answer
             .await
-            .map_err(|_| AppError::internal("store writer dropped a write"))?
-            .map_err(AppError::from)
+            .map_err(|_| NodeError::internal("store writer dropped a write"))?
+            .map_err(NodeError::from)
     }
 
     /// Runs a store call on a blocking thread (SQLite and fsync must not stall the runtime).
-    pub async fn with_store<T, F>(self: &Arc<Self>, call: F) -> Result<T, AppError>
+    pub async fn with_store<T, F>(&self, call: F) -> Result<T, NodeError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
@@ -247,46 +281,41 @@ impl Node {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || call(store.as_ref()))
             .await
-            .map_err(AppError::internal)?
-            .map_err(AppError::from)
+            .map_err(NodeError::internal)?
+            .map_err(NodeError::from)
     }
 }
 
-/// The commit hook: every committed version refreshes the cache and goes to the live feed
-/// (never blocks: a broadcast send only drops the oldest entry for subscribers that are too far
+/// The commit hook: every committed version refreshes the cache and goes on the bus (never
+/// blocks: a broadcast send only drops the oldest entry for subscribers that are too far
 /// behind).
-fn live_hook(
-    live: broadcast::Sender<Arc<LiveChange>>,
-    committed: Counter,
-    cache: Arc<ObjectCache>,
-    log_ticks: watch::Sender<u64>,
-) -> CommitHook {
+fn commit_hook(bus: Arc<Bus>, committed: Counter, cache: Arc<ObjectCache>) -> CommitHook {
     Box::new(move |changes: &[Change]| {
-        log_ticks.send_modify(|tick| *tick = tick.wrapping_add(1));
-        committed.add(changes.len() as u64);
+        let mut live = Vec::with_capacity(changes.len());
         for change in changes {
-            let live_change = match change {
+            match change {
                 Change::Version(version) => {
+                    committed.inc();
                     cache.offer(Stored {
                         object: version.object.clone(),
                         payload: version.payload.clone(),
                     });
-                    LiveChange::Version {
+                    live.push(LiveChange::Version {
                         object: version.object.clone(),
                         previous: version.previous.clone(),
                         payload: version.payload.clone(),
-                    }
+                    });
                 }
                 Change::Recall(recall) => {
-                    cache.forget(recall.id);
-                    LiveChange::Recall {
+                    cache.forget(recall.id, recall.version);
+                    live.push(LiveChange::Recall {
                         previous: recall.previous.clone(),
-                    }
+                    });
                 }
-            };
-            // No subscriber is not an error.
-            let _ = live.send(Arc::new(live_change));
+                Change::User(name) => bus.publish_user(name),
+            }
         }
+        bus.publish_changes(live);
     })
 }
 
@@ -295,10 +324,20 @@ fn live_hook(
 ///
 /// Coherence: the commit hook offers every committed version, in commit order; a read that
 /// missed offers what it read. An offer never replaces a newer version, so a slow reader cannot
-/// put back an old one. Bounded: past the capacity, a slice of entries is dropped.
+/// put back an old one; a recall leaves a marker, so a read that missed just before the recall
+/// cannot put the recalled version back either. Bounded: past the capacity, a slice of entries
+/// is dropped.
 pub struct ObjectCache {
     capacity: usize,
-    entries: RwLock<HashMap<Uuid, Stored>>,
+    entries: RwLock<HashMap<Uuid, Slot>>,
+}
+
+#[derive(Clone)]
+enum Slot {
+    /// The latest version known.
+    Held(Stored),
+    /// Recalled at this version: nothing at or below it may come back.
+    Recalled(u64),
 }
 
 impl ObjectCache {
@@ -312,11 +351,15 @@ impl ObjectCache {
 
     /// The cached latest version of `id`.
     pub fn get(&self, id: Uuid) -> Option<Stored> {
-        self.entries
+        match self
+            .entries
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .get(&id)
-            .cloned()
+        {
+            Some(Slot::Held(stored)) => Some(stored.clone()),
+            Some(Slot::Recalled(_)) | None => None,
+        }
     }
 
     /// Keeps `stored` unless a newer version of the same object is already here.
@@ -324,13 +367,12 @@ impl ObjectCache {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self
-            .entries
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
         let id = stored.object.meta.id;
+        let version = stored.object.meta.version;
         match entries.get(&id) {
-            Some(held) if held.object.meta.version >= stored.object.meta.version => return,
+            Some(Slot::Held(held)) if held.object.meta.version >= version => return,
+            Some(Slot::Recalled(recalled)) if *recalled >= version => return,
             Some(_) => {}
             None if entries.len() >= self.capacity => {
                 // Drop about 1/64 of the entries (hash order: effectively random).
@@ -342,14 +384,18 @@ impl ObjectCache {
             }
             None => {}
         }
-        entries.insert(id, stored);
+        entries.insert(id, Slot::Held(stored));
     }
 
-    /// Forgets an object (it was recalled: this node may no longer hold it).
-    pub fn forget(&self, id: Uuid) {
+    /// Forgets an object recalled at `version` (this node may no longer hold it), and refuses
+    /// any later offer of that version or an older one.
+    pub fn forget(&self, id: Uuid, version: u64) {
+        if self.capacity == 0 {
+            return;
+        }
         self.entries
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&id);
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, Slot::Recalled(version));
     }
 }

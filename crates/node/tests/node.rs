@@ -8,4 +8,5 @@ mod api {
     pub mod marking;
     pub mod objects;
 }
+mod architecture;
 mod tak;

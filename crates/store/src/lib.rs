@@ -104,6 +104,10 @@ pub trait Store: Send + Sync + 'static {
     /// Audit records, newest first.
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditRecord>, StoreError>;
 
+    /// Who created object `id` on this node (the actor of its first local version), if it was
+    /// created here.
+    fn author(&self, id: Uuid) -> Result<Option<String>, StoreError>;
+
     /// One user by name.
     fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
 
@@ -160,6 +164,8 @@ pub enum WriteOp {
         seq: u64,
         /// The version, or the recall.
         entry: ReplicaEntry,
+        /// When this node received it (its clock): the entry's `appended` time here.
+        at: OffsetDateTime,
     },
     /// Advances the cursor (`peer`, `origin`) to `seq` without applying anything (an entry
     /// refused by the receiving node's own checks).
@@ -195,8 +201,10 @@ pub enum WriteOutcome {
     Recalled(Recalled),
     /// A replica already held (same or newer version): nothing changed but the cursor.
     Skipped,
-    /// Written (audit record, user, cursor).
+    /// Written (audit record, cursor, history).
     Done,
+    /// A user account was created or changed (every door decides again for its sessions).
+    User(String),
 }
 
 /// What a partner node sent: a version of an object, or a recall of one.
@@ -233,6 +241,8 @@ pub enum Change {
     Version(Committed),
     /// A recall.
     Recall(Recalled),
+    /// A user account was created or changed: its name.
+    User(String),
 }
 
 /// A written object version, as the commit hook and the writer see it.

@@ -454,6 +454,16 @@ impl Store for SqliteStore {
         Ok(records)
     }
 
+    fn author(&self, id: Uuid) -> Result<Option<String>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT actor FROM audit WHERE object_id = ?1 AND action = 'create' ORDER BY id LIMIT 1",
+        )?;
+        Ok(stmt
+            .query_row([id.as_bytes().as_slice()], |row| row.get(0))
+            .optional()?)
+    }
+
     fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
@@ -542,6 +552,7 @@ fn run_writer(mut conn: Connection, queue: Receiver<Job>, hook: Option<CommitHoo
                             WriteOutcome::Recalled(recalled) => {
                                 Some(Change::Recall(recalled.clone()))
                             }
+                            WriteOutcome::User(name) => Some(Change::User(name.clone())),
                             _ => None,
                         })
                         .collect();
@@ -614,7 +625,7 @@ fn apply_op(tx: &Connection, op: WriteOp) -> Result<WriteOutcome, StoreError> {
             let seq: i64 = tx
                 .prepare_cached("SELECT coalesce(max(seq), 0) + 1 FROM log WHERE origin = ?1")?
                 .query_row([origin.as_str()], |row| row.get(0))?;
-            let (lseq, payload) = append_version(tx, seq, &object)?;
+            let (lseq, payload) = append_version(tx, seq, &object, at)?;
             let action = match (&current, object.meta.deleted) {
                 (_, true) => "delete",
                 (Some(previous), false) if !previous.meta.deleted => "update",
@@ -645,12 +656,15 @@ fn apply_op(tx: &Connection, op: WriteOp) -> Result<WriteOutcome, StoreError> {
             origin,
             seq,
             entry,
+            at,
         } => {
             advance_cursor(tx, peer, origin, seq)?;
             match entry {
-                ReplicaEntry::Version(object) => apply_replica_version(tx, origin, seq, *object),
+                ReplicaEntry::Version(object) => {
+                    apply_replica_version(tx, origin, seq, *object, at)
+                }
                 ReplicaEntry::Recall { id, version } => {
-                    apply_recall(tx, peer, origin, seq, id, version)
+                    apply_recall(tx, peer, origin, seq, id, version, at)
                 }
             }
         }
@@ -704,7 +718,7 @@ fn apply_op(tx: &Connection, op: WriteOp) -> Result<WriteOutcome, StoreError> {
                 micros(user.created),
                 user.disabled as i64,
             ])?;
-            Ok(WriteOutcome::Done)
+            Ok(WriteOutcome::User(user.name))
         }
     }
 }
@@ -751,6 +765,7 @@ fn apply_replica_version(
     origin: Nation,
     seq: u64,
     object: Object,
+    at: OffsetDateTime,
 ) -> Result<WriteOutcome, StoreError> {
     let id = object.meta.id;
     let version = object.meta.version;
@@ -766,7 +781,7 @@ fn apply_replica_version(
     {
         return Ok(WriteOutcome::Skipped);
     }
-    let (lseq, payload) = append_version(tx, seq as i64, &object)?;
+    let (lseq, payload) = append_version(tx, seq as i64, &object, at)?;
     Ok(WriteOutcome::Committed(Committed {
         object: Arc::new(object),
         seq,
@@ -786,6 +801,7 @@ fn apply_recall(
     seq: u64,
     id: Uuid,
     version: u64,
+    at: OffsetDateTime,
 ) -> Result<WriteOutcome, StoreError> {
     let current = load_latest(tx, id)?;
     if let Some(current) = &current
@@ -836,14 +852,14 @@ fn apply_recall(
             id_bytes,
             clamp_i64(version),
             updated,
-            micros(OffsetDateTime::now_utc()),
+            micros(at),
             STATE_RECALL
         ])?;
     }
     insert_audit(
         tx,
         &AuditEntry {
-            at: OffsetDateTime::now_utc(),
+            at,
             actor: format!("node {peer}"),
             action: "recall_received".into(),
             object_id: Some(id),
@@ -876,6 +892,7 @@ fn append_version(
     tx: &Connection,
     seq: i64,
     object: &Object,
+    appended: OffsetDateTime,
 ) -> Result<(u64, Arc<[u8]>), StoreError> {
     let payload: Arc<[u8]> = serde_json::to_vec(object)
         .map_err(|source| StoreError::Payload {
@@ -895,7 +912,7 @@ fn append_version(
         id,
         clamp_i64(object.meta.version),
         updated,
-        micros(OffsetDateTime::now_utc()),
+        micros(appended),
         &payload[..]
     ])?;
     let lseq = tx.last_insert_rowid();

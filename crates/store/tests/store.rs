@@ -281,7 +281,7 @@ fn reopening_keeps_everything_and_hook_sees_commits_in_order() {
             .unwrap()
             .extend(changes.iter().filter_map(|change| match change {
                 Change::Version(committed) => Some(committed.lseq),
-                Change::Recall(_) => None,
+                Change::Recall(_) | Change::User(_) => None,
             }));
     });
     let path = dir.path().join("liptako.db");
@@ -360,6 +360,7 @@ fn replica(peer: &str, seq: u64, entry: ReplicaEntry) -> WriteOp {
         origin: nation("BFA"),
         seq,
         entry,
+        at: time::OffsetDateTime::now_utc(),
     }
 }
 

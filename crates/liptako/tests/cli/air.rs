@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use liptako_asterix::Decoder;
 use liptako_asterix::cat062::Cat062Track;
-use liptako_node::air::{SensorKind, SensorSection};
+use liptako_node::config::air::{SensorKind, SensorSection};
 use liptako_node::config::{Config, ConfigDuration};
 use serde_json::Value;
 

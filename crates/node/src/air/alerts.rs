@@ -12,7 +12,7 @@
 //! least as restricted as the zone: the higher level, released only to nations both may
 //! reach ([`combine`]), so an alert never tells a partner about a zone it may not see.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use liptako_model::{Body, Draft, Expect, Marking, Nation, Point, Policy, Report, ReportKind};
@@ -20,8 +20,8 @@ use liptako_track::{DeletionReason, Event, EventKind};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::picture::TrackView;
 use super::zones::ZoneInfo;
+use crate::picture::TrackView;
 
 /// Lines kept in an alert's body: the first ones (what happened) and the latest updates.
 const MAX_LINES: usize = 40;
@@ -380,50 +380,18 @@ fn draft(alert: &OpenAlert, expect: Expect, ctx: &Context<'_>) -> Draft {
     }
 }
 
-/// The marking of an alert derived from `zone`: the higher of the two levels, released to the
-/// nations both markings reach (the zone's origin counts as reached by the zone). `None` when
-/// a level is unknown.
+/// The marking of an alert derived from `zone`: the one derivation of the access decision
+/// (`Policy::derive_marking`: the higher level, released to the nations both markings reach).
+/// `None` when a level is unknown.
 pub fn combine(
     policy: &Policy,
     nation: Nation,
     alert: &Marking,
     zone: &ZoneInfo,
 ) -> Option<Marking> {
-    let levels = policy.levels();
-    let (a, z) = (
-        levels.rank(&alert.level)?,
-        levels.rank(&zone.marking.level)?,
-    );
-    let level = if a >= z {
-        &alert.level
-    } else {
-        &zone.marking.level
-    };
-    let reach = |origin: Nation, marking: &Marking| -> BTreeSet<Nation> {
-        let mut nations: BTreeSet<Nation> = policy
-            .confederation()
-            .members()
-            .iter()
-            .copied()
-            .filter(|member| policy.may_hold(*member, levels.highest(), origin, marking))
-            .collect();
-        nations.insert(origin);
-        nations
-    };
-    let both: BTreeSet<Nation> = reach(nation, alert)
-        .intersection(&reach(zone.origin, &zone.marking))
-        .copied()
-        .collect();
-    let members = policy.confederation().members();
-    let tokens: Vec<String> = if members.iter().all(|m| both.contains(m)) {
-        vec![policy.confederation().name().to_owned()]
-    } else {
-        both.iter()
-            .filter(|n| **n != nation)
-            .map(|n| n.as_str().to_owned())
-            .collect()
-    };
-    policy.check_marking(&Marking::new(level, tokens)).ok()
+    policy
+        .derive_marking(nation, &[(nation, alert), (zone.origin, &zone.marking)])
+        .ok()
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {

@@ -10,14 +10,34 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use liptako_model::{BBox, Marking, Nation};
+use liptako_model::{Audience, BBox, Marking, Nation};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::picture::{AirPicture, TrackView};
-use crate::api::extract::{Caller, Params};
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::extract::{Caller, Params};
+use crate::picture::{AirPicture, Identity, TrackView};
 use crate::state::Node;
+
+/// The air picture's routes.
+pub fn routes() -> axum::Router<Arc<Node>> {
+    axum::Router::new()
+        .route("/api/v1/air/tracks", axum::routing::get(tracks))
+        .route("/api/v1/air/tracks/{uid}", axum::routing::get(track))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(tracks, track),
+    components(schemas(AirPictureDoc, TrackView, Identity)),
+    tags((name = "air", description = "The air picture"))
+)]
+struct AirDoc;
+
+/// The air picture's part of the OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    <AirDoc as utoipa::OpenApi>::openapi()
+}
 
 /// Query parameters of the picture.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -48,9 +68,9 @@ fn hidden(node: &Node) -> Value {
 }
 
 fn visible(node: &Node, caller: &Caller) -> Option<Arc<AirPicture>> {
-    let picture = node.air().picture();
+    let picture = node.bus().air().picture();
     node.policy()
-        .may_see(&caller.0, picture.as_ref())
+        .allows(Audience::reader(&caller.0, None), picture.as_ref())
         .then_some(picture)
 }
 
@@ -78,8 +98,8 @@ fn inside(bbox: &BBox, track: &TrackView) -> bool {
     responses(
         (status = 200, description = "The latest air picture the caller may see (or a GeoJSON \
             FeatureCollection of points with Accept: application/geo+json)", body = AirPictureDoc),
-        (status = 400, description = "Bad parameter", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "No valid token", body = crate::api::openapi::ErrorBody)),
+        (status = 400, description = "Bad parameter", body = crate::http::error::ErrorBody),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn tracks(
     State(node): State<Arc<Node>>,
@@ -154,7 +174,7 @@ pub async fn tracks(
     params(("uid" = String, Path, description = "The track's uid")),
     responses(
         (status = 200, description = "The track in the latest picture", body = TrackView),
-        (status = 404, description = "No such track now, or not visible to the caller", body = crate::api::openapi::ErrorBody)),
+        (status = 404, description = "No such track now, or not visible to the caller", body = crate::http::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn track(
     State(node): State<Arc<Node>>,

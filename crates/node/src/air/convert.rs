@@ -31,7 +31,7 @@ use liptako_asterix::cat062::{
 use liptako_asterix::{AircraftAddress, AircraftId, DataSource, Decoder, Editions, Mode3A, Wgs84};
 use liptako_track::{AdsbReport, RadarPlot};
 
-use super::config::SensorKind;
+use crate::config::air::SensorKind;
 
 /// Seconds in a day.
 const DAY_S: f64 = 86_400.0;

@@ -24,9 +24,10 @@ use liptako_track::{
     Airspace, Borders, Event, GeoBox, Picture, SensorId, Tracker, TrackerError, Zone,
 };
 
-use super::config::AirSettings;
 use super::convert::Measurement;
 use super::metrics::AirMetrics;
+use crate::clock::Clock;
+use crate::config::air::AirSettings;
 
 /// Datagrams (or zone updates) waiting for the tracker before listeners drop.
 pub const INPUT_QUEUE: usize = 4_096;
@@ -83,6 +84,8 @@ pub struct Engine {
     pub settings: std::sync::Arc<AirSettings>,
     /// The series.
     pub metrics: AirMetrics,
+    /// The node's clock.
+    pub clock: Clock,
 }
 
 impl Engine {
@@ -108,8 +111,8 @@ impl Engine {
         loop {
             match inputs.recv_timeout(MAX_SLEEP) {
                 Ok(Input::Measurements(list)) => {
-                    let now = Instant::now();
-                    let wall_s = unix_now_s();
+                    let now = self.clock.instant();
+                    let wall_s = unix_s(&self.clock);
                     for (sensor, measurement) in list {
                         let t = measurement.time_s();
                         let result = self.push(sensor, &measurement, &mut warned_period);
@@ -118,6 +121,7 @@ impl Engine {
                                 m.rejected.inc();
                             }
                             log_refusal(
+                                now,
                                 &self.settings,
                                 sensor,
                                 &err,
@@ -152,7 +156,7 @@ impl Engine {
                 Err(RecvTimeoutError::Disconnected) => return,
             }
 
-            let now = Instant::now();
+            let now = self.clock.instant();
             let step = in_step(&clocks, &timeouts, now);
             for (sensor, (&was, &is)) in out_of_step.iter().zip(&step).enumerate() {
                 if is == Some(false) && !was {
@@ -237,7 +241,7 @@ impl Engine {
                     period_s,
                     self.settings.sensors.get(sensor),
                     warned_period.get_mut(sensor),
-                ) && let super::config::SensorModel::Radar(radar) = &config.model
+                ) && let crate::config::air::SensorModel::Radar(radar) = &config.model
                     && !*warned
                     && (reported - radar.period_s).abs() > 0.05 * radar.period_s
                 {
@@ -333,13 +337,13 @@ fn picture_watermark(
 }
 
 /// The node's clock, Unix seconds.
-fn unix_now_s() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
+pub fn unix_s(clock: &Clock) -> f64 {
+    let now = clock.now();
+    now.unix_timestamp() as f64 + f64::from(now.nanosecond()) * 1e-9
 }
 
 fn log_refusal(
+    now: Instant,
     settings: &AirSettings,
     sensor: usize,
     err: &TrackerError,
@@ -349,7 +353,6 @@ fn log_refusal(
     let (Some(last), Some(count)) = (last_log.get_mut(sensor), suppressed.get_mut(sensor)) else {
         return;
     };
-    let now = Instant::now();
     if last.is_some_and(|at| now.saturating_duration_since(at) < LOG_INTERVAL) {
         *count += 1;
         return;

@@ -16,10 +16,11 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
-use super::config::AirSettings;
 use super::convert::{DatagramTally, FeedDecoder, FeedSensor, Measurement, Skip};
 use super::engine::Input;
 use super::metrics::{AirMetrics, ListenMetrics};
+use crate::clock::Clock;
+use crate::config::air::AirSettings;
 
 /// At most one log line per socket per this long about bad input.
 const LOG_INTERVAL: Duration = Duration::from_secs(10);
@@ -39,7 +40,7 @@ pub struct Bound {
 /// the start with its name).
 pub fn bind(settings: &AirSettings) -> anyhow::Result<Vec<Bound>> {
     let mut bound = Vec::new();
-    for (listen, sensors) in super::config::by_listen_address(&settings.sensors) {
+    for (listen, sensors) in crate::config::air::by_listen_address(&settings.sensors) {
         let names: Vec<&str> = sensors
             .iter()
             .filter_map(|&i| settings.sensors.get(i))
@@ -113,6 +114,7 @@ pub async fn run(
     listen_metrics: ListenMetrics,
     inputs: SyncSender<Input>,
     mut shutdown: watch::Receiver<bool>,
+    clock: Clock,
 ) {
     let sensors: Vec<FeedSensor> = bound
         .sensors
@@ -126,7 +128,7 @@ pub async fn run(
             })
         })
         .collect();
-    let editions = super::config::address_editions(
+    let editions = crate::config::air::address_editions(
         &bound
             .sensors
             .iter()
@@ -135,7 +137,7 @@ pub async fn run(
     );
     let mut decoder = FeedDecoder::new(editions, sensors);
     let mut buffer = vec![0u8; MAX_DATAGRAM];
-    let mut log = Throttle::default();
+    let mut log = Throttle::new(clock.clone());
     let local = bound.local;
     loop {
         let received = tokio::select! {
@@ -158,7 +160,12 @@ pub async fn run(
         };
         let mut measurements: Vec<(usize, Measurement)> = Vec::new();
         let mut tally = DatagramTally::default();
-        decoder.decode(datagram, unix_now_s(), &mut measurements, &mut tally);
+        decoder.decode(
+            datagram,
+            super::engine::unix_s(&clock),
+            &mut measurements,
+            &mut tally,
+        );
         account(&tally, &metrics, &listen_metrics, &mut log, local, peer);
         if measurements.is_empty() {
             continue;
@@ -247,15 +254,24 @@ fn account(
 }
 
 /// At most one line per [`LOG_INTERVAL`], counting the others.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Throttle {
+    clock: Clock,
     last: Option<Instant>,
     suppressed: u64,
 }
 
 impl Throttle {
+    fn new(clock: Clock) -> Throttle {
+        Throttle {
+            clock,
+            last: None,
+            suppressed: 0,
+        }
+    }
+
     fn allow(&mut self) -> bool {
-        let now = Instant::now();
+        let now = self.clock.instant();
         if self
             .last
             .is_some_and(|at| now.saturating_duration_since(at) < LOG_INTERVAL)
@@ -270,10 +286,4 @@ impl Throttle {
     fn take_suppressed(&mut self) -> u64 {
         std::mem::take(&mut self.suppressed)
     }
-}
-
-fn unix_now_s() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use crate::metrics::{Counter, Gauge, Metrics};
 
-use super::config::{AirSettings, SensorKind};
 use super::convert::Skip;
+use crate::config::air::{AirSettings, SensorKind};
 
 /// Per sensor.
 #[derive(Debug, Clone)]

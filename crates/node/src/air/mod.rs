@@ -30,9 +30,7 @@
 //! node's shutdown signal; the tracker thread ends when they are gone, the publisher after it.
 
 pub mod api;
-pub mod config;
 pub mod convert;
-pub mod picture;
 
 mod alerts;
 mod engine;
@@ -46,9 +44,6 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
 use liptako_track::{Airspace, Borders, GeoBox, Tracker};
-
-pub use config::{AirSection, SensorKind, SensorSection};
-pub use picture::{AirHub, AirPicture, AirUpdate, Identity, TrackView};
 
 use crate::config::CONFIG_FILE;
 use crate::state::Node;
@@ -80,7 +75,7 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
     let config = node.config();
     let file = node.data_dir().join(CONFIG_FILE);
     let Some(settings) =
-        config::resolve(&config.air, &config.sensors, node.policy(), node.nation())
+        crate::config::air::resolve(&config.air, &config.sensors, node.policy(), node.nation())
             .map_err(|message| anyhow::anyhow!("{}: {message}", file.display()))?
     else {
         return Ok(Started::default());
@@ -97,8 +92,8 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
     let mut tracker = Tracker::new(settings.tracker.clone());
     for sensor in &settings.sensors {
         match &sensor.model {
-            config::SensorModel::Radar(radar) => tracker.add_radar(radar.clone()),
-            config::SensorModel::Adsb(adsb) => tracker.add_adsb_source(adsb.clone()),
+            crate::config::air::SensorModel::Radar(radar) => tracker.add_radar(radar.clone()),
+            crate::config::air::SensorModel::Adsb(adsb) => tracker.add_adsb_source(adsb.clone()),
         }
         .map_err(|err| anyhow::anyhow!("{}: sensor {}: {err}", file.display(), sensor.id))?;
     }
@@ -136,16 +131,31 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
         area: Some(area),
         settings: settings.clone(),
         metrics: metrics.clone(),
+        clock: node.clock().clone(),
     };
-    std::thread::Builder::new()
+    let tracker_thread = std::thread::Builder::new()
         .name("air-tracker".into())
         .spawn(move || engine.run(input_queue, frames))
         .context("starting the air picture's tracker thread")?;
-    std::thread::Builder::new()
+    let publisher_thread = std::thread::Builder::new()
         .name("air-publisher".into())
         .spawn(move || publisher.run(frame_queue))
         .context("starting the air picture's publisher thread")?;
-    node.air().activate();
+    // At shutdown the listeners and the zone follower end, the tracker's input closes, the
+    // tracker ends and closes the publisher's, and the publisher writes what it holds (history,
+    // alerts) before it ends: the node waits for both threads.
+    node.spawn(async move {
+        let joined = tokio::task::spawn_blocking(move || {
+            let tracker = tracker_thread.join();
+            let publisher = publisher_thread.join();
+            tracker.is_ok() && publisher.is_ok()
+        })
+        .await;
+        if !matches!(joined, Ok(true)) {
+            tracing::error!("an air picture thread panicked");
+        }
+    });
+    node.bus().air().activate();
 
     let follower = {
         let (node, zones, inputs) = (node.clone(), zones, inputs.clone());
@@ -155,16 +165,17 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
             }
         }
     };
-    tokio::spawn(follower);
+    node.spawn(follower);
     for b in bound {
         let listen_metrics = metrics::AirMetrics::listen(node.metrics(), &b.local.to_string());
-        tokio::spawn(listener::run(
+        node.spawn(listener::run(
             b,
             settings.clone(),
             metrics.clone(),
             listen_metrics,
             inputs.clone(),
             node.shutdown_signal(),
+            node.clock().clone(),
         ));
     }
     tracing::info!(
@@ -179,12 +190,14 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
 
 /// The area the airspace grid covers: every sensor's coverage (or a default disc around the
 /// tracker's anchor when no sensor has a position).
-fn coverage(settings: &config::AirSettings) -> GeoBox {
+fn coverage(settings: &crate::config::air::AirSettings) -> GeoBox {
     let around = |(lat, lon): (f64, f64), range_m: f64| GeoBox::around(lat, lon, range_m);
     let boxes = settings.sensors.iter().filter_map(|sensor| {
         let range = match &sensor.model {
-            config::SensorModel::Radar(radar) => radar.max_range_m.unwrap_or(DEFAULT_COVERAGE_M),
-            config::SensorModel::Adsb(_) => DEFAULT_COVERAGE_M,
+            crate::config::air::SensorModel::Radar(radar) => {
+                radar.max_range_m.unwrap_or(DEFAULT_COVERAGE_M)
+            }
+            crate::config::air::SensorModel::Adsb(_) => DEFAULT_COVERAGE_M,
         };
         sensor.position.map(|p| around(p, range))
     });

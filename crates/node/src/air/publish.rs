@@ -1,7 +1,7 @@
 //! The publisher thread: turns each frame of the tracker into everything the node hands out.
 //!
 //! For each picture, in this order: the picture and its live update ([`AirHub`]: the API and
-//! the WebSocket feed), TAK clients (through `TakHub::publish_air`, which applies the marking
+//! the WebSocket feed), TAK clients (through the bus's `Publications`; the TAK hub applies the marking
 //! rule per client), CAT062 over UDP, the thinned history in the store. Then each event
 //! becomes, when it is an airspace event, an alert report in the store.
 //!
@@ -22,14 +22,14 @@ use liptako_track::{Picture, SystemTrack};
 use time::OffsetDateTime;
 
 use super::alerts::{AlertBook, Context};
-use super::config::{AirSettings, SensorModel};
 use super::convert::{OutTrack, cat062_track};
 use super::engine::Frame;
 use super::metrics::AirMetrics;
-use super::picture::{AirHub, AirPicture, AirUpdate, Identity, TrackView, changes, update_message};
 use super::zones::ZoneBook;
+use crate::config::air::{AirSettings, SensorModel};
+use crate::picture::AirTrack;
+use crate::picture::{AirHub, AirPicture, AirUpdate, Identity, TrackView, changes, update_message};
 use crate::state::Node;
-use crate::tak::AirTrack;
 
 /// CAT062 datagrams are cut below this size, so that nothing fragments on Ethernet.
 const MAX_DATAGRAM: usize = 1_400;
@@ -80,7 +80,7 @@ impl Publisher {
             })
             .fold(settings.picture_period.as_secs_f64(), f64::max);
         Ok(Publisher {
-            hub: node.air().clone(),
+            hub: node.bus().air().clone(),
             node,
             settings,
             metrics,
@@ -212,7 +212,7 @@ impl Publisher {
     }
 
     fn tak(&mut self, views: &[TrackView], changed: &HashSet<u32>, dropped: &[u32], time_s: f64) {
-        let tak = self.node.tak();
+        let tak = self.node.bus().publications();
         if !tak.is_active() {
             return;
         }
@@ -272,7 +272,7 @@ impl Publisher {
             position: view.position,
             course_deg: Some(view.course_deg),
             speed_mps: Some(view.speed_mps),
-            identity: view.identity.tak(),
+            identity: view.identity.air_identity(),
             cot_type: Some(view.cot_type.clone()),
             callsign: Some(label),
             remarks: Some(remarks.join(" · ")),
@@ -365,11 +365,10 @@ impl Publisher {
         if !rows.is_empty() {
             ops.push(WriteOp::AirHistory(rows));
         }
-        if self
-            .last_purge
-            .is_none_or(|at| at.elapsed() >= PURGE_INTERVAL)
-        {
-            self.last_purge = Some(Instant::now());
+        if self.last_purge.is_none_or(|at| {
+            self.node.clock().instant().saturating_duration_since(at) >= PURGE_INTERVAL
+        }) {
+            self.last_purge = Some(self.node.clock().instant());
             ops.push(WriteOp::PurgeAirHistory {
                 before: self.node.now() - self.settings.history_retention,
             });

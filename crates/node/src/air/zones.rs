@@ -15,7 +15,8 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::engine::Input;
-use crate::state::{LiveChange, Node};
+use crate::bus::LiveChange;
+use crate::state::Node;
 
 /// How often expired zones are looked for, and a refused hand-over to the tracker retried.
 const RECHECK: Duration = Duration::from_secs(1);
@@ -119,7 +120,7 @@ fn zone_info(object: &Object, now: OffsetDateTime) -> Option<ZoneInfo> {
 }
 
 /// Loads every restricted zone in force from the store.
-async fn load(node: &Arc<Node>) -> Result<ZoneBook, crate::error::AppError> {
+async fn load(node: &Arc<Node>) -> Result<ZoneBook, crate::state::NodeError> {
     let mut book = ZoneBook::default();
     let mut cursor = None;
     let now = node.now();
@@ -149,7 +150,7 @@ pub async fn follow(
     inputs: SyncSender<Input>,
 ) -> anyhow::Result<()> {
     // Subscribe first, so that nothing committed while loading is missed.
-    let mut changes = node.subscribe();
+    let mut changes = node.bus().changes();
     let loaded = load(&node)
         .await
         .map_err(|err| anyhow::anyhow!("air picture: loading the restricted zones: {err}"))?;

@@ -6,7 +6,8 @@
 //! - `{"op":"delete","type":"report","id":"..","version":4}`: a deletion of something the
 //!   caller may see;
 //! - `{"op":"remove","type":"report","id":".."}`: an object the caller saw changed so that the
-//!   caller may no longer see it (its marking was raised or narrowed): drop it;
+//!   caller may no longer see it (its marking was raised or narrowed, or a partner recalled it):
+//!   drop it. Nothing of the new version is told, not even its number;
 //! - `{"op":"resync","missed":N}`: the caller fell more than the feed's capacity behind and
 //!   missed N changes: read the lists again;
 //! - `{"op":"air","full":true,"time":..,"tracks":[..],"dropped":[]}`: the whole air picture,
@@ -26,13 +27,14 @@ use axum::extract::State;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::SinkExt;
-use liptako_model::{ObjectType, Policy, Principal};
+use liptako_model::{Audience, ObjectType, Policy, Principal, Transition};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
-use super::extract::{Caller, Params};
-use crate::error::AppError;
-use crate::state::{LiveChange, Node};
+use crate::bus::LiveChange;
+use crate::http::error::AppError;
+use crate::http::extract::{Caller, Params};
+use crate::state::Node;
 
 /// How long one message may take to leave before the client is dropped.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,6 +65,13 @@ struct Subscription {
     types: HashSet<ObjectType>,
     /// Air picture messages wanted (`air` in `types`, or no `types`; never with an exercise).
     air: bool,
+}
+
+impl Subscription {
+    /// The subscriber as the access decision sees it: its principal, in its world.
+    fn audience(&self) -> Audience<'_> {
+        Audience::reader(&self.principal, self.exercise.as_deref())
+    }
 }
 
 /// `GET /api/v1/live`
@@ -117,8 +126,8 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
         &[],
     );
     subscribers.add(1);
-    let mut changes = node.subscribe();
-    let mut air = subscription.air.then(|| node.air().subscribe());
+    let mut changes = node.bus().changes();
+    let mut air = subscription.air.then(|| node.bus().air().subscribe());
     let mut shutdown = node.shutdown_signal();
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
@@ -139,7 +148,7 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
         tokio::select! {
             update = async { air.as_mut()?.recv().await.into() }, if air.is_some() => match update {
                 Some(Ok(update)) => {
-                    if node.policy().may_see(&subscription.principal, update.as_ref()) {
+                    if node.policy().allows(subscription.audience(), update.as_ref()) {
                         open = send(&mut socket, update.message.to_string()).await;
                     }
                 }
@@ -198,13 +207,13 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
 
 /// The whole air picture as a live message, if the node has one and the caller may see it.
 fn full_picture(node: &Node, subscription: &Subscription) -> Option<String> {
-    let hub = node.air();
+    let hub = node.bus().air();
     if !hub.is_active() {
         return None;
     }
     let picture = hub.picture();
     node.policy()
-        .may_see(&subscription.principal, picture.as_ref())
+        .allows(subscription.audience(), picture.as_ref())
         .then(|| picture.full_message())
 }
 
@@ -226,50 +235,53 @@ async fn send_batch(socket: &mut WebSocket, texts: Vec<String>) -> bool {
         .is_ok_and(|sent| sent.is_ok())
 }
 
-/// The message one subscriber gets for one change, if any. The marking rule decides.
+/// The message one subscriber gets for one change, if any. The access decision's transition
+/// decides; a `remove` says nothing of the new version (not even its number).
 fn message_for(
     policy: &Policy,
     subscription: &Subscription,
     change: &LiveChange,
 ) -> Option<String> {
-    let principal = &subscription.principal;
-    let (object, previous, payload) = match change {
+    let (object, previous, current) = match change {
         LiveChange::Version {
             object,
             previous,
             payload,
-        } => (object, previous.as_ref(), Some(payload)),
+        } => (object, previous.as_ref(), Some((object, payload))),
         LiveChange::Recall {
             previous: Some(object),
         } => (object, Some(&object.meta), None),
         LiveChange::Recall { previous: None } => return None,
     };
-    if object.meta.exercise != subscription.exercise
-        || !subscription.types.contains(&object.object_type())
-    {
+    if !subscription.types.contains(&object.object_type()) {
         return None;
     }
-    let saw_before =
-        previous.is_some_and(|previous| !previous.deleted && policy.may_see(principal, previous));
+    let transition = policy.transition(
+        subscription.audience(),
+        previous,
+        current.map(|(object, _)| object.as_ref()),
+    )?;
     let head = |op: &str| {
         format!(
-            "{{\"op\":\"{op}\",\"type\":\"{}\",\"id\":\"{}\",\"version\":{}}}",
+            "{{\"op\":\"{op}\",\"type\":\"{}\",\"id\":\"{}\"}}",
+            object.object_type().as_str(),
+            object.meta.id,
+        )
+    };
+    match (transition, current) {
+        (Transition::Show, Some((_, payload))) => {
+            let payload = std::str::from_utf8(payload).ok()?;
+            Some(format!("{{\"op\":\"upsert\",\"object\":{payload}}}"))
+        }
+        (Transition::Show, None) => None,
+        (Transition::Hide, _) => Some(head("remove")),
+        // A tombstone keeps the marking of the version it deletes: whoever saw that may see
+        // the deletion's version number.
+        (Transition::Delete, _) => Some(format!(
+            "{{\"op\":\"delete\",\"type\":\"{}\",\"id\":\"{}\",\"version\":{}}}",
             object.object_type().as_str(),
             object.meta.id,
             object.meta.version
-        )
-    };
-    let Some(payload) = payload else {
-        // A recall: whoever saw the object drops it.
-        return saw_before.then(|| head("remove"));
-    };
-    let sees_now = policy.may_see(principal, object.as_ref());
-    if object.meta.deleted {
-        return (sees_now || saw_before).then(|| head("delete"));
+        )),
     }
-    if sees_now {
-        let payload = std::str::from_utf8(payload).ok()?;
-        return Some(format!("{{\"op\":\"upsert\",\"object\":{payload}}}"));
-    }
-    saw_before.then(|| head("remove"))
 }

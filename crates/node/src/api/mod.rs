@@ -1,10 +1,8 @@
-//! The HTTP API: [`router`] builds every route on a [`Node`]. Tests drive it in-process; the
-//! server serves it on a socket.
-//!
-//! One middleware wraps every request: a tracing span with method and route, and the request
-//! counter and latency histogram of `/metrics`.
+//! The JSON API feature: [`routes`] are the object collections, login and sessions, users, the
+//! audit log, links, the live feed, health and metrics. The composition root
+//! (`server::router`) merges them with other features' routes; tests drive that router
+//! in-process, the server serves it on a socket.
 
-pub mod extract;
 pub mod live;
 pub mod objects;
 pub mod openapi;
@@ -12,23 +10,17 @@ pub mod ops;
 pub mod session;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Extension;
-use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::routing::{get, post};
 use liptako_model::ObjectType;
-use tracing::Instrument;
 
-use crate::error::AppError;
 use crate::state::Node;
 
-/// Every route of the API, on `node`.
-pub fn router(node: Arc<Node>) -> Router {
+/// The API's routes (`/api/v1/...`, `/healthz`, `/metrics`); the composition root
+/// (`server::router`) merges them with the other features' routes and adds the layers.
+pub fn routes() -> Router<Arc<Node>> {
     let mut api = Router::new()
         .route("/api/v1/auth/login", post(session::login))
         .route("/api/v1/auth/me", get(session::me))
@@ -40,9 +32,6 @@ pub fn router(node: Arc<Node>) -> Router {
         .route("/api/v1/audit", get(session::audit))
         .route("/api/v1/links", get(session::links))
         .route("/api/v1/live", get(live::live))
-        .route("/api/v1/air/tracks", get(crate::air::api::tracks))
-        .route("/api/v1/air/tracks/{uid}", get(crate::air::api::track))
-        .route("/api/v1/openapi.json", get(openapi_json))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics));
     for object_type in ObjectType::ALL {
@@ -62,47 +51,5 @@ pub fn router(node: Arc<Node>) -> Router {
                 .layer(Extension(object_type)),
         );
     }
-    let max_body = node.config().http.max_body_bytes;
-    api.fallback(not_found)
-        .layer(middleware::from_fn_with_state(node.clone(), observe))
-        .layer(DefaultBodyLimit::max(max_body))
-        .with_state(node)
-}
-
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(openapi::document())
-}
-
-async fn not_found() -> AppError {
-    AppError::NotFound
-}
-
-/// A span per request (debug level: free when not logged), and the request counter and
-/// latency histogram.
-async fn observe(State(node): State<Arc<Node>>, request: Request, next: Next) -> Response {
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
-    let method = request.method().clone();
-    let span = tracing::debug_span!("http", %method, route);
-    let started = Instant::now();
-    let response = next.run(request).instrument(span.clone()).await;
-    let elapsed = started.elapsed();
-    let status = response.status();
-    if status.is_server_error() {
-        span.in_scope(|| {
-            tracing::warn!(
-                status = status.as_u16(),
-                elapsed_ms = elapsed.as_millis() as u64,
-                "request failed"
-            );
-        });
-    }
-    node.http_stats().record(
-        node.metrics(),
-        route,
-        method.as_str(),
-        status.as_u16(),
-        elapsed,
-    );
-    response
+    api
 }

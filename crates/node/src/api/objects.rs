@@ -1,10 +1,13 @@
 //! The object API, one pattern for every object type: `/api/v1/reports`, `/api/v1/units`,
 //! `/api/v1/zones` (collection: list, create) and `.../{id}` (get, replace, delete).
 //!
-//! Every read passes through [`Node::policy`]'s `may_see`: an object the caller may not see is
-//! answered exactly like one that does not exist (404). Writes happen on the origin node only,
-//! under a version precondition (`version` in the body or `If-Match`), and nobody marks above
-//! their own clearance.
+//! Every read passes through the access decision (`Policy::allows`, for the caller in the world
+//! it reads): an object the caller may not see is answered exactly like one that does not exist
+//! (404). Writes happen on the origin node only, under a version precondition (`version` in the
+//! body or `If-Match`); every marking a client writes goes through the one marking input
+//! (`Policy::marking_input`): nobody marks above their own clearance, a liaison officer keeps
+//! their nation in the release, and widening a release is an act of the object's author or a
+//! releasing officer, audited.
 
 use std::sync::Arc;
 
@@ -14,8 +17,8 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use liptako_model::{
-    Body, Draft, Expect, Marking, Nation, Object, ObjectType, Principal, Report, ReportKind, Role,
-    Unit, WriteConflict, Zone, ZoneKind, check_exercise_name,
+    Audience, Body, Draft, Expect, Marking, MarkingError, Nation, Object, ObjectType, Principal,
+    Report, ReportKind, Role, Unit, WriteConflict, Zone, ZoneKind, check_exercise_name,
 };
 use liptako_store::{Query, Stored, WriteOp, WriteOutcome};
 use serde::{Deserialize, Serialize};
@@ -23,8 +26,8 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::extract::{Caller, JsonBody, Params};
-use crate::error::AppError;
+use crate::http::error::AppError;
+use crate::http::extract::{Caller, JsonBody, Params};
 use crate::state::Node;
 
 /// Default page size of a list.
@@ -205,7 +208,9 @@ pub async fn list(
     let page = node
         .with_store(move |store| {
             let policy = policy_node.policy();
-            store.scan(&query, &mut |object| policy.may_see(&principal, object))
+            let world = query.exercise.clone();
+            let reader = Audience::reader(&principal, world.as_deref());
+            store.scan(&query, &mut |object| policy.allows(reader, object))
         })
         .await?;
     let next_cursor = page.next_cursor.map(|cursor| cursor.to_string());
@@ -354,7 +359,7 @@ pub async fn create(
     let marking = envelope
         .marking
         .ok_or_else(|| AppError::BadRequest("marking is required".into()))?;
-    let marking = checked_marking(&node, &caller.0, &marking)?;
+    let marking = checked_marking(&node, &caller.0, &marking, None)?;
     let exercise = checked_exercise(envelope.exercise.as_deref())?;
     let draft = Draft {
         id: Uuid::now_v7(),
@@ -438,10 +443,45 @@ pub async fn replace(
     {
         return Err(AppError::BadRequest("origin cannot change".into()));
     }
-    let marking = envelope
-        .marking
-        .unwrap_or_else(|| current.meta.marking.clone());
-    let marking = checked_marking(&node, &caller.0, &marking)?;
+    let mut release_audit = None;
+    let marking = match envelope.marking {
+        None => current.meta.marking.clone(),
+        Some(marking) => {
+            let previous = &current.meta.marking;
+            let canonical = node
+                .policy()
+                .canonical(current.meta.origin, &marking)
+                .map_err(|err| AppError::BadRequest(err.to_string()))?;
+            // Authorship matters only to a widening; ask the store only then.
+            let is_author = if node
+                .policy()
+                .widens(current.meta.origin, previous, &canonical)
+            {
+                let name = caller.0.name.clone();
+                node.with_store(move |store| store.author(id))
+                    .await?
+                    .is_some_and(|author| author == name)
+            } else {
+                false
+            };
+            let marking = checked_marking(&node, &caller.0, &marking, Some((previous, is_author)))?;
+            if node
+                .policy()
+                .widens(current.meta.origin, previous, &marking)
+            {
+                release_audit = Some(WriteOp::Audit(liptako_store::AuditEntry {
+                    at: node.now(),
+                    actor: caller.0.name.clone(),
+                    action: "widen".into(),
+                    object_id: Some(id),
+                    version: None,
+                    partner: None,
+                    detail: format!("{previous} -> {marking}"),
+                }));
+            }
+            marking
+        }
+    };
     let draft = Draft {
         id,
         origin: node.nation(),
@@ -452,7 +492,7 @@ pub async fn replace(
         exercise: current.meta.exercise.clone(),
         body: Some(body),
     };
-    let object = write(&node, draft, &caller.0).await?;
+    let object = write_with(&node, draft, &caller.0, release_audit).await?;
     Ok(object_response(&object))
 }
 
@@ -500,8 +540,10 @@ async fn visible(
     match node.get_object(id).await? {
         Some(stored)
             if stored.object.object_type() == object_type
-                && stored.object.meta.exercise.as_deref() == exercise
-                && node.policy().may_see(principal, stored.object.as_ref()) =>
+                && node.policy().allows(
+                    Audience::reader(principal, exercise),
+                    stored.object.as_ref(),
+                ) =>
         {
             Ok(stored)
         }
@@ -520,19 +562,24 @@ fn not_deleted(object: &Object) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The one marking input, for an object this node originates; `previous` is the current
+/// marking and whether the caller is the object's author, on a change.
 fn checked_marking(
     node: &Node,
     principal: &Principal,
     marking: &Marking,
+    previous: Option<(&Marking, bool)>,
 ) -> Result<Marking, AppError> {
-    let marking = node
-        .policy()
-        .check_marking(marking)
-        .map_err(|err| AppError::BadRequest(err.to_string()))?;
     node.policy()
-        .check_may_mark(principal, &marking)
-        .map_err(|err| AppError::Forbidden(err.to_string()))?;
-    Ok(marking)
+        .marking_input(principal, node.nation(), marking, previous)
+        .map_err(|err| match err {
+            MarkingError::UnknownLevel { .. } | MarkingError::UnknownReleasability { .. } => {
+                AppError::BadRequest(err.to_string())
+            }
+            MarkingError::AboveClearance { .. }
+            | MarkingError::LiaisonMustKeep { .. }
+            | MarkingError::ReleaseNotAllowed { .. } => AppError::Forbidden(err.to_string()),
+        })
 }
 
 /// The version a change is made against: `If-Match: "3"` (or `3`), else the body's `version`.
@@ -572,14 +619,33 @@ pub async fn write(
     draft: Draft,
     principal: &Principal,
 ) -> Result<Arc<Object>, AppError> {
+    write_with(node, draft, principal, None).await
+}
+
+/// Writes one draft and, in the same transaction, an audit record of the act (a release).
+async fn write_with(
+    node: &Arc<Node>,
+    draft: Draft,
+    principal: &Principal,
+    audit: Option<WriteOp>,
+) -> Result<Arc<Object>, AppError> {
     let actor = principal.name.clone();
-    let mut outcomes = node.write(vec![WriteOp::Local { draft, actor }]).await?;
+    let mut ops = vec![WriteOp::Local { draft, actor }];
+    ops.extend(audit);
+    let mut outcomes = node.write(ops).await?;
+    outcomes.truncate(1);
     match outcomes.pop() {
         Some(WriteOutcome::Committed(committed)) => Ok(committed.object),
         Some(WriteOutcome::Conflict(conflict)) => Err(conflict_error(conflict)),
-        Some(WriteOutcome::Done | WriteOutcome::Skipped | WriteOutcome::Recalled(_)) | None => Err(
-            AppError::internal("a local write had no version as outcome"),
-        ),
+        Some(
+            WriteOutcome::Done
+            | WriteOutcome::Skipped
+            | WriteOutcome::Recalled(_)
+            | WriteOutcome::User(_),
+        )
+        | None => Err(AppError::internal(
+            "a local write had no version as outcome",
+        )),
     }
 }
 

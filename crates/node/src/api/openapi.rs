@@ -28,16 +28,7 @@ use super::session::{
     UserView,
 };
 
-/// The error body of every 4xx answer.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// A stable code: bad_request, unauthorized, forbidden, not_found, gone, conflict, ...
-    pub error: String,
-    /// What is wrong, for people.
-    pub message: String,
-    /// On a version conflict: the current version.
-    pub current_version: Option<u64>,
-}
+pub use crate::http::error::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(

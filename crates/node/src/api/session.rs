@@ -1,7 +1,6 @@
 //! Logging in, who am I, what node is this, and the admin's views: users and the audit log.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
@@ -13,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::extract::{Caller, ClientAddr, JsonBody, Params};
-use crate::error::AppError;
+use crate::auth::LoginError;
+use crate::http::error::AppError;
+use crate::http::extract::{Caller, ClientAddr, JsonBody, Params};
 use crate::init::{NewUser, new_user_record};
 use crate::state::Node;
 
@@ -53,69 +53,30 @@ pub async fn login(
     ClientAddr(addr): ClientAddr,
     JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
-    let failed = node.metrics().counter(
-        "liptako_logins_total",
-        "Login attempts by result.",
-        &[("result", "failed")],
-    );
-    if let Err(retry_after) = node
-        .auth()
-        .check_throttle(&request.username, addr, Instant::now())
-    {
-        node.metrics()
-            .counter(
-                "liptako_logins_total",
-                "Login attempts by result.",
-                &[("result", "throttled")],
-            )
-            .inc();
-        return Err(AppError::TooManyRequests { retry_after });
-    }
-    let name = request.username.clone();
-    let user = node.with_store(move |store| store.user(&name)).await?;
-    let password = request.password;
-    let (user, matches) = tokio::task::spawn_blocking(move || match user {
-        Some(user) if !user.disabled => {
-            let matches = crate::auth::verify_password(&password, &user.password_hash);
-            (Some(user), matches)
-        }
-        _ => {
-            crate::auth::verify_dummy(&password);
-            (None, false)
-        }
-    })
-    .await
-    .map_err(AppError::internal)?;
-    let Some(user) = user.filter(|_| matches) else {
-        failed.inc();
-        node.auth()
-            .record_failure(&request.username, addr, Instant::now());
-        let audit = WriteOp::Audit(liptako_store::AuditEntry {
-            at: node.now(),
-            actor: request.username.clone(),
-            action: "login_failed".into(),
-            object_id: None,
-            version: None,
-            partner: None,
-            detail: addr.map(|addr| addr.to_string()).unwrap_or_default(),
-        });
-        node.with_store(move |store| store.write(vec![audit]))
-            .await?;
-        return Err(AppError::Unauthorized("wrong user name or password".into()));
+    let result =
+        crate::auth::verify_login(&node, &request.username, &request.password, addr, "api").await;
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(LoginError::Refused) => "failed",
+        Err(LoginError::Throttled(_)) => "throttled",
+        Err(LoginError::Internal(_)) => "error",
     };
-    node.auth().record_success(&request.username, addr);
     node.metrics()
         .counter(
             "liptako_logins_total",
             "Login attempts by result.",
-            &[("result", "ok")],
+            &[("result", outcome)],
         )
         .inc();
-    let principal = Principal {
-        name: user.name,
-        nation: user.nation,
-        clearance: user.clearance,
-        role: user.role,
+    let principal = match result {
+        Ok(principal) => principal,
+        Err(LoginError::Refused) => {
+            return Err(AppError::Unauthorized("wrong user name or password".into()));
+        }
+        Err(LoginError::Throttled(retry_after)) => {
+            return Err(AppError::TooManyRequests { retry_after });
+        }
+        Err(LoginError::Internal(cause)) => return Err(AppError::Internal(cause)),
     };
     let (token, expires) = node.auth().issue(&principal, node.now());
     Ok(Json(LoginResponse {
@@ -267,6 +228,10 @@ pub async fn create_user(
     .await
     .map_err(AppError::internal)?
     .map_err(|err| AppError::BadRequest(format!("{err:#}")))?;
+    let record = liptako_store::UserRecord {
+        created: node.now(),
+        ..record
+    };
     let view = UserView {
         name: record.name.clone(),
         nation: record.nation,
@@ -422,11 +387,11 @@ fn csv_field(field: &str) -> String {
 
 /// `GET /api/v1/links`: the state of every partner link, both directions.
 #[utoipa::path(get, path = "/api/v1/links", tag = "node",
-    responses((status = 200, body = Vec<crate::federation::links::LinkView>, description = "Partner links")),
+    responses((status = 200, body = Vec<crate::links::LinkView>, description = "Partner links")),
     security(("bearer" = [])))]
 pub async fn links(
     State(node): State<Arc<Node>>,
     _caller: Caller,
-) -> Json<Vec<crate::federation::links::LinkView>> {
+) -> Json<Vec<crate::links::LinkView>> {
     Json(node.links().iter().map(|link| link.view()).collect())
 }

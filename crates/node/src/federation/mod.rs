@@ -8,7 +8,6 @@
 //! its partners' objects too (under their origin), so it forwards to a third nation whatever
 //! that nation may hold, and the confederation converges when one link is down.
 
-pub mod links;
 pub mod pull;
 pub mod serve;
 pub mod tls;
@@ -57,14 +56,14 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Option<std::net::SocketAdd
         .with_context(|| format!("cannot listen for partners on {listen}"))?;
     let bound = listener.local_addr()?;
     tracing::info!(addr = %bound, "federation listening");
-    tokio::spawn(serve::serve_partners(
+    node.spawn(serve::serve_partners(
         node.clone(),
         listener,
         TlsAcceptor::from(server),
     ));
     for (link, (_, cas)) in node.links().iter().zip(&partners) {
         let client = tls::client_config(chain.clone(), key.clone_key(), cas)?;
-        tokio::spawn(pull::pull(node.clone(), link.clone(), client));
+        node.spawn(pull::pull(node.clone(), link.clone(), client));
     }
     Ok(Some(bound))
 }

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use liptako_model::Nation;
+use liptako_model::{Audience, LinkAccreditation, Nation};
 use liptako_store::{ReplicaEntry, WriteOp, WriteOutcome};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
@@ -24,11 +24,11 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 
 use super::ChannelBody;
-use super::links::LinkState;
 use super::wire::{
     DirectLink, DirectUpdate, Entry, FrameReader, STREAM_PATH, StreamRequest, decode_frame,
     json_frame,
 };
+use crate::links::LinkState;
 use crate::pki::node_dns_name;
 use crate::state::Node;
 
@@ -128,7 +128,7 @@ async fn session(
         reader.push(&data);
         loop {
             match reader.next_frame() {
-                Ok(Some(compressed)) => apply(node, link, &compressed).await?,
+                Ok(Some(compressed)) => apply(node, link, compressed).await?,
                 Ok(None) => break,
                 Err(err) => return Err(err.into()),
             }
@@ -217,12 +217,14 @@ async fn send_direct_updates(node: Arc<Node>, origins: Vec<Nation>, frames: mpsc
 }
 
 /// Checks and applies one frame in one durable write.
-async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: &[u8]) -> anyhow::Result<()> {
-    let entries = decode_frame(compressed)?;
+async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: Vec<u8>) -> anyhow::Result<()> {
+    // Up to a 32 MiB frame to decompress and parse: not on a runtime thread.
+    let entries = tokio::task::spawn_blocking(move || decode_frame(&compressed)).await??;
     if entries.is_empty() {
         return Ok(()); // heartbeat
     }
     let peer = link.config.nation;
+    let received = node.now();
     let mut ops = Vec::with_capacity(entries.len());
     let mut newest = None;
     for entry in entries {
@@ -250,6 +252,7 @@ async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: &[u8]) -> an
                     origin,
                     seq,
                     entry,
+                    at: received,
                 });
             }
         }
@@ -284,12 +287,14 @@ fn refusal(node: &Node, link: &LinkState, entry: &Entry) -> Option<&'static str>
         if object.meta.origin != origin {
             return Some("object's origin differs from its log's");
         }
-        if !node.policy().may_hold(
-            node.nation(),
-            &link.config.ceiling,
-            origin,
-            &object.meta.marking,
-        ) {
+        let this_node = LinkAccreditation {
+            nation: node.nation(),
+            ceiling: link.config.ceiling.clone(),
+        };
+        if !node
+            .policy()
+            .allows(Audience::link(&this_node), object.as_ref())
+        {
             return Some("marking does not allow this node to hold it over this link");
         }
         if object.body.check().is_err() {

@@ -23,18 +23,19 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use liptako_model::{LinkAccreditation, Nation, Policy};
+use liptako_model::{Audience, LinkAccreditation, Nation, Policy};
 use liptako_store::{AuditEntry, LogBody, Store, StoreError, WriteOp};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use super::ChannelBody;
-use super::links::LinkState;
 use super::tls::peer_nation;
 use super::wire::{
     BatchWriter, DirectUpdate, FrameReader, STREAM_PATH, StreamRequest, decode_json_frame,
 };
+use crate::links::LinkState;
+use crate::net::{Caps, serve_listener, with_handshake_timeout};
 use crate::state::Node;
 
 /// Entries read from one origin's log per round.
@@ -47,38 +48,34 @@ const FRAMES_IN_FLIGHT: usize = 4;
 pub const HEARTBEAT: Duration = Duration::from_secs(10);
 /// Partner connections accepted at once.
 const MAX_CONNECTIONS: usize = 64;
-/// Time allowed for a TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Partner connections from one address (one per partner, a few more across reconnections).
+const MAX_PER_ADDRESS: usize = 8;
+/// Time allowed for a partner's first frame.
+const HANDSHAKE_TIMEOUT: Duration = crate::net::HANDSHAKE_TIMEOUT;
 
-/// Accepts partner connections on `listener` until shutdown.
+/// Accepts partner connections on `listener` until shutdown, in the node's one accept loop
+/// (at most [`MAX_CONNECTIONS`], a few per address: a partner needs one).
 pub async fn serve_partners(node: Arc<Node>, listener: TcpListener, acceptor: TlsAcceptor) {
-    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let mut shutdown = node.shutdown_signal();
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = shutdown.changed() => return,
-        };
-        let (tcp, addr) = match accepted {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                tracing::warn!(cause = %err, "federation accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
+    let caps = Caps {
+        max_connections: MAX_CONNECTIONS,
+        max_per_address: MAX_PER_ADDRESS,
+    };
+    serve_listener(
+        node.clone(),
+        "federation",
+        listener,
+        caps,
+        move |tcp, addr, slot| {
+            let (node, acceptor) = (node.clone(), acceptor.clone());
+            async move {
+                if let Err(err) = connection(node, acceptor, tcp).await {
+                    tracing::warn!(%addr, cause = %err, "federation connection ended");
+                }
+                drop(slot);
             }
-        };
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            tracing::warn!(%addr, "federation connection refused: too many connections");
-            continue;
-        };
-        let (node, acceptor) = (node.clone(), acceptor.clone());
-        tokio::spawn(async move {
-            if let Err(err) = connection(node, acceptor, tcp).await {
-                tracing::warn!(%addr, cause = %err, "federation connection ended");
-            }
-            drop(permit);
-        });
-    }
+        },
+    )
+    .await;
 }
 
 async fn connection(
@@ -86,7 +83,9 @@ async fn connection(
     acceptor: TlsAcceptor,
     tcp: tokio::net::TcpStream,
 ) -> anyhow::Result<()> {
-    let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await??;
+    let tls = with_handshake_timeout(acceptor.accept(tcp))
+        .await
+        .map_err(anyhow::Error::msg)?;
     let nations: Vec<Nation> = node.links().iter().map(|link| link.config.nation).collect();
     let peer = tls
         .get_ref()
@@ -248,7 +247,7 @@ async fn stream(
         nation: peer,
         ceiling: link.config.ceiling.clone(),
     };
-    let mut ticks = node.log_ticks();
+    let mut ticks = node.bus().log_ticks();
     let mut shutdown = node.shutdown_signal();
     let mut last_sent = tokio::time::Instant::now();
     loop {
@@ -261,8 +260,9 @@ async fn stream(
         let store = node.store().clone();
         let policy = node.policy().clone();
         let (acc, from) = (accreditation.clone(), cursors.clone());
+        let now = node.now();
         let round = tokio::task::spawn_blocking(move || {
-            collect(store.as_ref(), &policy, &acc, &relay, from)
+            collect(store.as_ref(), &policy, &acc, &relay, from, now)
         })
         .await;
         let (round, next_cursors) = match round {
@@ -310,7 +310,7 @@ async fn stream(
         let wake_at = round
             .wake_at
             .map(|at| {
-                let wait = (at - time::OffsetDateTime::now_utc()).max(time::Duration::ZERO);
+                let wait = (at - node.now()).max(time::Duration::ZERO);
                 tokio::time::Instant::now() + wait.unsigned_abs()
             })
             .unwrap_or(heartbeat_at)
@@ -369,6 +369,7 @@ fn collect(
     accreditation: &LinkAccreditation,
     relay: &Relay,
     mut cursors: BTreeMap<Nation, u64>,
+    now: time::OffsetDateTime,
 ) -> Result<(Round, BTreeMap<Nation, u64>), StoreError> {
     let peer = accreditation.nation;
     let mut round = Round {
@@ -380,7 +381,6 @@ fn collect(
         backlog: 0,
         wake_at: None,
     };
-    let now = time::OffsetDateTime::now_utc();
     let heads = store.log_heads()?;
     for (origin, head) in &heads {
         if *origin == peer {
@@ -406,7 +406,9 @@ fn collect(
             }
             if let Some((direct_link, direct_cursor)) = &direct {
                 let direct_carries = match &entry.body {
-                    LogBody::Version { meta, .. } => policy.may_cross(direct_link, meta),
+                    LogBody::Version { meta, .. } => {
+                        policy.allows(Audience::link(direct_link), meta)
+                    }
                     LogBody::Recall => true,
                     LogBody::Dropped { .. } => false,
                 };
@@ -427,7 +429,11 @@ fn collect(
             last = entry.seq;
             round.progressed = true;
             let release = match &entry.body {
-                LogBody::Version { meta, .. } if policy.may_cross(accreditation, meta) => true,
+                LogBody::Version { meta, .. }
+                    if policy.allows(Audience::link(accreditation), meta) =>
+                {
+                    true
+                }
                 LogBody::Dropped { .. } => continue,
                 LogBody::Version { .. } | LogBody::Recall => false,
             };
@@ -441,7 +447,9 @@ fn collect(
                 // Not for the partner: a recall if it held the version before, else nothing.
                 let held = store
                     .version_before(entry.id, entry.version)?
-                    .is_some_and(|previous| policy.may_cross(accreditation, &previous));
+                    .is_some_and(|previous| {
+                        policy.allows(Audience::link(accreditation), &previous)
+                    });
                 if !held {
                     continue;
                 }

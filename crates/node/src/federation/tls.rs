@@ -21,12 +21,7 @@ use rustls::{
     ServerConfig, SignatureScheme,
 };
 
-use crate::pki::node_dns_name;
-
-/// The crypto provider every TLS configuration of the node uses.
-pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
+use crate::pki::{node_dns_name, provider};
 
 /// Whether `cert` names `nation` (carries its node DNS name).
 pub fn names_nation(cert: &CertificateDer<'_>, nation: Nation) -> bool {

@@ -11,7 +11,7 @@
 //! - **Objects to CoT** ([`object_event`]): a unit is an atom of its symbol's type, a report
 //!   with a location a spot marker (`b-m-p-s-m`) titled with the report's title, a zone a
 //!   closed shape (`u-d-f`) coloured by kind.
-//! - **Air tracks** ([`AirTrack`], [`air_track_event`]): what the air picture hands to TAK
+//! - **Air tracks** (`AirTrack` of the core's picture, [`air_track_event`]): what the air picture hands to TAK
 //!   clients.
 //! - **Deletions** ([`deletion_event`]): `t-x-d-d` with a `<link>` to the uid and
 //!   `<__forcedelete/>`, which TAK clients obey.
@@ -112,14 +112,28 @@ pub enum MarkingRefusal {
     /// A level or releasability this confederation does not know.
     #[error("{0}")]
     Unknown(MarkingError),
-    /// Above the sender's clearance.
+    /// Above the sender's clearance, or a liaison officer hiding it from their own nation.
     #[error("{0}")]
     AboveClearance(MarkingError),
 }
 
+impl From<MarkingError> for MarkingRefusal {
+    fn from(err: MarkingError) -> MarkingRefusal {
+        match err {
+            MarkingError::UnknownLevel { .. } | MarkingError::UnknownReleasability { .. } => {
+                MarkingRefusal::Unknown(err)
+            }
+            MarkingError::AboveClearance { .. }
+            | MarkingError::LiaisonMustKeep { .. }
+            | MarkingError::ReleaseNotAllowed { .. } => MarkingRefusal::AboveClearance(err),
+        }
+    }
+}
+
 /// The marking of an event a client sent: its `access` and `releaseableTo` where present,
-/// the connection's default marking for what is absent. Canonical; refused when unknown to the
-/// policy or above the principal's clearance. A releasability naming only `origin` is national.
+/// the connection's default marking for what is absent, through the one marking input
+/// (`Policy::marking_input`): canonical, refused when unknown to the policy, above the
+/// principal's clearance, or (a liaison officer's) not releasable to the principal's nation.
 pub fn inbound_marking(
     policy: &Policy,
     principal: &Principal,
@@ -137,17 +151,8 @@ pub fn inbound_marking(
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    if access.is_none() && releaseable.is_none() {
-        return Ok(default.clone());
-    }
     let level = match access {
-        Some(access) => policy
-            .levels()
-            .names()
-            .iter()
-            .find(|name| name.eq_ignore_ascii_case(access))
-            .cloned()
-            .unwrap_or_else(|| access.to_owned()),
+        Some(access) => access.to_owned(),
         None => default.level.clone(),
     };
     let tokens: Vec<String> = match releaseable {
@@ -158,37 +163,36 @@ pub fn inbound_marking(
             .collect(),
         None => default.releasable_to.clone(),
     };
-    let mut marking = policy
-        .check_marking(&Marking {
+    Ok(policy.marking_input(
+        principal,
+        origin,
+        &Marking {
             level,
             releasable_to: tokens,
-        })
-        .map_err(MarkingRefusal::Unknown)?;
-    // Released to its origin alone is national: one canonical form for one meaning.
-    if marking.releasable_to == [origin.as_str()] {
-        marking.releasable_to.clear();
-    }
-    policy
-        .check_may_mark(principal, &marking)
-        .map_err(MarkingRefusal::AboveClearance)?;
-    Ok(marking)
+        },
+        None,
+    )?)
 }
 
 /// The default marking of a connection: `configured`, lowered to the principal's clearance if
-/// it is above it (a default never makes a client's events unsendable).
+/// it is above it, and released to a liaison officer's own nation if it is not (a default never
+/// makes a client's events unsendable).
 pub fn default_marking_for(
     policy: &Policy,
     principal: &Principal,
+    origin: Nation,
     configured: &Marking,
 ) -> Marking {
-    if policy.check_may_mark(principal, configured).is_ok() {
-        configured.clone()
-    } else {
-        Marking {
-            level: principal.clearance.clone(),
-            releasable_to: configured.releasable_to.clone(),
-        }
+    let mut marking = configured.clone();
+    if policy.check_may_mark(principal, &marking).is_err() {
+        marking.level = principal.clearance.clone();
     }
+    if !policy.holders(origin, &marking).contains(&principal.nation) {
+        marking
+            .releasable_to
+            .push(principal.nation.as_str().to_owned());
+    }
+    policy.canonical(origin, &marking).unwrap_or(marking)
 }
 
 /// Whether an event reports a friendly unit's position: a friendly atom (`a-f-...`) with a
@@ -465,73 +469,8 @@ pub fn deleted_uids(event: &Event) -> impl Iterator<Item = &str> {
         .filter_map(|link| link.uid.as_deref())
 }
 
-/// Standard identity of an air track (MIL-STD-2525 / CoT affiliation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AirIdentity {
-    /// Not yet evaluated.
-    Pending,
-    /// Evaluated, not identified.
-    Unknown,
-    /// Assumed friend.
-    AssumedFriend,
-    /// Friend.
-    Friend,
-    /// Neutral (e.g. identified civil traffic).
-    Neutral,
-    /// Suspect.
-    Suspect,
-    /// Hostile.
-    Hostile,
-}
-
-impl AirIdentity {
-    /// The CoT affiliation letter.
-    pub fn cot_letter(self) -> char {
-        match self {
-            AirIdentity::Pending => 'p',
-            AirIdentity::Unknown => 'u',
-            AirIdentity::AssumedFriend => 'a',
-            AirIdentity::Friend => 'f',
-            AirIdentity::Neutral => 'n',
-            AirIdentity::Suspect => 's',
-            AirIdentity::Hostile => 'h',
-        }
-    }
-}
-
-/// An air track as the air picture hands it to TAK clients (see `TakHub::publish_air`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AirTrack {
-    /// Stable id of the track; the CoT uid (e.g. `MLI-air-1234`).
-    pub uid: String,
-    /// The nation whose node made the track.
-    pub origin: Nation,
-    /// Who may see it: the marking rule decides per client.
-    pub marking: Marking,
-    /// The exercise it belongs to; `None` for the real world.
-    pub exercise: Option<String>,
-    /// When the position was valid.
-    pub time: OffsetDateTime,
-    /// Position; `alt_m` is the height above the ellipsoid when known.
-    pub position: Point,
-    /// Course over ground, degrees from true north.
-    pub course_deg: Option<f64>,
-    /// Ground speed, metres per second.
-    pub speed_mps: Option<f64>,
-    /// Identity (gives the CoT type `a-<identity>-A` unless `cot_type` is set).
-    pub identity: AirIdentity,
-    /// A more precise CoT type (e.g. `a-n-A-C-F` for a civil fixed-wing aircraft).
-    pub cot_type: Option<String>,
-    /// The label shown (flight id, Mode 3/A, track number).
-    pub callsign: Option<String>,
-    /// Free text shown with the track.
-    pub remarks: Option<String>,
-    /// How long TAK clients keep showing the track without an update.
-    pub stale_after: Duration,
-}
-
 /// The CoT event of an air track.
-pub fn air_track_event(track: &AirTrack) -> Event {
+pub fn air_track_event(track: &crate::picture::AirTrack) -> Event {
     let time = cot_time(track.time);
     let mut point = liptako_cot::Point::new(track.position.lat, track.position.lon);
     if let Some(alt_m) = track.position.alt_m {
@@ -568,6 +507,7 @@ pub fn air_track_event(track: &AirTrack) -> Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::picture::{AirIdentity, AirTrack};
     use liptako_model::{
         Confederation, Draft, Expect, Levels, Polygon, Report, Role, SiteCategory, Zone,
         next_version,
@@ -898,7 +838,7 @@ mod tests {
                 let default = Marking::new("NP", ["AES"]);
                 match inbound_marking(&policy, &sender, &default, origin, &cot) {
                     Ok(marking) => {
-                        prop_assert_eq!(policy.check_marking(&marking), Ok(marking.clone()));
+                        prop_assert_eq!(policy.canonical(origin, &marking), Ok(marking.clone()));
                         prop_assert!(policy.check_may_mark(&sender, &marking).is_ok());
                         let written = cot_marking(&marking, origin, None);
                         prop_assert_eq!(
@@ -906,10 +846,16 @@ mod tests {
                             Ok(marking)
                         );
                     }
-                    Err(MarkingRefusal::AboveClearance(_)) => {
+                    Err(MarkingRefusal::AboveClearance(err)) => {
                         let level = cot.access.as_deref().unwrap_or("NP").to_ascii_uppercase();
                         let rank = policy.levels().rank(&level);
-                        prop_assert!(rank > policy.levels().rank(&sender.clearance));
+                        match err {
+                            // A liaison officer may not hide what they send from their nation.
+                            MarkingError::LiaisonMustKeep { .. } => {
+                                prop_assert!(sender.nation != origin);
+                            }
+                            _ => prop_assert!(rank > policy.levels().rank(&sender.clearance)),
+                        }
                     }
                     Err(MarkingRefusal::Unknown(_)) => {}
                 }

@@ -18,7 +18,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -30,25 +29,26 @@ use base64ct::{Base64, Encoding};
 use liptako_model::Principal;
 use liptako_store::{AuditEntry, WriteOp};
 use serde::Deserialize;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::server::TlsStream;
 
 use super::certs::{csr_der, sign_csr};
-use super::config::Settings;
 use super::listener::server_identity;
 use super::metrics::TakMetrics;
-use crate::federation::tls::provider;
+use crate::config::cot::Settings;
+use crate::net::{Budget, Caps, serve_listener};
+use crate::pki::provider;
 use crate::pki::{PkiPaths, load_certs};
 use crate::state::Node;
 
 /// Largest CSR body accepted.
 const MAX_CSR_BYTES: usize = 64 * 1024;
-/// Time allowed for a TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
-/// TLS connections handshaken but not yet taken by the HTTP server.
-const PENDING_CONNECTIONS: usize = 64;
+/// Share of the open-file budget for enrollment.
+const ENROLL_SHARE_PERCENT: u64 = 2;
+/// Most enrollment connections at once.
+const MAX_CONNECTIONS: usize = 64;
+/// Most enrollment connections from one address.
+const MAX_PER_ADDRESS: usize = 4;
 
 #[derive(Clone)]
 struct Enrollment {
@@ -109,36 +109,41 @@ impl Enrollment {
                 "basic authentication with your user name and password is required",
             ));
         };
-        super::verify_login(&self.node, &user, &password, addr.map(|addr| addr.ip()))
-            .await
-            .map_err(|err| {
-                self.metrics.enrollment_failures.inc();
-                tracing::warn!(%user, cause = %err, "TAK enrollment refused");
-                match err {
-                    super::LoginError::Throttled(wait) => {
-                        let mut response =
-                            status(StatusCode::TOO_MANY_REQUESTS, "too many failed attempts");
-                        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
-                        {
-                            response.headers_mut().insert(header::RETRY_AFTER, value);
-                        }
-                        response
+        crate::auth::verify_login(
+            &self.node,
+            &user,
+            &password,
+            addr.map(|addr| addr.ip()),
+            "enroll",
+        )
+        .await
+        .map_err(|err| {
+            self.metrics.enrollment_failures.inc();
+            tracing::warn!(%user, cause = %err, "TAK enrollment refused");
+            match err {
+                crate::auth::LoginError::Throttled(wait) => {
+                    let mut response =
+                        status(StatusCode::TOO_MANY_REQUESTS, "too many failed attempts");
+                    if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                        response.headers_mut().insert(header::RETRY_AFTER, value);
                     }
-                    super::LoginError::Internal(_) => {
-                        status(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-                    }
-                    super::LoginError::Refused => {
-                        status(StatusCode::UNAUTHORIZED, "wrong user name or password")
-                    }
+                    response
                 }
-            })
+                crate::auth::LoginError::Internal(_) => {
+                    status(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                }
+                crate::auth::LoginError::Refused => {
+                    status(StatusCode::UNAUTHORIZED, "wrong user name or password")
+                }
+            }
+        })
     }
 }
 
 /// `GET /Marti/api/tls/config`
 async fn tls_config(
     State(enrollment): State<Enrollment>,
-    ConnectInfo(Peer(addr)): ConnectInfo<Peer>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     if let Err(response) = enrollment.authenticate(&headers, Some(addr)).await {
@@ -175,7 +180,7 @@ struct SignParams {
 /// `POST /Marti/api/tls/signClient/v2`
 async fn sign_client(
     State(enrollment): State<Enrollment>,
-    ConnectInfo(Peer(addr)): ConnectInfo<Peer>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Query(params): Query<SignParams>,
     headers: HeaderMap,
     body: Bytes,
@@ -277,45 +282,12 @@ async fn sign_client(
 /// `GET /Marti/api/tls/profile/enrollment`: no profile to hand out.
 async fn profile(
     State(enrollment): State<Enrollment>,
-    ConnectInfo(Peer(addr)): ConnectInfo<Peer>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     match enrollment.authenticate(&headers, Some(addr)).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(response) => response,
-    }
-}
-
-/// The client address of an enrollment request.
-#[derive(Debug, Clone, Copy)]
-struct Peer(SocketAddr);
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for Peer {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Peer {
-        Peer(*stream.remote_addr())
-    }
-}
-
-/// TLS connections, handshaken in their own tasks so a slow client delays nobody.
-struct TlsListener {
-    connections: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.connections.recv().await {
-            Some(connection) => connection,
-            // The accept loop ended (shutdown): wait for the server to stop.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        Ok(self.local)
     }
 }
 
@@ -331,7 +303,9 @@ pub fn acceptor(node: &Node) -> anyhow::Result<TlsAcceptor> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves the enrollment API on `listener` until the node shuts down.
+/// Serves the enrollment API on `listener` until the node shuts down, in the node's one accept
+/// loop (its own small share of the open-file budget, a few connections per address: a device
+/// enrolls once), each connection's TLS handshake bounded in time.
 pub async fn serve(
     node: Arc<Node>,
     settings: Arc<Settings>,
@@ -339,49 +313,27 @@ pub async fn serve(
     listener: TcpListener,
     acceptor: TlsAcceptor,
 ) {
-    let Ok(local) = listener.local_addr() else {
-        return;
+    let app = router(node.clone(), settings, metrics);
+    let caps = Caps {
+        max_connections: Budget::current().share(ENROLL_SHARE_PERCENT, Some(MAX_CONNECTIONS)),
+        max_per_address: MAX_PER_ADDRESS,
     };
-    let (connections, incoming) = mpsc::channel(PENDING_CONNECTIONS);
-    let mut shutdown = node.shutdown_signal();
-    tokio::spawn(async move {
-        loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                _ = shutdown.changed() => return,
-            };
-            let Ok((tcp, peer)) = accepted else {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            };
-            let (acceptor, connections) = (acceptor.clone(), connections.clone());
-            tokio::spawn(async move {
-                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                    Ok(Ok(tls)) => {
-                        let _ = connections.send((tls, peer)).await;
-                    }
-                    Ok(Err(err)) => {
-                        tracing::debug!(%peer, cause = %err, "enrollment TLS handshake failed");
-                    }
-                    Err(_) => tracing::debug!(%peer, "enrollment TLS handshake timed out"),
-                }
-            });
-        }
-    });
-    let app = router(node.clone(), settings, metrics).into_make_service_with_connect_info::<Peer>();
-    let mut stopping = node.shutdown_signal();
-    let served = axum::serve(
-        TlsListener {
-            connections: incoming,
-            local,
+    let shutdown = node.shutdown_signal();
+    serve_listener(
+        node,
+        "tak_enroll",
+        listener,
+        caps,
+        move |tcp, peer, slot| {
+            crate::http::serve::connection(
+                app.clone(),
+                tcp,
+                peer,
+                slot,
+                Some(acceptor.clone()),
+                shutdown.clone(),
+            )
         },
-        app,
     )
-    .with_graceful_shutdown(async move {
-        let _ = stopping.changed().await;
-    })
     .await;
-    if let Err(err) = served {
-        tracing::error!(cause = %err, "TAK enrollment server failed");
-    }
 }

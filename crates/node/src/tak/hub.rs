@@ -6,7 +6,8 @@
 //! - the node's live feed (`Node::subscribe`): every committed report, unit and zone, from the
 //!   API or from partner nodes, becomes CoT; a change that takes an object out of a client's
 //!   sight, a deletion or a recall becomes a `t-x-d-d` for the clients that could see it;
-//! - publications from the rest of the node through [`TakHub`] (air tracks).
+//! - publications from the rest of the node on the bus ([`crate::bus::Publications`]: air
+//!   tracks).
 //!
 //! Routing: an event goes to every other client in the same world (real world, or one
 //! exercise) for which `Policy::may_see(client principal, event)` holds, and nothing else
@@ -19,29 +20,31 @@
 //! connects gets the part of it that it may see.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use liptako_cot::Event;
 use liptako_cot::chat::{ALL_CHAT_ROOMS, GeoChat};
-use liptako_model::{Body, Draft, Expect, Marking, Meta, Object, Principal, Unit};
+use liptako_model::{
+    Audience, Body, Draft, Expect, Marking, Meta, Object, Principal, Transition, Unit,
+};
 use liptako_store::Query;
 use time::OffsetDateTime;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{Notify, broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-use super::config::Settings;
 use super::convert::{
-    AirTrack, DELETE_TYPE, air_track_event, cot_marking, cot_time, deleted_uids, deletion_event,
-    distance_m, is_self_report, is_tak_unit_id, is_unit_report, object_event, offset_time,
-    tak_unit_id, unit_from_event,
+    DELETE_TYPE, air_track_event, cot_marking, cot_time, deleted_uids, deletion_event, distance_m,
+    is_self_report, is_tak_unit_id, is_unit_report, object_event, offset_time, tak_unit_id,
+    unit_from_event,
 };
 use super::metrics::{ListenerKind, Refused, TakMetrics};
 use super::queue::{ClientQueue, CloseReason, Outgoing, Pushed, uid_key};
 use super::recorder::Recorder;
-use crate::state::{LiveChange, Node};
+use crate::bus::{LiveChange, Publication};
+use crate::config::cot::Settings;
+use crate::state::Node;
 
 /// Messages the hub takes from the inbox in one round before it looks at its other inputs.
 const MAX_ROUND: usize = 1_024;
@@ -55,101 +58,6 @@ const LOAD_PAGE: usize = 1_000;
 pub const MAX_PICTURE: usize = 200_000;
 /// Most live uids one principal keeps in the picture (and stores as units).
 pub const MAX_PER_AUTHOR: usize = 10_000;
-
-/// The node's handle on the TAK hub: what the rest of the node (the air picture) uses to push
-/// to TAK clients. Cheap to clone. Publishing never blocks: per uid the latest publication
-/// replaces one the hub has not taken yet, and nothing is kept while no TAK listener runs.
-#[derive(Clone, Default)]
-pub struct TakHub {
-    shared: Arc<Shared>,
-}
-
-#[derive(Default)]
-struct Shared {
-    active: AtomicBool,
-    publications: Mutex<HashMap<String, Publication>>,
-    ready: Notify,
-}
-
-/// What the node publishes to TAK clients.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Publication {
-    /// A new state of an air track.
-    Track(Box<AirTrack>),
-    /// The track is gone (dropped by the tracker): clients that saw it remove it.
-    Withdraw {
-        /// The track's uid.
-        uid: String,
-    },
-}
-
-impl std::fmt::Debug for TakHub {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TakHub")
-            .field("active", &self.is_active())
-            .finish_non_exhaustive()
-    }
-}
-
-impl TakHub {
-    /// An inactive hub handle (the node makes one; `tak::start` activates it).
-    pub fn new() -> TakHub {
-        TakHub::default()
-    }
-
-    /// Whether a TAK hub runs (a TAK listener is configured).
-    pub fn is_active(&self) -> bool {
-        self.shared.active.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn activate(&self) {
-        self.shared.active.store(true, Ordering::Release);
-    }
-
-    /// Sends an air track's new state to every TAK client that may see it (its `marking`
-    /// and `origin` decide, with `Policy::may_see`) and keeps it in the picture until it is
-    /// stale. Never blocks; a newer state of the same uid replaces one not yet taken.
-    pub fn publish_air(&self, track: AirTrack) {
-        let uid = track.uid.clone();
-        self.publish(uid, Publication::Track(Box::new(track)));
-    }
-
-    /// Withdraws an air track: clients that could see it remove it.
-    pub fn withdraw_air(&self, uid: &str) {
-        self.publish(
-            uid.to_owned(),
-            Publication::Withdraw {
-                uid: uid.to_owned(),
-            },
-        );
-    }
-
-    fn publish(&self, uid: String, publication: Publication) {
-        if !self.is_active() {
-            return;
-        }
-        let mut publications = self
-            .shared
-            .publications
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        publications.insert(uid, publication);
-        drop(publications);
-        self.shared.ready.notify_one();
-    }
-
-    fn take_publications(&self) -> Vec<Publication> {
-        let mut publications = self
-            .shared
-            .publications
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        publications
-            .drain()
-            .map(|(_, publication)| publication)
-            .collect()
-    }
-}
 
 /// A session as the hub knows it.
 #[derive(Debug)]
@@ -221,6 +129,13 @@ struct Session {
     world: Option<String>,
 }
 
+impl Session {
+    /// The client as the access decision sees it: its principal, in its world.
+    fn audience(&self) -> Audience<'_> {
+        Audience::reader(&self.principal, self.world.as_deref())
+    }
+}
+
 /// Who wrote a picture entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Author {
@@ -252,7 +167,6 @@ pub struct Hub {
     node: Arc<Node>,
     settings: Arc<Settings>,
     metrics: TakMetrics,
-    handle: TakHub,
     sessions: Vec<Session>,
     picture: HashMap<String, Entry>,
     /// Live client entries per author (principal name).
@@ -269,12 +183,10 @@ impl Hub {
         metrics: TakMetrics,
         recorder: Arc<Recorder>,
     ) -> Hub {
-        let handle = node.tak().clone();
         Hub {
             node,
             settings,
             metrics,
-            handle,
             sessions: Vec::new(),
             picture: HashMap::new(),
             per_author: HashMap::new(),
@@ -325,7 +237,8 @@ impl Hub {
         let mut shutdown = self.node.shutdown_signal();
         let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
         sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let publications = self.handle.clone();
+        let node = self.node.clone();
+        let publications = node.bus().publications();
         loop {
             tokio::select! {
                 message = inbox.recv() => {
@@ -350,8 +263,8 @@ impl Hub {
                     }
                     Err(RecvError::Closed) => break,
                 },
-                _ = publications.shared.ready.notified() => {
-                    for publication in publications.take_publications() {
+                _ = publications.ready() => {
+                    for publication in publications.take() {
                         self.handle_publication(publication);
                     }
                 }
@@ -455,11 +368,10 @@ impl Hub {
             return;
         };
         let policy = self.node.policy();
-        let clock = Instant::now();
+        let clock = self.node.clock().instant();
         for entry in self.picture.values_mut() {
             if entry.expires.is_some_and(|expires| expires <= now)
-                || entry.outgoing.world != session.world
-                || !policy.may_see(&session.principal, entry.outgoing.as_ref())
+                || !policy.allows(session.audience(), entry.outgoing.as_ref())
             {
                 continue;
             }
@@ -491,13 +403,12 @@ impl Hub {
         accept: impl Fn(&Session) -> bool,
     ) -> usize {
         let policy = self.node.policy();
-        let now = Instant::now();
+        let now = self.node.clock().instant();
         let mut n_routed = 0;
         for session in &self.sessions {
             if Some(session.id) == except
-                || session.world != outgoing.world
                 || !accept(session)
-                || !policy.may_see(&session.principal, outgoing.as_ref())
+                || !policy.allows(session.audience(), outgoing.as_ref())
             {
                 continue;
             }
@@ -709,7 +620,7 @@ impl Hub {
         };
         let nation = self.node.nation();
         let id = tak_unit_id(nation, uid);
-        let now = Instant::now();
+        let now = self.node.clock().instant();
         let history = self.settings.unit_history;
         let due = match self.units.get(&id) {
             None => true,
@@ -842,7 +753,7 @@ impl Hub {
         now: OffsetDateTime,
     ) {
         let policy = self.node.policy();
-        let clock = Instant::now();
+        let clock = self.node.clock().instant();
         let visible_before = previous.filter(|previous| !previous.deleted);
         let deletion = visible_before.map(|previous| {
             deletion(
@@ -855,21 +766,15 @@ impl Hub {
             )
         });
         for session in &self.sessions {
-            if session.world != meta.exercise {
-                continue;
-            }
-            let pushed = match &current {
-                Some(outgoing) if policy.may_see(&session.principal, outgoing.as_ref()) => {
+            let told = policy.transition(session.audience(), visible_before, current.as_deref());
+            let pushed = match (told, &current, &deletion) {
+                (Some(Transition::Show), Some(outgoing), _) => {
                     session.queue.push(outgoing.clone(), clock)
                 }
-                _ => match (&deletion, visible_before) {
-                    (Some(deletion), Some(previous))
-                        if policy.may_see(&session.principal, previous) =>
-                    {
-                        session.queue.push(deletion.clone(), clock)
-                    }
-                    _ => continue,
-                },
+                (Some(Transition::Hide | Transition::Delete), _, Some(deletion)) => {
+                    session.queue.push(deletion.clone(), clock)
+                }
+                _ => continue,
             };
             match pushed {
                 Pushed::Superseded => self.metrics.superseded.inc(),
@@ -936,7 +841,7 @@ impl Hub {
         for uid in expired {
             self.take(&uid);
         }
-        let clock = Instant::now();
+        let clock = self.node.clock().instant();
         self.units
             .retain(|_, mark| clock.saturating_duration_since(mark.at) < UNIT_MEMORY);
         self.metrics.picture_objects.set(self.picture.len() as i64);

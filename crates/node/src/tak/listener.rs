@@ -8,31 +8,36 @@
 //!   is no user of this node gets a principal from its subject: the CN as name, the nation
 //!   from its OU when that is a member (else the node's), the lowest clearance.
 //!
-//! Connections beyond `max_clients` are refused at accept.
+//! Both run in the node's one accept loop (`net::serve_listener`), each with slots of its own:
+//! `max_anonymous_clients` for TCP and `max_clients` for certificate clients (so a flood of
+//! anonymous connections never locks certificate users out), `max_clients_per_address` on each,
+//! all within the node's open-file budget. The TLS handshake is bounded in time.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use liptako_model::{Nation, Principal, Role};
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::CertificateDer;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 
-use super::config::Settings;
 use super::hub::HubMsg;
 use super::metrics::{ListenerKind, TakMetrics};
 use super::session::{self, SessionParams};
-use crate::federation::tls::provider;
+use crate::config::cot::Settings;
+use crate::net::{Budget, Caps, Slot, serve_listener, with_handshake_timeout};
+use crate::pki::provider;
 use crate::pki::{PkiPaths, load_certs, load_key};
 use crate::state::Node;
 
-/// Time allowed for a TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Share of the open-file budget for anonymous clients.
+const TCP_SHARE_PERCENT: u64 = 15;
+/// Share of the open-file budget for certificate clients.
+const TLS_SHARE_PERCENT: u64 = 40;
 
 /// What every accept loop shares.
 pub struct Listeners {
@@ -45,7 +50,6 @@ pub struct Listeners {
     /// The hub's inbox.
     pub inbox: mpsc::Sender<HubMsg>,
     next_id: AtomicU64,
-    permits: Arc<Semaphore>,
 }
 
 impl Listeners {
@@ -56,14 +60,12 @@ impl Listeners {
         metrics: TakMetrics,
         inbox: mpsc::Sender<HubMsg>,
     ) -> Arc<Listeners> {
-        let permits = Arc::new(Semaphore::new(settings.max_clients));
         Arc::new(Listeners {
             node,
             settings,
             metrics,
             inbox,
             next_id: AtomicU64::new(1),
-            permits,
         })
     }
 
@@ -90,91 +92,91 @@ impl Listeners {
         }
     }
 
-    /// Accepts one connection, or `None` at shutdown.
-    async fn accept(
-        &self,
-        listener: &TcpListener,
-        kind: ListenerKind,
-    ) -> Option<(TcpStream, SocketAddr, tokio::sync::OwnedSemaphorePermit)> {
-        let mut shutdown = self.node.shutdown_signal();
-        loop {
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                _ = shutdown.changed() => return None,
-            };
-            let (tcp, peer) = match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    tracing::warn!(cause = %err, listener = kind.as_str(), "TAK accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
-            let Ok(permit) = self.permits.clone().try_acquire_owned() else {
-                self.metrics.over_capacity.inc();
-                tracing::warn!(%peer, "TAK connection refused: max_clients reached");
-                continue;
-            };
-            // Small CoT messages must not wait for Nagle's algorithm.
-            let _ = tcp.set_nodelay(true);
-            return Some((tcp, peer, permit));
+    /// The caps of a listener: its own slots within the open-file budget.
+    fn caps(&self, kind: ListenerKind) -> Caps {
+        let budget = Budget::current();
+        let max_connections = match kind {
+            ListenerKind::Tcp => {
+                budget.share(TCP_SHARE_PERCENT, Some(self.settings.max_anonymous_clients))
+            }
+            ListenerKind::Tls => budget.share(TLS_SHARE_PERCENT, Some(self.settings.max_clients)),
+        };
+        Caps {
+            max_connections,
+            max_per_address: self.settings.max_clients_per_address,
         }
     }
 
     /// The plain TCP accept loop.
     pub async fn serve_tcp(self: Arc<Self>, listener: TcpListener) {
-        while let Some((tcp, peer, permit)) = self.accept(&listener, ListenerKind::Tcp).await {
-            let params = self.params(ListenerKind::Tcp, peer, self.settings.anonymous.clone());
-            tokio::spawn(async move {
-                session::run(params, tcp).await;
-                drop(permit);
-            });
-        }
+        let caps = self.caps(ListenerKind::Tcp);
+        let node = self.node.clone();
+        serve_listener(
+            node,
+            "tak_tcp",
+            listener,
+            caps,
+            move |tcp: TcpStream, peer, slot: Slot| {
+                let params = self.params(ListenerKind::Tcp, peer, self.settings.anonymous.clone());
+                async move {
+                    // Small CoT messages must not wait for Nagle's algorithm.
+                    let _ = tcp.set_nodelay(true);
+                    session::run(params, tcp).await;
+                    drop(slot);
+                }
+            },
+        )
+        .await;
     }
 
     /// The TLS accept loop.
     pub async fn serve_tls(self: Arc<Self>, listener: TcpListener, acceptor: TlsAcceptor) {
-        while let Some((tcp, peer, permit)) = self.accept(&listener, ListenerKind::Tls).await {
-            let listeners = self.clone();
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await;
-                let tls = match handshake {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(err)) => {
+        let caps = self.caps(ListenerKind::Tls);
+        let node = self.node.clone();
+        serve_listener(
+            node,
+            "tak_tls",
+            listener,
+            caps,
+            move |tcp: TcpStream, peer, slot: Slot| {
+                let listeners = self.clone();
+                let acceptor = acceptor.clone();
+                async move {
+                    let _ = tcp.set_nodelay(true);
+                    let tls = match with_handshake_timeout(acceptor.accept(tcp)).await {
+                        Ok(tls) => tls,
+                        Err(err) => {
+                            listeners.metrics.tls_failures.inc();
+                            tracing::warn!(%peer, cause = %err, "TAK TLS handshake failed");
+                            return;
+                        }
+                    };
+                    let certificate = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|certs| certs.first())
+                        .cloned();
+                    let Some(certificate) = certificate else {
                         listeners.metrics.tls_failures.inc();
-                        tracing::warn!(%peer, cause = %err, "TAK TLS handshake failed");
                         return;
-                    }
-                    Err(_) => {
-                        listeners.metrics.tls_failures.inc();
-                        tracing::warn!(%peer, "TAK TLS handshake timed out");
-                        return;
-                    }
-                };
-                let certificate = tls
-                    .get_ref()
-                    .1
-                    .peer_certificates()
-                    .and_then(|certs| certs.first())
-                    .cloned();
-                let Some(certificate) = certificate else {
-                    listeners.metrics.tls_failures.inc();
-                    return;
-                };
-                let principal = match certificate_principal(&listeners.node, &certificate).await {
-                    Ok(principal) => principal,
-                    Err(err) => {
-                        listeners.metrics.tls_failures.inc();
-                        tracing::warn!(%peer, cause = %err, "TAK client refused");
-                        return;
-                    }
-                };
-                let params = listeners.params(ListenerKind::Tls, peer, principal);
-                session::run(params, tls).await;
-                drop(permit);
-            });
-        }
+                    };
+                    let principal = match certificate_principal(&listeners.node, &certificate).await
+                    {
+                        Ok(principal) => principal,
+                        Err(err) => {
+                            listeners.metrics.tls_failures.inc();
+                            tracing::warn!(%peer, cause = %err, "TAK client refused");
+                            return;
+                        }
+                    };
+                    let params = listeners.params(ListenerKind::Tls, peer, principal);
+                    session::run(params, tls).await;
+                    drop(slot);
+                }
+            },
+        )
+        .await;
     }
 }
 
@@ -209,12 +211,7 @@ pub async fn certificate_principal(
         .map_err(|err| err.to_string())?;
     match user {
         Some(user) if user.disabled => Err(format!("user {name} is disabled")),
-        Some(user) => Ok(Principal {
-            name: user.name,
-            nation: user.nation,
-            clearance: user.clearance,
-            role: user.role,
-        }),
+        Some(user) => Ok(crate::auth::user_principal(&user)),
         None => {
             let policy = node.policy();
             let nation = units

@@ -153,8 +153,6 @@ pub struct TakMetrics {
     pub negotiated: Counter,
     /// TLS handshakes that failed (no or bad client certificate, protocol errors).
     pub tls_failures: Counter,
-    /// Connections refused because `max_clients` were connected.
-    pub over_capacity: Counter,
     /// Unit versions written from TAK position reports.
     pub units_stored: Counter,
     /// Unit writes that failed.
@@ -252,10 +250,6 @@ impl TakMetrics {
             tls_failures: counter(
                 "liptako_tak_tls_failures_total",
                 "TAK TLS handshakes that failed (missing or untrusted client certificate, ...).",
-            ),
-            over_capacity: counter(
-                "liptako_tak_over_capacity_total",
-                "TAK connections refused because the client limit was reached.",
             ),
             units_stored: counter(
                 "liptako_tak_units_stored_total",

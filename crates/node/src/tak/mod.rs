@@ -9,7 +9,7 @@
 //!   `<auth>`, marking checks, then the client's outgoing queue;
 //! - [`hub`]: one task that routes every event with `Policy::may_see`, keeps the picture late
 //!   joiners get, follows the node's live feed (reports, units and zones become CoT) and takes
-//!   publications from the rest of the node ([`TakHub`]: air tracks);
+//!   publications from the rest of the node on the bus (air tracks);
 //! - [`queue`]: the bounded per-client queue (thinning by uid, drop, disconnect when slow);
 //! - [`convert`]: CoT <-> model (markings, units, objects, air tracks), in one place;
 //! - [`recorder`]: the thinned history of TAK-reported units, written to the store;
@@ -20,7 +20,6 @@
 //! listener is configured.
 
 pub mod certs;
-pub mod config;
 pub mod convert;
 pub mod enroll;
 pub mod hub;
@@ -30,19 +29,12 @@ pub mod queue;
 pub mod recorder;
 pub mod session;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use liptako_model::Principal;
-use liptako_store::{AuditEntry, WriteOp};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-
-pub use config::CotSection;
-pub use convert::{AirIdentity, AirTrack};
-pub use hub::{Publication, TakHub};
 
 use crate::config::CONFIG_FILE;
 use crate::state::Node;
@@ -95,17 +87,17 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
     };
     let metrics = metrics::TakMetrics::new(node.metrics());
     let recorder = Arc::new(recorder::Recorder::default());
-    tokio::spawn(recorder.clone().run(node.clone(), metrics.clone()));
+    node.spawn(recorder.clone().run(node.clone(), metrics.clone()));
 
     // Subscribe before loading, so that nothing committed in between is missed.
-    let live = node.subscribe();
+    let live = node.bus().changes();
     let mut hub = hub::Hub::new(node.clone(), settings.clone(), metrics.clone(), recorder);
     hub.load()
         .await
         .map_err(|err| anyhow::anyhow!("TAK picture: {err}"))?;
     let (inbox, inbox_rx) = mpsc::channel(INBOX_CAPACITY);
-    node.tak().activate();
-    tokio::spawn(hub.run(inbox_rx, live));
+    node.bus().publications().activate();
+    node.spawn(hub.run(inbox_rx, live));
 
     let listeners =
         listener::Listeners::new(node.clone(), settings.clone(), metrics.clone(), inbox);
@@ -113,19 +105,19 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
     if let Some(addr) = section.tcp_listen {
         let (tcp, bound) = bind(addr, "TAK clients (TCP)").await?;
         tracing::info!(addr = %bound, "TAK TCP listening");
-        tokio::spawn(listeners.clone().serve_tcp(tcp));
+        node.spawn(listeners.clone().serve_tcp(tcp));
         started.tcp = Some(bound);
     }
     if let (Some(addr), Some(acceptor)) = (section.tls_listen, tls_acceptor) {
         let (tcp, bound) = bind(addr, "TAK clients (TLS)").await?;
         tracing::info!(addr = %bound, "TAK TLS listening");
-        tokio::spawn(listeners.clone().serve_tls(tcp, acceptor));
+        node.spawn(listeners.clone().serve_tls(tcp, acceptor));
         started.tls = Some(bound);
     }
     if let (Some(addr), Some(acceptor)) = (section.enroll_listen, enroll_acceptor) {
         let (tcp, bound) = bind(addr, "TAK certificate enrollment").await?;
         tracing::info!(addr = %bound, "TAK enrollment listening");
-        tokio::spawn(enroll::serve(
+        node.spawn(enroll::serve(
             node.clone(),
             settings.clone(),
             metrics.clone(),
@@ -135,75 +127,4 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
         started.enroll = Some(bound);
     }
     Ok(started)
-}
-
-/// Why a password login failed.
-#[derive(Debug, thiserror::Error)]
-pub enum LoginError {
-    /// Wrong user name or password, or a disabled user.
-    #[error("wrong user name or password")]
-    Refused,
-    /// Too many failures: retry after this.
-    #[error("too many failed attempts: retry in {} s", .0.as_secs().max(1))]
-    Throttled(Duration),
-    /// The store or a thread failed.
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-/// Checks a user name and password as the API's login does: throttled per user and address,
-/// argon2 on a blocking thread (an unknown user costs the same time), failures audited.
-pub async fn verify_login(
-    node: &Arc<Node>,
-    username: &str,
-    password: &str,
-    addr: Option<IpAddr>,
-) -> Result<Principal, LoginError> {
-    node.auth()
-        .check_throttle(username, addr, Instant::now())
-        .map_err(LoginError::Throttled)?;
-    let name = username.to_owned();
-    let user = node
-        .with_store(move |store| store.user(&name))
-        .await
-        .map_err(|err| LoginError::Internal(err.to_string()))?;
-    let password = password.to_owned();
-    let (user, matches) = tokio::task::spawn_blocking(move || match user {
-        Some(user) if !user.disabled => {
-            let matches = crate::auth::verify_password(&password, &user.password_hash);
-            (Some(user), matches)
-        }
-        _ => {
-            crate::auth::verify_dummy(&password);
-            (None, false)
-        }
-    })
-    .await
-    .map_err(|err| LoginError::Internal(err.to_string()))?;
-    let Some(user) = user.filter(|_| matches) else {
-        node.auth().record_failure(username, addr, Instant::now());
-        let audit = WriteOp::Audit(AuditEntry {
-            at: node.now(),
-            actor: username.to_owned(),
-            action: "login_failed".into(),
-            object_id: None,
-            version: None,
-            partner: None,
-            detail: format!(
-                "TAK{}",
-                addr.map(|addr| format!(" from {addr}")).unwrap_or_default()
-            ),
-        });
-        node.write(vec![audit])
-            .await
-            .map_err(|err| LoginError::Internal(err.to_string()))?;
-        return Err(LoginError::Refused);
-    };
-    node.auth().record_success(username, addr);
-    Ok(Principal {
-        name: user.name,
-        nation: user.nation,
-        clearance: user.clearance,
-        role: user.role,
-    })
 }

@@ -102,6 +102,9 @@ impl Marked for Outgoing {
     fn marking(&self) -> &Marking {
         &self.marking
     }
+    fn world(&self) -> Option<&str> {
+        self.world.as_deref()
+    }
 }
 
 /// A non-zero key for a uid.

@@ -20,7 +20,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use liptako_cot::negotiation::{self, Control as CotControl};
 use liptako_cot::{
@@ -31,11 +31,11 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::config::Settings;
 use super::convert::{MarkingRefusal, cot_time, default_marking_for, exercise_of, inbound_marking};
 use super::hub::{HubMsg, Inbound, SessionInfo};
 use super::metrics::{BadInput, Disconnect, ListenerKind, Refused, TakMetrics};
 use super::queue::{ClientQueue, CloseReason, Control, Item};
+use crate::config::cot::Settings;
 use crate::state::Node;
 
 /// Bad frames a connection may send before it is closed.
@@ -98,7 +98,7 @@ where
         inbox,
         id,
         listener,
-        peer: _,
+        peer,
         principal,
         default_marking,
     } = params;
@@ -130,7 +130,13 @@ where
             queue: queue.clone(),
             id,
             listener,
-            default_marking: default_marking_for(node.policy(), &principal, &default_marking),
+            peer,
+            default_marking: default_marking_for(
+                node.policy(),
+                &principal,
+                node.nation(),
+                &default_marking,
+            ),
             configured_marking: default_marking,
             principal,
             n_bad: 0,
@@ -240,7 +246,8 @@ struct Bucket {
     rate: f64,
     burst: f64,
     tokens: f64,
-    at: Instant,
+    /// Tokio's clock: the rate limit sleeps on it, and tests can pause it.
+    at: tokio::time::Instant,
 }
 
 impl Bucket {
@@ -249,20 +256,20 @@ impl Bucket {
             rate: f64::from(rate.max(1)),
             burst: f64::from(burst.max(1)),
             tokens: f64::from(burst.max(1)),
-            at: Instant::now(),
+            at: tokio::time::Instant::now(),
         }
     }
 
     /// Takes a token, waiting for one if the bucket is empty.
     async fn take(&mut self) {
-        let now = Instant::now();
+        let now = tokio::time::Instant::now();
         let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
         self.at = now;
         self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
         if self.tokens < 1.0 {
             let wait = Duration::from_secs_f64((1.0 - self.tokens) / self.rate);
             tokio::time::sleep(wait).await;
-            self.at = Instant::now();
+            self.at = tokio::time::Instant::now();
             self.tokens = 0.0;
         } else {
             self.tokens -= 1.0;
@@ -278,6 +285,8 @@ struct Reader {
     queue: Arc<ClientQueue>,
     id: u64,
     listener: ListenerKind,
+    /// The client's address (logins are throttled per address).
+    peer: std::net::SocketAddr,
     principal: Principal,
     /// The listener's configured default marking.
     configured_marking: Marking,
@@ -473,11 +482,23 @@ impl Reader {
             tracing::info!(user = %username, "password login on the TCP listener is off (cot.tcp_password_auth); staying anonymous");
             return Ok(());
         }
-        match super::verify_login(&self.node, &username, &password, None).await {
+        match crate::auth::verify_login(
+            &self.node,
+            &username,
+            &password,
+            Some(self.peer.ip()),
+            "tak",
+        )
+        .await
+        {
             Ok(principal) => {
                 tracing::info!(user = %principal.name, "TAK client logged in");
-                self.default_marking =
-                    default_marking_for(self.node.policy(), &principal, &self.configured_marking);
+                self.default_marking = default_marking_for(
+                    self.node.policy(),
+                    &principal,
+                    self.node.nation(),
+                    &self.configured_marking,
+                );
                 self.principal = principal.clone();
                 let _ = self
                     .inbox

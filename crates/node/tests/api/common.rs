@@ -82,7 +82,7 @@ impl TestNode {
             ops.push(WriteOp::PutUser(record));
         }
         node.store().write(ops).unwrap();
-        let app = liptako_node::api::router(node.clone());
+        let app = liptako_node::server::router(node.clone());
         TestNode {
             node,
             app,

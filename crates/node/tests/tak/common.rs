@@ -98,7 +98,7 @@ impl TakNode {
         }
         node.store().write(ops).unwrap();
         let started = liptako_node::tak::start(node.clone()).await.unwrap();
-        let app = liptako_node::api::router(node.clone());
+        let app = liptako_node::server::router(node.clone());
         TakNode {
             node,
             app,

@@ -54,7 +54,7 @@ async fn unit_with_callsign(node: &TakNode, user: &str, callsign: &str) -> Value
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sa_from_one_pytak_client_reaches_another_and_becomes_a_unit() {
     let node = TakNode::start(|_| {}).await;
-    let mut live = node.node.subscribe();
+    let mut live = node.node.bus().changes();
     let peers = Peers::run(json!({"steps": [
         tcp(&node, "B"),
         tcp(&node, "A"),
@@ -89,7 +89,7 @@ async fn sa_from_one_pytak_client_reaches_another_and_becomes_a_unit() {
     // ... and went out on the live feed.
     let mut on_feed = false;
     while let Ok(change) = live.try_recv() {
-        if let liptako_node::LiveChange::Version { object, .. } = change.as_ref()
+        if let liptako_node::bus::LiveChange::Version { object, .. } = change.as_ref()
             && let liptako_model::Body::Unit(unit) = &object.body
         {
             on_feed |= unit.callsign == "ALPHA";
@@ -143,7 +143,7 @@ async fn marking_rule_decides_who_receives_every_event() {
         let level = access.unwrap_or("NP");
         let tokens: Vec<&str> = releaseable.unwrap_or("AES").split(' ').collect();
         let tokens: Vec<&str> = if tokens == ["MLI"] { vec![] } else { tokens };
-        let marking = policy.check_marking(&Marking::new(level, tokens)).ok()?;
+        let marking = policy.canonical(mli, &Marking::new(level, tokens)).ok()?;
         // The sender is cleared to C: anything above is refused at the door.
         let sender = Principal::new("mli_c", mli, "C", liptako_model::Role::Editor);
         policy.check_may_mark(&sender, &marking).ok()?;
@@ -172,7 +172,11 @@ async fn marking_rule_decides_who_receives_every_event() {
             .iter()
             .filter(|(_, access, releaseable)| {
                 marking(*access, *releaseable).is_some_and(|marking| {
-                    policy.may_hold(principal.nation, &principal.clearance, mli, &marking)
+                    let event = Sent {
+                        origin: mli,
+                        marking,
+                    };
+                    policy.allows(liptako_model::Audience::reader(principal, None), &event)
                 })
             })
             .map(|(uid, ..)| (*uid).to_owned())
@@ -617,5 +621,23 @@ impl Peers {
     /// Runs to the end without sync points.
     pub async fn await_result(self) -> Value {
         self.result().await
+    }
+}
+
+/// What a client sent, as the access decision judges it (real world).
+struct Sent {
+    origin: liptako_model::Nation,
+    marking: Marking,
+}
+
+impl liptako_model::Marked for Sent {
+    fn origin(&self) -> liptako_model::Nation {
+        self.origin
+    }
+    fn marking(&self) -> &Marking {
+        &self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        None
     }
 }

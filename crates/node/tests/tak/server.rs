@@ -8,7 +8,7 @@ use std::time::Duration;
 use liptako_cot::negotiation::{self, Control};
 use liptako_cot::{CotTime, Event, decode_xml, encode_xml};
 use liptako_model::{Marking, Point};
-use liptako_node::tak::{AirIdentity, AirTrack};
+use liptako_node::picture::{AirIdentity, AirTrack};
 use serde_json::json;
 
 use super::common::{PASSWORD, RawClient, TakNode, nation, sa_xml};
@@ -387,7 +387,7 @@ async fn air_tracks_published_by_the_node_reach_who_may_see_them() {
         remarks: None,
         stale_after: Duration::from_secs(30),
     };
-    let hub = node.node.tak().clone();
+    let hub = node.node.bus().publications();
     assert!(hub.is_active());
     hub.publish_air(track("air-c", "C", 14.5));
     hub.publish_air(track("air-np", "NP", 14.6));

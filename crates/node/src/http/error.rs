@@ -57,8 +57,19 @@ pub enum AppError {
     Internal(String),
 }
 
+/// The error body of every 4xx answer (its OpenAPI schema).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: bad_request, unauthorized, forbidden, not_found, gone, conflict, ...
+    pub error: String,
+    /// What is wrong, for people.
+    pub message: String,
+    /// On a version conflict: the current version.
+    pub current_version: Option<u64>,
+}
+
 #[derive(Serialize)]
-struct ErrorBody<'a> {
+struct ErrorJson<'a> {
     error: &'a str,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,7 +123,7 @@ impl IntoResponse for AppError {
         };
         let mut response = (
             status,
-            Json(ErrorBody {
+            Json(ErrorJson {
                 error: code,
                 message,
                 current_version,
@@ -139,6 +150,12 @@ impl IntoResponse for AppError {
 
 impl From<liptako_store::StoreError> for AppError {
     fn from(err: liptako_store::StoreError) -> AppError {
+        AppError::internal(err)
+    }
+}
+
+impl From<crate::state::NodeError> for AppError {
+    fn from(err: crate::state::NodeError) -> AppError {
         AppError::internal(err)
     }
 }

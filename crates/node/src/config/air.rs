@@ -492,7 +492,7 @@ pub fn resolve(
             .clone()
             .unwrap_or_else(|| Marking::new(DEFAULT_LEVEL, [policy.confederation().name()]));
         policy
-            .check_marking(&marking)
+            .canonical(nation, &marking)
             .map_err(|err| format!("air.{key}: {err}"))
     };
     let track_marking = marking("track_marking", &air.track_marking)?;

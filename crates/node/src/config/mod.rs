@@ -16,6 +16,13 @@
 //! [http]
 //! listen = "127.0.0.1:8080"
 //! ```
+//!
+//! Sections are leaves: [`cot`] (TAK clients) and [`air`] (the air picture and its sensors)
+//! depend on nothing of the node but [`ConfigDuration`], so every feature may read every
+//! section without importing another feature.
+
+pub mod air;
+pub mod cot;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -73,13 +80,13 @@ pub struct Config {
     pub links: Vec<LinkSection>,
     /// The TAK server (listeners, principals, queues).
     #[serde(default)]
-    pub cot: crate::tak::CotSection,
+    pub cot: cot::CotSection,
     /// The air picture (picture period, tracker, markings, CAT062 out, history).
     #[serde(default)]
-    pub air: crate::air::AirSection,
+    pub air: air::AirSection,
     /// The air picture's sensors, one `[[sensor]]` table each.
     #[serde(default, rename = "sensor", skip_serializing_if = "Vec::is_empty")]
-    pub sensors: Vec<crate::air::SensorSection>,
+    pub sensors: Vec<air::SensorSection>,
 }
 
 /// Default address of the federation listener.
@@ -177,6 +184,21 @@ pub struct HttpSection {
     /// Largest request body accepted, in bytes.
     #[serde(default = "default_max_body_bytes")]
     pub max_body_bytes: usize,
+    /// Most connections open at once (default: 35 % of the open-file limit; a lower value
+    /// here wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<usize>,
+    /// Most connections open at once from one address.
+    #[serde(default = "default_http_per_address")]
+    pub max_connections_per_address: usize,
+}
+
+/// Default `[http] max_connections_per_address`: a browser opens about six, an operations
+/// room behind one NAT address a few dozen browsers.
+pub const DEFAULT_HTTP_PER_ADDRESS: usize = 256;
+
+fn default_http_per_address() -> usize {
+    DEFAULT_HTTP_PER_ADDRESS
 }
 
 impl Default for HttpSection {
@@ -184,6 +206,8 @@ impl Default for HttpSection {
         HttpSection {
             listen: default_http_listen(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_connections: None,
+            max_connections_per_address: DEFAULT_HTTP_PER_ADDRESS,
         }
     }
 }
@@ -317,8 +341,8 @@ impl Config {
             cache: CacheSection::default(),
             federation: FederationSection::default(),
             links: Vec::new(),
-            cot: crate::tak::CotSection::default(),
-            air: crate::air::AirSection::default(),
+            cot: cot::CotSection::default(),
+            air: air::AirSection::default(),
             sensors: Vec::new(),
         }
     }

@@ -1,6 +1,8 @@
-//! The air picture as the rest of the node sees it: [`TrackView`] (one system track, the JSON
-//! of the API, the live feed and the stored history), [`AirPicture`] (the latest picture) and
-//! [`AirHub`] (the node's handle: the latest picture, and the live updates).
+//! The air picture as the rest of the node sees it, part of the core so that every feature may
+//! read it without importing the air feature: [`TrackView`] (one system track, the JSON of the
+//! API, the live feed and the stored history), [`AirPicture`] (the latest picture), [`AirHub`]
+//! (the bus's topic: the latest picture, and the live updates) and [`AirTrack`] (a track as
+//! map clients such as TAK are given it).
 //!
 //! Every track of a node's picture carries the same origin (the node's nation) and marking
 //! (`[air] track_marking`), so a picture and each update are marked as a whole and the marking
@@ -9,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
 
 use liptako_model::{Marked, Marking, Nation, Point};
 use serde::Serialize;
@@ -46,16 +49,82 @@ impl Identity {
         }
     }
 
-    /// The TAK server's identity.
-    pub fn tak(self) -> crate::tak::AirIdentity {
+    /// The identity map clients (TAK) show.
+    pub fn air_identity(self) -> AirIdentity {
         match self {
-            Identity::Pending => crate::tak::AirIdentity::Pending,
-            Identity::Unknown => crate::tak::AirIdentity::Unknown,
-            Identity::AssumedFriend => crate::tak::AirIdentity::AssumedFriend,
-            Identity::Neutral => crate::tak::AirIdentity::Neutral,
-            Identity::Suspect => crate::tak::AirIdentity::Suspect,
+            Identity::Pending => AirIdentity::Pending,
+            Identity::Unknown => AirIdentity::Unknown,
+            Identity::AssumedFriend => AirIdentity::AssumedFriend,
+            Identity::Neutral => AirIdentity::Neutral,
+            Identity::Suspect => AirIdentity::Suspect,
         }
     }
+}
+
+/// Standard identity of an air track (MIL-STD-2525 / CoT affiliation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AirIdentity {
+    /// Not yet evaluated.
+    Pending,
+    /// Evaluated, not identified.
+    Unknown,
+    /// Assumed friend.
+    AssumedFriend,
+    /// Friend.
+    Friend,
+    /// Neutral (e.g. identified civil traffic).
+    Neutral,
+    /// Suspect.
+    Suspect,
+    /// Hostile.
+    Hostile,
+}
+
+impl AirIdentity {
+    /// The CoT affiliation letter.
+    pub fn cot_letter(self) -> char {
+        match self {
+            AirIdentity::Pending => 'p',
+            AirIdentity::Unknown => 'u',
+            AirIdentity::AssumedFriend => 'a',
+            AirIdentity::Friend => 'f',
+            AirIdentity::Neutral => 'n',
+            AirIdentity::Suspect => 's',
+            AirIdentity::Hostile => 'h',
+        }
+    }
+}
+
+/// An air track as the air picture hands it to map clients (TAK), through the bus
+/// ([`crate::bus::Publications`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AirTrack {
+    /// Stable id of the track; the CoT uid (e.g. `MLI-air-1234`).
+    pub uid: String,
+    /// The nation whose node made the track.
+    pub origin: Nation,
+    /// Who may see it: the marking rule decides per client.
+    pub marking: Marking,
+    /// The exercise it belongs to; `None` for the real world.
+    pub exercise: Option<String>,
+    /// When the position was valid.
+    pub time: OffsetDateTime,
+    /// Position; `alt_m` is the height above the ellipsoid when known.
+    pub position: Point,
+    /// Course over ground, degrees from true north.
+    pub course_deg: Option<f64>,
+    /// Ground speed, metres per second.
+    pub speed_mps: Option<f64>,
+    /// Identity (gives the CoT type `a-<identity>-A` unless `cot_type` is set).
+    pub identity: AirIdentity,
+    /// A more precise CoT type (e.g. `a-n-A-C-F` for a civil fixed-wing aircraft).
+    pub cot_type: Option<String>,
+    /// The label shown (flight id, Mode 3/A, track number).
+    pub callsign: Option<String>,
+    /// Free text shown with the track.
+    pub remarks: Option<String>,
+    /// How long TAK clients keep showing the track without an update.
+    pub stale_after: Duration,
 }
 
 /// One system track, as the API, the live feed and the history show it.
@@ -154,6 +223,10 @@ impl Marked for AirPicture {
     fn marking(&self) -> &Marking {
         &self.marking
     }
+    /// The node's own picture is real-world; exercise tracks never enter it.
+    fn world(&self) -> Option<&str> {
+        None
+    }
 }
 
 #[derive(Serialize)]
@@ -248,6 +321,21 @@ impl Marked for AirUpdate {
     }
     fn marking(&self) -> &Marking {
         &self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Marked for AirTrack {
+    fn origin(&self) -> Nation {
+        self.origin
+    }
+    fn marking(&self) -> &Marking {
+        &self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        self.exercise.as_deref()
     }
 }
 

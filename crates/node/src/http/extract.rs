@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use liptako_model::{Principal, Role};
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::http::error::AppError;
 use crate::state::Node;
 
 /// The authenticated caller: from `Authorization: Bearer <token>`, or from an

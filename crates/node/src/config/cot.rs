@@ -27,8 +27,12 @@ use crate::config::ConfigDuration;
 
 /// Default name of the principal plain-TCP clients get.
 pub const DEFAULT_ANONYMOUS_NAME: &str = "anonymous";
-/// Default most clients connected at once (both listeners together).
+/// Default most certificate clients connected at once.
 pub const DEFAULT_MAX_CLIENTS: usize = 5_000;
+/// Default `[cot] max_anonymous_clients`.
+pub const DEFAULT_MAX_ANONYMOUS_CLIENTS: usize = 1_000;
+/// Default `[cot] max_clients_per_address`: a gateway or a few devices behind one NAT.
+pub const DEFAULT_MAX_CLIENTS_PER_ADDRESS: usize = 64;
 /// Default events queued for one client before it is thinned (see `queue.rs`).
 pub const DEFAULT_CLIENT_QUEUE: usize = 4_096;
 /// Default time a client may stay unable to take its events before it is dropped.
@@ -84,9 +88,17 @@ pub struct CotSection {
     /// password, in clear on the network) to get its user's principal.
     #[serde(default)]
     pub tcp_password_auth: bool,
-    /// Most clients connected at once.
+    /// Most certificate (TLS) clients connected at once; they have slots of their own, which
+    /// anonymous clients cannot take (a lower value than 40 % of the open-file limit wins).
     #[serde(default = "default_max_clients")]
     pub max_clients: usize,
+    /// Most anonymous (plain TCP) clients connected at once (a lower value than 15 % of the
+    /// open-file limit wins).
+    #[serde(default = "default_max_anonymous_clients")]
+    pub max_anonymous_clients: usize,
+    /// Most connections from one address, on each TAK listener.
+    #[serde(default = "default_max_clients_per_address")]
+    pub max_clients_per_address: usize,
     /// Events queued for one client; past it, older positions of the same track are replaced
     /// by newer ones and other events are dropped (counted).
     #[serde(default = "default_client_queue")]
@@ -166,6 +178,8 @@ impl Default for CotSection {
             tls_marking: None,
             tcp_password_auth: false,
             max_clients: DEFAULT_MAX_CLIENTS,
+            max_anonymous_clients: DEFAULT_MAX_ANONYMOUS_CLIENTS,
+            max_clients_per_address: DEFAULT_MAX_CLIENTS_PER_ADDRESS,
             client_queue: DEFAULT_CLIENT_QUEUE,
             slow_client_timeout: default_slow_client_timeout(),
             idle_timeout: default_idle_timeout(),
@@ -188,6 +202,12 @@ fn default_anonymous_name() -> String {
 }
 fn default_max_clients() -> usize {
     DEFAULT_MAX_CLIENTS
+}
+fn default_max_anonymous_clients() -> usize {
+    DEFAULT_MAX_ANONYMOUS_CLIENTS
+}
+fn default_max_clients_per_address() -> usize {
+    DEFAULT_MAX_CLIENTS_PER_ADDRESS
 }
 fn default_client_queue() -> usize {
     DEFAULT_CLIENT_QUEUE
@@ -242,6 +262,10 @@ pub struct Settings {
     pub tcp_password_auth: bool,
     /// See [`CotSection::max_clients`].
     pub max_clients: usize,
+    /// See [`CotSection::max_anonymous_clients`].
+    pub max_anonymous_clients: usize,
+    /// See [`CotSection::max_clients_per_address`].
+    pub max_clients_per_address: usize,
     /// See [`CotSection::client_queue`].
     pub client_queue: usize,
     /// See [`CotSection::slow_client_timeout`].
@@ -317,7 +341,7 @@ impl CotSection {
         let check_marking = |key: &str, marking: &Option<Marking>| -> Result<Marking, String> {
             let marking = marking.clone().unwrap_or_else(|| default_marking.clone());
             policy
-                .check_marking(&marking)
+                .canonical(nation, &marking)
                 .map_err(|err| format!("cot.{key}: {err}"))
         };
         let tcp_marking = check_marking("tcp_marking", &self.tcp_marking)?;
@@ -365,6 +389,8 @@ impl CotSection {
             tls_marking,
             tcp_password_auth: self.tcp_password_auth,
             max_clients: self.max_clients,
+            max_anonymous_clients: self.max_anonymous_clients,
+            max_clients_per_address: self.max_clients_per_address,
             client_queue: self.client_queue,
             slow_client_timeout: self.slow_client_timeout.0,
             idle_timeout: self.idle_timeout.0,
@@ -454,8 +480,8 @@ mod tests {
         assert_eq!(back, section);
         let settings = section.resolve(&policy(), nation("MLI")).unwrap();
         assert_eq!(settings.anonymous.nation, nation("BFA"));
-        // Markings come out canonical.
-        assert_eq!(settings.tcp_marking, Marking::new("NP", ["BFA", "MLI"]));
+        // Markings come out canonical: the node's own nation is implied.
+        assert_eq!(settings.tcp_marking, Marking::new("NP", ["BFA"]));
         assert_eq!(settings.tls_marking, Marking::new("DR", ["AES"]));
         assert_eq!(settings.slow_client_timeout, Duration::from_secs(5));
         assert_eq!(settings.unit_history.interval, Duration::from_secs(60));
