@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use fuser::{
-    FileAttr, FileType, Filesystem, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
-    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow,
+    FileAttr, FileType, Filesystem, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory, ReplyEmpty,
+    ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow,
 };
 
 use crate::model::{Errno, MAX_FILE_BYTES, Node, State};
@@ -27,13 +27,48 @@ pub(crate) struct CrashFs {
 impl CrashFs {
     fn state(&self) -> Result<MutexGuard<'_, State>, Errno> {
         // A panic while holding the lock leaves the state as a crash would: keep serving it.
-        let state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if state.powered { Ok(state) } else { Err(libc::EIO) }
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if state.powered {
+            Ok(state)
+        } else {
+            Err(libc::EIO)
+        }
     }
 
     fn entry(&self, reply: ReplyEntry, result: Result<FileAttr, Errno>) {
         match result {
             Ok(attr) => reply.entry(&TTL, &attr, 0),
+            Err(err) => reply.error(err),
+        }
+    }
+
+    /// Creates a file or a directory for `req`'s user.
+    fn make(
+        &self,
+        req: &Request<'_>,
+        parent: u64,
+        name: &OsStr,
+        mode: u32,
+        dir: bool,
+    ) -> Result<FileAttr, Errno> {
+        let mut state = self.state()?;
+        let perm = (mode & 0o7777) as u16;
+        let ino = state.create(parent, name, dir, perm, req.uid(), req.gid())?;
+        attr_of(&state, ino)
+    }
+
+    /// Opens a file (`dir` false) or a directory; handles are not used.
+    fn open_as(&self, ino: u64, dir: bool, reply: ReplyOpen) {
+        match self
+            .state()
+            .and_then(|state| state.node(ino).map(Node::is_dir))
+        {
+            Ok(is_dir) if is_dir == dir => reply.opened(0, 0),
+            Ok(true) => reply.error(libc::EISDIR),
+            Ok(false) => reply.error(libc::ENOTDIR),
             Err(err) => reply.error(err),
         }
     }
@@ -143,11 +178,7 @@ impl Filesystem for CrashFs {
         umask: u32,
         reply: ReplyEntry,
     ) {
-        let perm = (mode & !umask & 0o7777) as u16;
-        let result = self.state().and_then(|mut state| {
-            let ino = state.create(parent, name, true, perm, req.uid(), req.gid())?;
-            attr_of(&state, ino)
-        });
+        let result = self.make(req, parent, name, mode & !umask, true);
         self.entry(reply, result);
     }
 
@@ -179,19 +210,14 @@ impl Filesystem for CrashFs {
             Err(libc::EINVAL) // RENAME_EXCHANGE, RENAME_WHITEOUT: not needed by what we test
         } else {
             let no_replace = flags & libc::RENAME_NOREPLACE != 0;
-            self.state().and_then(|mut state| {
-                state.rename(parent, name, new_parent, new_name, no_replace)
-            })
+            self.state()
+                .and_then(|mut state| state.rename(parent, name, new_parent, new_name, no_replace))
         };
         Self::empty(reply, result);
     }
 
     fn open(&mut self, _req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
-        match self.state().and_then(|state| state.node(ino).map(Node::is_dir)) {
-            Ok(false) => reply.opened(0, 0),
-            Ok(true) => reply.error(libc::EISDIR),
-            Err(err) => reply.error(err),
-        }
+        self.open_as(ino, false, reply);
     }
 
     fn read(
@@ -242,16 +268,12 @@ impl Filesystem for CrashFs {
     }
 
     fn fsync(&mut self, _req: &Request<'_>, ino: u64, _fh: u64, _data: bool, reply: ReplyEmpty) {
-        let result = self.state().and_then(|mut state| state.sync_file(ino));
+        let result = self.state().and_then(|mut state| state.sync(ino));
         Self::empty(reply, result);
     }
 
     fn opendir(&mut self, _req: &Request<'_>, ino: u64, _flags: i32, reply: ReplyOpen) {
-        match self.state().and_then(|state| state.node(ino).map(Node::is_dir)) {
-            Ok(true) => reply.opened(0, 0),
-            Ok(false) => reply.error(libc::ENOTDIR),
-            Err(err) => reply.error(err),
-        }
+        self.open_as(ino, true, reply);
     }
 
     fn readdir(
@@ -291,7 +313,7 @@ impl Filesystem for CrashFs {
     }
 
     fn fsyncdir(&mut self, _req: &Request<'_>, ino: u64, _fh: u64, _data: bool, reply: ReplyEmpty) {
-        let result = self.state().and_then(|mut state| state.sync_dir(ino));
+        let result = self.state().and_then(|mut state| state.sync(ino));
         Self::empty(reply, result);
     }
 
@@ -310,12 +332,7 @@ impl Filesystem for CrashFs {
         _flags: i32,
         reply: ReplyCreate,
     ) {
-        let perm = (mode & !umask & 0o7777) as u16;
-        let result = self.state().and_then(|mut state| {
-            let ino = state.create(parent, name, false, perm, req.uid(), req.gid())?;
-            attr_of(&state, ino)
-        });
-        match result {
+        match self.make(req, parent, name, mode & !umask, false) {
             Ok(attr) => reply.created(&TTL, &attr, 0, 0, 0),
             Err(err) => reply.error(err),
         }

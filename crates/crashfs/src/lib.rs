@@ -170,10 +170,7 @@ pub enum MountError {
         "cannot mount a FUSE file system at {}: {source} (needs /dev/fuse, the fuse kernel \
          module, and root or fusermount3)", at.display()
     )]
-    Mount {
-        at: PathBuf,
-        source: std::io::Error,
-    },
+    Mount { at: PathBuf, source: std::io::Error },
     /// The file system did not end after the unmount: a process still uses it.
     #[error("{} did not unmount: a process still uses it", at.display())]
     Busy { at: PathBuf },

@@ -104,6 +104,15 @@ impl Node {
         }
     }
 
+    /// Takes the attributes `live` has (what an `fsync` makes durable besides content).
+    fn keep_attributes(&mut self, live: &Node) {
+        self.perm = live.perm;
+        self.uid = live.uid;
+        self.gid = live.gid;
+        self.mtime = live.mtime;
+        self.ctime = live.ctime;
+    }
+
     /// The same inode as a directory sync writes it when its own content was never synced.
     fn as_never_synced(&self) -> Node {
         let kind = match &self.kind {
@@ -404,9 +413,7 @@ impl State {
         // Both bounds are at most `end`, which now fits the file.
         let range = usize::try_from(offset).map_err(|_| libc::EFBIG)?
             ..usize::try_from(end).map_err(|_| libc::EFBIG)?;
-        data.get_mut(range)
-            .ok_or(libc::EIO)?
-            .copy_from_slice(bytes);
+        data.get_mut(range).ok_or(libc::EIO)?.copy_from_slice(bytes);
         node.mtime = SystemTime::now();
         node.ctime = node.mtime;
         Ok(written)
@@ -457,53 +464,49 @@ impl State {
         Ok(())
     }
 
-    /// `fsync` of a file: its content, size and attributes become durable (not its name).
-    pub(crate) fn sync_file(&mut self, ino: u64) -> Result<(), Errno> {
-        self.stats.file_syncs += 1;
-        if self.fsync == Fsync::Ignored {
-            return self.node(ino).map(|_| ());
+    /// `fsync` of a file or a directory, as the policy says: a file's content, size and
+    /// attributes become durable (not its name); a directory's entries do, pointing at what each
+    /// inode's last sync left on disk (an empty file or directory if never synced).
+    pub(crate) fn sync(&mut self, ino: u64) -> Result<(), Errno> {
+        let dir = self.node(ino)?.is_dir();
+        if dir {
+            self.stats.dir_syncs += 1;
+        } else {
+            self.stats.file_syncs += 1;
         }
+        match (self.fsync, dir) {
+            (Fsync::Ignored, _) => Ok(()),
+            (Fsync::Honoured, false) => self.sync_file(ino),
+            (Fsync::Honoured, true) => self.sync_dir(ino),
+        }
+    }
+
+    fn sync_file(&mut self, ino: u64) -> Result<(), Errno> {
         let live = self.live.nodes.get_mut(&ino).ok_or(libc::ENOENT)?;
         let Kind::File { data, dirty } = &mut live.kind else {
-            return self.sync_dir(ino);
+            return Err(libc::EISDIR);
         };
-        let on_disk = match self.disk.nodes.get_mut(&ino) {
-            Some(node) => node,
-            None => {
-                dirty.clear();
-                self.disk.nodes.insert(ino, live.clone());
-                return Ok(());
-            }
+        let Some(on_disk) = self.disk.nodes.get_mut(&ino) else {
+            dirty.clear();
+            self.disk.nodes.insert(ino, live.clone());
+            return Ok(());
         };
-        match &mut on_disk.kind {
-            Kind::File { data: kept, .. } => {
-                kept.resize(data.len(), 0);
-                for chunk in std::mem::take(dirty) {
-                    let start = usize::try_from(chunk * CHUNK_BYTES).unwrap_or(usize::MAX);
-                    let end = start.saturating_add(CHUNK_BYTES as usize).min(data.len());
-                    if let (Some(from), Some(to)) = (data.get(start..end), kept.get_mut(start..end))
-                    {
-                        to.copy_from_slice(from);
-                    }
-                }
+        let Kind::File { data: kept, .. } = &mut on_disk.kind else {
+            return Err(libc::EIO);
+        };
+        kept.resize(data.len(), 0);
+        for chunk in std::mem::take(dirty) {
+            let start = usize::try_from(chunk * CHUNK_BYTES).unwrap_or(usize::MAX);
+            let end = start.saturating_add(CHUNK_BYTES as usize).min(data.len());
+            if let (Some(from), Some(to)) = (data.get(start..end), kept.get_mut(start..end)) {
+                to.copy_from_slice(from);
             }
-            Kind::Dir { .. } => return Err(libc::EIO),
         }
-        on_disk.perm = live.perm;
-        on_disk.uid = live.uid;
-        on_disk.gid = live.gid;
-        on_disk.mtime = live.mtime;
-        on_disk.ctime = live.ctime;
+        on_disk.keep_attributes(live);
         Ok(())
     }
 
-    /// `fsync` of a directory: its entries become durable, pointing at what each inode's last
-    /// sync left on disk (an empty file or directory if never synced).
-    pub(crate) fn sync_dir(&mut self, ino: u64) -> Result<(), Errno> {
-        self.stats.dir_syncs += 1;
-        if self.fsync == Fsync::Ignored {
-            return self.node(ino).map(|_| ());
-        }
+    fn sync_dir(&mut self, ino: u64) -> Result<(), Errno> {
         let live = self.live.nodes.get(&ino).ok_or(libc::ENOENT)?;
         let Kind::Dir { entries, .. } = &live.kind else {
             return Err(libc::ENOTDIR);
@@ -520,9 +523,7 @@ impl State {
             .entry(ino)
             .or_insert_with(|| live.as_never_synced());
         on_disk.kind = live.kind.clone();
-        on_disk.perm = live.perm;
-        on_disk.mtime = live.mtime;
-        on_disk.ctime = live.ctime;
+        on_disk.keep_attributes(live);
         Ok(())
     }
 
@@ -573,6 +574,12 @@ mod tests {
         ino
     }
 
+    fn mkdir(state: &mut State, name: &str) -> u64 {
+        state
+            .create(ROOT, OsStr::new(name), true, 0o755, 0, 0)
+            .unwrap()
+    }
+
     fn content(state: &State, dir: u64, name: &str) -> Option<Vec<u8>> {
         let ino = state.lookup(dir, OsStr::new(name)).ok()?;
         Some(state.read(ino, 0, u32::MAX).unwrap().to_vec())
@@ -592,11 +599,11 @@ mod tests {
     fn a_synced_file_needs_its_directory_synced_too() {
         let mut state = boot();
         let a = file(&mut state, ROOT, "a", b"file only");
-        state.sync_file(a).unwrap();
+        state.sync(a).unwrap();
         let b = file(&mut state, ROOT, "b", b"file and directory");
-        state.sync_file(b).unwrap();
+        state.sync(b).unwrap();
         file(&mut state, ROOT, "c", b"directory only");
-        state.sync_dir(ROOT).unwrap();
+        state.sync(ROOT).unwrap();
         let state = reboot(&mut state);
         assert_eq!(content(&state, ROOT, "a"), Some(b"file only".to_vec()));
         assert_eq!(
@@ -610,9 +617,9 @@ mod tests {
     fn a_file_synced_before_its_directory_entry_is_kept() {
         let mut state = boot();
         let a = file(&mut state, ROOT, "a", b"early");
-        state.sync_file(a).unwrap();
+        state.sync(a).unwrap();
         state.write(a, 5, b" and late").unwrap();
-        state.sync_dir(ROOT).unwrap();
+        state.sync(ROOT).unwrap();
         let mut state = reboot(&mut state);
         assert_eq!(content(&state, ROOT, "a"), Some(b"early".to_vec()));
         // Inode numbers stay those of the disk; new ones do not collide.
@@ -624,11 +631,11 @@ mod tests {
     fn only_synced_chunks_and_size_survive() {
         let mut state = boot();
         let a = file(&mut state, ROOT, "a", &[1; 10_000]);
-        state.sync_file(a).unwrap();
-        state.sync_dir(ROOT).unwrap();
+        state.sync(a).unwrap();
+        state.sync(ROOT).unwrap();
         state.write(a, 9_000, &[2; 3_000]).unwrap(); // grows to 12,000, unsynced
         state.write(a, 0, &[3; 10]).unwrap();
-        state.sync_file(a).unwrap();
+        state.sync(a).unwrap();
         state.write(a, 100, &[4; 10]).unwrap(); // lost
         state.set_size(a, 50).unwrap(); // lost
         let state = reboot(&mut state);
@@ -643,11 +650,11 @@ mod tests {
     fn shrink_then_grow_reads_zeros_after_sync() {
         let mut state = boot();
         let a = file(&mut state, ROOT, "a", &[7; 8_192]);
-        state.sync_file(a).unwrap();
-        state.sync_dir(ROOT).unwrap();
+        state.sync(a).unwrap();
+        state.sync(ROOT).unwrap();
         state.set_size(a, 10).unwrap();
         state.set_size(a, 8_192).unwrap();
-        state.sync_file(a).unwrap();
+        state.sync(a).unwrap();
         let state = reboot(&mut state);
         let data = content(&state, ROOT, "a").unwrap();
         assert_eq!(&data[..10], &[7; 10]);
@@ -657,20 +664,18 @@ mod tests {
     #[test]
     fn unlink_and_rename_are_durable_only_with_their_directories() {
         let mut state = boot();
-        let dir = state
-            .create(ROOT, OsStr::new("d"), true, 0o755, 0, 0)
-            .unwrap();
+        let dir = mkdir(&mut state, "d");
         let a = file(&mut state, dir, "a", b"A");
         let b = file(&mut state, dir, "b", b"B");
-        state.sync_file(a).unwrap();
-        state.sync_file(b).unwrap();
-        state.sync_dir(dir).unwrap();
-        state.sync_dir(ROOT).unwrap();
+        state.sync(a).unwrap();
+        state.sync(b).unwrap();
+        state.sync(dir).unwrap();
+        state.sync(ROOT).unwrap();
         state.remove(dir, OsStr::new("a"), false).unwrap();
         state
             .rename(dir, OsStr::new("b"), ROOT, OsStr::new("b2"), false)
             .unwrap();
-        state.sync_dir(ROOT).unwrap(); // b2 durable; d still lists a and b on disk
+        state.sync(ROOT).unwrap(); // b2 durable; d still lists a and b on disk
         let state = reboot(&mut state);
         assert_eq!(content(&state, dir, "a"), Some(b"A".to_vec()));
         assert_eq!(content(&state, dir, "b"), Some(b"B".to_vec()));
@@ -681,12 +686,10 @@ mod tests {
     #[test]
     fn an_unreachable_directory_is_gone() {
         let mut state = boot();
-        let dir = state
-            .create(ROOT, OsStr::new("d"), true, 0o755, 0, 0)
-            .unwrap();
+        let dir = mkdir(&mut state, "d");
         let a = file(&mut state, dir, "a", b"A");
-        state.sync_file(a).unwrap();
-        state.sync_dir(dir).unwrap(); // d's entries are durable, d's own name is not
+        state.sync(a).unwrap();
+        state.sync(dir).unwrap(); // d's entries are durable, d's own name is not
         let state = reboot(&mut state);
         assert_eq!(state.lookup(ROOT, OsStr::new("d")), Err(libc::ENOENT));
         assert!(state.node(a).is_err());
@@ -698,10 +701,10 @@ mod tests {
         let a = file(&mut state, ROOT, "a", b"kept");
         state.sync_everything();
         state.write(a, 0, b"lost").unwrap();
-        state.sync_file(a).unwrap();
-        state.sync_dir(ROOT).unwrap();
+        state.sync(a).unwrap();
+        state.sync(ROOT).unwrap();
         file(&mut state, ROOT, "b", b"lost");
-        state.sync_dir(ROOT).unwrap();
+        state.sync(ROOT).unwrap();
         let state = reboot(&mut state);
         assert_eq!(content(&state, ROOT, "a"), Some(b"kept".to_vec()));
         assert_eq!(content(&state, ROOT, "b"), None);
@@ -710,16 +713,23 @@ mod tests {
     #[test]
     fn name_rules() {
         let mut state = boot();
-        let dir = state
-            .create(ROOT, OsStr::new("d"), true, 0o755, 0, 0)
-            .unwrap();
+        let dir = mkdir(&mut state, "d");
         file(&mut state, dir, "a", b"");
         file(&mut state, ROOT, "f", b"");
         let exists = state.create(ROOT, OsStr::new("d"), false, 0o644, 0, 0);
         assert_eq!(exists, Err(libc::EEXIST));
-        assert_eq!(state.remove(ROOT, OsStr::new("d"), true), Err(libc::ENOTEMPTY));
-        assert_eq!(state.remove(ROOT, OsStr::new("d"), false), Err(libc::EISDIR));
-        assert_eq!(state.remove(ROOT, OsStr::new("f"), true), Err(libc::ENOTDIR));
+        assert_eq!(
+            state.remove(ROOT, OsStr::new("d"), true),
+            Err(libc::ENOTEMPTY)
+        );
+        assert_eq!(
+            state.remove(ROOT, OsStr::new("d"), false),
+            Err(libc::EISDIR)
+        );
+        assert_eq!(
+            state.remove(ROOT, OsStr::new("f"), true),
+            Err(libc::ENOTDIR)
+        );
         let clash = state.rename(ROOT, OsStr::new("f"), ROOT, OsStr::new("d"), false);
         assert_eq!(clash, Err(libc::EISDIR));
         let kept = state.rename(dir, OsStr::new("a"), ROOT, OsStr::new("f"), true);

@@ -45,14 +45,20 @@ fn only_what_was_synced_survives_a_power_cut() {
         .unwrap();
     appended.write_all(b", then more").unwrap();
     drop(appended);
-    assert_eq!(fs::read(at.join("d/synced")).unwrap(), b"file and directory, then more");
+    assert_eq!(
+        fs::read(at.join("d/synced")).unwrap(),
+        b"file and directory, then more"
+    );
     let stats = mounted.stats();
     assert_eq!((stats.file_syncs, stats.dir_syncs), (3, 2));
 
     let (disk, lost) = mounted.power_cut().unwrap();
     assert_eq!(lost.unsynced_files, 2, "name-only and synced: {lost:?}");
     let mounted = mount(disk, at, Fsync::Honoured);
-    assert_eq!(fs::read(at.join("d/synced")).unwrap(), b"file and directory");
+    assert_eq!(
+        fs::read(at.join("d/synced")).unwrap(),
+        b"file and directory"
+    );
     assert_eq!(fs::read(at.join("d/name-only")).unwrap(), b"");
     assert!(!at.join("file-only").exists());
     assert!(!at.join("d/late").exists());
@@ -73,7 +79,10 @@ fn only_what_was_synced_survives_a_power_cut() {
     let mounted = mount(disk, at, Fsync::Honoured);
     assert_eq!(fs::read(at.join("d/renamed")).unwrap(), b"late");
     assert!(!at.join("d/late").exists());
-    assert!(at.join("d/name-only").exists(), "its removal was not synced");
+    assert!(
+        at.join("d/name-only").exists(),
+        "its removal was not synced"
+    );
     drop(mounted);
 }
 
