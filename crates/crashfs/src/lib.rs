@@ -4,7 +4,10 @@
 //! kernel's page cache, where a later reader finds them whether or not they ever reached the
 //! disk. Nothing of this crate is in the shipped binary; the `liptako` tests use it.
 //!
-//! A [`Disk`] is what survives: the durable image, held in memory by the test. Mounting it
+//! A [`Disk`] is what survives: the durable image, held in memory by the test (not in a backing
+//! directory, so a cut is exactly "keep the disk layer", with nothing half-copied; a test's data
+//! directory is a few megabytes). LazyFS does the same job in C++ but is not packaged where our
+//! CI installs from; this is its smallest form in Rust. Mounting it
 //! ([`Disk::mount`]) gives programs a directory to work in; the file system keeps two layers,
 //! the disk and what programs see, and moves state from the second to the first only when asked
 //! to, by these rules (strict POSIX, stricter than ext4, whose journal commits every pending
