@@ -51,7 +51,7 @@ pub fn init_data_dir(data_dir: &Path, options: InitOptions) -> anyhow::Result<In
             config_path.display()
         );
     }
-    std::fs::create_dir_all(data_dir)
+    crate::config::create_dir_durably(data_dir)
         .map_err(|err| anyhow::anyhow!("cannot create {}: {err}", data_dir.display()))?;
     let mut members = options.members;
     if !members.contains(&options.nation) {
@@ -89,8 +89,8 @@ pub fn init_data_dir(data_dir: &Path, options: InitOptions) -> anyhow::Result<In
             disabled: false,
         },
     )?;
-    // The configuration goes last: its presence means the directory is complete.
-    std::fs::write(&config_path, text)
+    // The configuration goes last, durably: its presence means the directory is complete.
+    crate::config::write_durably(&config_path, text.as_bytes())
         .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", config_path.display()))?;
     Ok(InitReport {
         config_path,
@@ -208,7 +208,7 @@ pub fn add_link(
         ca: relative.clone(),
         ceiling: ceiling.to_owned(),
     });
-    std::fs::create_dir_all(data_dir.join(crate::pki::PARTNER_DIR))?;
+    crate::config::create_dir_durably(&data_dir.join(crate::pki::PARTNER_DIR))?;
     std::fs::copy(partner_ca, data_dir.join(&relative))
         .map_err(|err| anyhow::anyhow!("cannot copy {}: {err}", partner_ca.display()))?;
     Ok(config.save(data_dir)?)

@@ -102,7 +102,8 @@ pub fn init(data_dir: &Path, nation: Nation, hosts: &[String]) -> Result<PkiPath
     if paths.ca_key.exists() || paths.node_key.exists() {
         return Err(PkiError::Exists(paths.ca_key.clone()));
     }
-    std::fs::create_dir_all(data_dir.join(CERT_DIR)).map_err(|err| PkiError::io(data_dir, err))?;
+    crate::config::create_dir_durably(&data_dir.join(CERT_DIR))
+        .map_err(|err| PkiError::io(data_dir, err))?;
     let ca_key = KeyPair::generate()?;
     let ca_cert = ca_params(nation)?.self_signed(&ca_key)?;
 

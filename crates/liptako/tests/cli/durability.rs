@@ -84,9 +84,14 @@ fn write_through_power_cuts(fsync: Fsync) -> Run {
         "--admin-password",
         PASSWORD,
     ]);
-    // What is tested is serving; `init` writes its configuration without fsync, so the node
-    // starts from a directory made durable as `sync(1)` would.
-    mounted.sync();
+    // No sync here: `init` itself must leave a directory that survives a power cut (the data
+    // directory made durable in its parent, the key and configuration synced, and their
+    // directory). Found by this test: it did not. Where fsync is a lie nothing `init` wrote
+    // would survive either, so that run starts from a disk made durable as `sync(1)` would:
+    // what it measures is the serving.
+    if fsync == Fsync::Ignored {
+        mounted.sync();
+    }
 
     let mut acknowledged = Vec::new();
     let mut cuts = Vec::new();

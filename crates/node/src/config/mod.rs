@@ -419,13 +419,10 @@ impl Config {
         let path = data_dir.join(CONFIG_FILE);
         let text = self.to_toml();
         Config::parse(&text, &path)?;
-        let temporary = path.with_extension("toml.new");
-        std::fs::write(&temporary, &text)
-            .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|err| ConfigError {
-                path: path.clone(),
-                message: format!("cannot write: {err}"),
-            })?;
+        write_durably(&path, text.as_bytes()).map_err(|err| ConfigError {
+            path: path.clone(),
+            message: format!("cannot write: {err}"),
+        })?;
         Ok(path)
     }
 
@@ -442,6 +439,53 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("liptako.db")),
         )
     }
+}
+
+/// Writes `bytes` to `path` so that a power cut leaves either the old file or the new one, whole:
+/// a temporary file, synced, renamed over `path`, then the directory synced (a rename is durable
+/// only once its directory is).
+pub fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let temporary = path.with_extension("new");
+    {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temporary, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })?
+        .sync_all()?;
+    }
+    Ok(())
+}
+
+/// Creates `dir` (and missing parents) durably: each directory created is made durable in its
+/// parent by syncing the parent, so a power cut right after cannot lose it.
+pub fn create_dir_durably(dir: &Path) -> std::io::Result<()> {
+    let mut missing = Vec::new();
+    let mut at = Some(dir);
+    while let Some(path) = at {
+        if path.as_os_str().is_empty() || path.exists() {
+            break;
+        }
+        missing.push(path.to_owned());
+        at = path.parent();
+    }
+    for path in missing.iter().rev() {
+        std::fs::create_dir(path)?;
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
+    }
+    Ok(())
 }
 
 /// A configuration file that cannot be used.
