@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use liptako_model::{Nation, Role};
-use liptako_node::init::{InitOptions, NewUser, add_user, init_data_dir};
+use liptako_node::init::{InitOptions, NewUser, UserChange, add_user, init_data_dir, set_user};
 use liptako_node::{Node, server};
 
 /// `liptako init`
@@ -67,6 +67,42 @@ pub struct UserArgs {
 pub enum UserCommand {
     /// Add a user.
     Add(UserAddArgs),
+    /// Change a user: disable or enable, demote or promote, change clearance or nation, reset
+    /// the password. A running node applies it within a second; disabling or a new password
+    /// ends the user's open sessions (API, live feed, TAK).
+    Set(UserSetArgs),
+}
+
+/// `liptako user set`
+#[derive(Debug, Args)]
+pub struct UserSetArgs {
+    /// The node's data directory.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Login name.
+    #[arg(long)]
+    pub name: String,
+    /// New clearance level.
+    #[arg(long)]
+    pub clearance: Option<String>,
+    /// New role: viewer, editor, releaser or admin.
+    #[arg(long, value_parser = parse_role)]
+    pub role: Option<Role>,
+    /// New nation.
+    #[arg(long)]
+    pub nation: Option<Nation>,
+    /// Disable the account (its sessions end).
+    #[arg(long, conflicts_with = "enable")]
+    pub disable: bool,
+    /// Enable the account again.
+    #[arg(long)]
+    pub enable: bool,
+    /// New password (its sessions end).
+    #[arg(long, conflicts_with = "reset_password")]
+    pub password: Option<String>,
+    /// Generate a new password and print it once (its sessions end).
+    #[arg(long)]
+    pub reset_password: bool,
 }
 
 /// `liptako user add`
@@ -81,7 +117,7 @@ pub struct UserAddArgs {
     /// Clearance level (one of the configured levels, e.g. NP, DR, C, S).
     #[arg(long)]
     pub clearance: String,
-    /// Role: viewer, editor or admin.
+    /// Role: viewer, editor, releaser or admin.
     #[arg(long, value_parser = parse_role, default_value = "viewer")]
     pub role: Role,
     /// Password; generated and printed when absent.
@@ -93,7 +129,7 @@ pub struct UserAddArgs {
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| format!("{text:?}: viewer, editor or admin"))
+    Role::parse(text).ok_or_else(|| format!("{text:?}: viewer, editor, releaser or admin"))
 }
 
 pub fn run_init(args: InitArgs) -> anyhow::Result<()> {
@@ -148,6 +184,39 @@ pub fn run_user(args: UserArgs) -> anyhow::Result<()> {
                 },
             )?;
             say(&format!("added user {name}"));
+            if let Some(password) = generated {
+                say(&format!("password (shown once): {password}"));
+            }
+            Ok(())
+        }
+        UserCommand::Set(args) => {
+            let generated = if args.reset_password {
+                Some(liptako_node::auth::generate_password()?)
+            } else {
+                None
+            };
+            let change = UserChange {
+                clearance: args.clearance,
+                role: args.role,
+                nation: args.nation,
+                disabled: if args.disable {
+                    Some(true)
+                } else if args.enable {
+                    Some(false)
+                } else {
+                    None
+                },
+                password: args.password.or_else(|| generated.clone()),
+            };
+            let user = set_user(&args.data, &args.name, change)?;
+            say(&format!(
+                "user {}: {} {} {}{}",
+                user.name,
+                user.nation,
+                user.clearance,
+                user.role.as_str(),
+                if user.disabled { ", disabled" } else { "" }
+            ));
             if let Some(password) = generated {
                 say(&format!("password (shown once): {password}"));
             }

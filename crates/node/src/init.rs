@@ -51,6 +51,9 @@ pub fn init_data_dir(data_dir: &Path, options: InitOptions) -> anyhow::Result<In
             config_path.display()
         );
     }
+    if let Some(password) = &options.admin_password {
+        check_password(password).map_err(|err| anyhow::anyhow!("--admin-password: {err}"))?;
+    }
     crate::config::create_dir_durably(data_dir)
         .map_err(|err| anyhow::anyhow!("cannot create {}: {err}", data_dir.display()))?;
     let mut members = options.members;
@@ -87,6 +90,7 @@ pub fn init_data_dir(data_dir: &Path, options: InitOptions) -> anyhow::Result<In
             password_hash: hash_password(&password)?,
             created: OffsetDateTime::now_utc(),
             disabled: false,
+            session_gen: 0,
         },
     )?;
     // The configuration goes last, durably: its presence means the directory is complete.
@@ -161,7 +165,100 @@ pub fn new_user_record(
         password_hash: hash_password(&password)?,
         created: OffsetDateTime::now_utc(),
         disabled: false,
+        session_gen: 0,
     })
+}
+
+/// A change to an account (`liptako user set`, `PUT /api/v1/users/{name}`); absent fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// New clearance level.
+    #[serde(default)]
+    pub clearance: Option<String>,
+    /// New role.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// New nation (a member of the confederation).
+    #[serde(default)]
+    pub nation: Option<Nation>,
+    /// Disable (true) or enable (false) the account. Disabling ends every session at once.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    /// New password (8 to 256 characters). Setting it ends every session at once.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Applies `change` to `user`, checked against the policy (hashes a new password: blocking).
+/// Resetting the password or disabling bumps the session generation, so every token issued
+/// before stops working; other changes apply to open sessions at their next decision.
+pub fn changed_user(
+    policy: &liptako_model::Policy,
+    mut user: UserRecord,
+    change: UserChange,
+) -> anyhow::Result<UserRecord> {
+    let mut revoke = false;
+    if let Some(clearance) = change.clearance {
+        policy.check_level(&clearance)?;
+        user.clearance = clearance;
+    }
+    if let Some(role) = change.role {
+        user.role = role;
+    }
+    if let Some(nation) = change.nation {
+        if !policy.confederation().is_member(nation) {
+            anyhow::bail!(
+                "nation {nation} is not a member of {}",
+                policy.confederation().name()
+            );
+        }
+        user.nation = nation;
+    }
+    if let Some(disabled) = change.disabled {
+        revoke |= disabled && !user.disabled;
+        user.disabled = disabled;
+    }
+    if let Some(password) = change.password {
+        check_password(&password)?;
+        user.password_hash = hash_password(&password)?;
+        revoke = true;
+    }
+    if revoke {
+        user.session_gen = user.session_gen.wrapping_add(1);
+    }
+    Ok(user)
+}
+
+/// Whether `users`, with `changed` in place of its old self, still has an enabled admin.
+pub fn keeps_an_admin(users: &[UserRecord], changed: &UserRecord) -> bool {
+    users
+        .iter()
+        .map(|user| {
+            if user.name == changed.name {
+                changed
+            } else {
+                user
+            }
+        })
+        .any(|user| user.role == Role::Admin && !user.disabled)
+}
+
+/// Changes a user of the node in `data_dir` (the CLI's `user set`): the running node sees it
+/// within a second.
+pub fn set_user(data_dir: &Path, name: &str, change: UserChange) -> anyhow::Result<UserRecord> {
+    let config = Config::load(data_dir)?;
+    let policy = config.policy().map_err(anyhow::Error::msg)?;
+    let store = SqliteStore::open(&config.store_path(data_dir), None)?;
+    let user = store
+        .user(name)?
+        .ok_or_else(|| anyhow::anyhow!("no user {name:?}"))?;
+    let changed = changed_user(&policy, user, change)?;
+    if !keeps_an_admin(&store.users()?, &changed) {
+        anyhow::bail!("this would leave the node without an enabled admin");
+    }
+    store.write(vec![WriteOp::PutUser(changed.clone())])?;
+    Ok(changed)
 }
 
 /// User names: 1 to 64 letters, digits, `.`, `-`, `_`.
@@ -178,13 +275,9 @@ pub fn check_user_name(name: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Passwords: at least 8 characters, at most 256.
+/// The one password policy ([`crate::auth::check_password`]), as an `anyhow` error.
 pub fn check_password(password: &str) -> anyhow::Result<()> {
-    let n_chars = password.chars().count();
-    if !(8..=256).contains(&n_chars) {
-        anyhow::bail!("a password needs 8 to 256 characters");
-    }
-    Ok(())
+    crate::auth::check_password(password).map_err(anyhow::Error::msg)
 }
 
 /// Adds a link to a partner node: copies the partner's CA certificate into

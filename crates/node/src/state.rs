@@ -22,7 +22,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use crate::auth::{Auth, load_or_create_key};
+use crate::auth::{Auth, Users, load_or_create_key};
 use crate::bus::{Bus, LiveChange};
 use crate::clock::Clock;
 use crate::config::{Config, StoreBackend};
@@ -56,6 +56,7 @@ pub struct Node {
     store: Arc<dyn Store>,
     bus: Arc<Bus>,
     auth: Auth,
+    users: Users,
     clock: Clock,
     metrics: Arc<Metrics>,
     cache: Arc<ObjectCache>,
@@ -107,6 +108,7 @@ impl Node {
             config.auth.lockout.0,
         );
         let (shutdown, _) = watch::channel(false);
+        let users = Users::new(bus.users());
         Ok(Arc::new(Node {
             config,
             policy,
@@ -114,6 +116,7 @@ impl Node {
             store,
             bus,
             auth,
+            users,
             clock,
             metrics,
             cache,
@@ -152,6 +155,11 @@ impl Node {
     /// The session authority.
     pub fn auth(&self) -> &Auth {
         &self.auth
+    }
+
+    /// The accounts behind sessions (the principal of a session, read at each decision).
+    pub fn users(&self) -> &Users {
+        &self.users
     }
 
     /// The metrics registry.

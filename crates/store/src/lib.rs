@@ -424,8 +424,12 @@ pub struct UserRecord {
     /// When the account was made.
     #[serde(with = "time::serde::rfc3339")]
     pub created: OffsetDateTime,
-    /// A disabled account cannot log in.
+    /// A disabled account cannot log in, and its sessions end.
     pub disabled: bool,
+    /// Bumped when the password is reset or the account disabled: every session token issued
+    /// under an older generation stops working.
+    #[serde(default)]
+    pub session_gen: u64,
 }
 
 /// One thinned state of an air track. The store keeps what the air picture hands it: the

@@ -102,6 +102,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX air_history_by_time ON air_history (time);
     CREATE INDEX air_history_by_uid ON air_history (uid, time);
     "#,
+    // 3: revocation: a user's session generation (tokens of an older one are refused).
+    r#"
+    ALTER TABLE users ADD COLUMN session_gen INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// The schema version this program writes.

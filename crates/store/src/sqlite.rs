@@ -467,7 +467,7 @@ impl Store for SqliteStore {
     fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT name, nation, clearance, role, password_hash, created, disabled FROM users WHERE name = ?1",
+            "SELECT name, nation, clearance, role, password_hash, created, disabled, session_gen FROM users WHERE name = ?1",
         )?;
         let mut rows = stmt.query([name])?;
         match rows.next()? {
@@ -479,7 +479,7 @@ impl Store for SqliteStore {
     fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT name, nation, clearance, role, password_hash, created, disabled FROM users ORDER BY name",
+            "SELECT name, nation, clearance, role, password_hash, created, disabled, session_gen FROM users ORDER BY name",
         )?;
         let mut rows = stmt.query([])?;
         let mut users = Vec::new();
@@ -508,6 +508,7 @@ fn user_from_row(row: &rusqlite::Row<'_>) -> Result<Option<UserRecord>, StoreErr
         password_hash: row.get(4)?,
         created: from_micros(row.get(5)?),
         disabled: row.get::<_, i64>(6)? != 0,
+        session_gen: row.get::<_, i64>(7)? as u64,
     }))
 }
 
@@ -706,8 +707,9 @@ fn apply_op(tx: &Connection, op: WriteOp) -> Result<WriteOutcome, StoreError> {
         }
         WriteOp::PutUser(user) => {
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO users (name, nation, clearance, role, password_hash, created, disabled)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT OR REPLACE INTO users
+                 (name, nation, clearance, role, password_hash, created, disabled, session_gen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 user.name,
@@ -717,6 +719,7 @@ fn apply_op(tx: &Connection, op: WriteOp) -> Result<WriteOutcome, StoreError> {
                 user.password_hash,
                 micros(user.created),
                 user.disabled as i64,
+                clamp_i64(user.session_gen),
             ])?;
             Ok(WriteOutcome::User(user.name))
         }

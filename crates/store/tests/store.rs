@@ -310,6 +310,7 @@ fn reopening_keeps_everything_and_hook_sees_commits_in_order() {
                 password_hash: "$argon2id$fake".into(),
                 created: T0,
                 disabled: false,
+                session_gen: 0,
             })])
             .unwrap();
     }
@@ -566,9 +567,11 @@ fn a_first_version_database_gets_the_air_history_table() {
             )])
             .unwrap();
     }
-    // Make it what schema version 1 left: no air history table.
+    // Make it what schema version 1 left: no air history table, no session generations.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE air_history; PRAGMA user_version = 1;")
+    conn.execute_batch(
+        "DROP TABLE air_history; ALTER TABLE users DROP COLUMN session_gen; PRAGMA user_version = 1;",
+    )
         .unwrap();
     drop(conn);
     let store = SqliteStore::open(&path, None).unwrap();

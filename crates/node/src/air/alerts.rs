@@ -50,6 +50,8 @@ impl Subject {
 #[derive(Debug, Clone)]
 struct OpenAlert {
     id: Uuid,
+    /// For an alert about a zone: the zone's name as the alert says it.
+    zone_name: Option<String>,
     title: String,
     lines: Vec<String>,
     location: Option<Point>,
@@ -253,15 +255,23 @@ impl AlertBook {
                     lat_lon(*lat_deg, *lon_deg)
                 )];
                 lines.extend(description(ctx.track));
-                vec![self.open(
+                let write = self.open(
                     track,
-                    subject,
+                    subject.clone(),
                     title,
                     lines,
                     Some(Point::new(*lat_deg, *lon_deg)),
                     marking,
                     ctx,
-                )]
+                );
+                if let Some(alert) = self
+                    .open
+                    .get_mut(&track)
+                    .and_then(|alerts| alerts.get_mut(&subject))
+                {
+                    alert.zone_name = Some(zone_name.clone());
+                }
+                vec![write]
             }
             EventKind::ZoneExit {
                 zone_id,
@@ -320,6 +330,7 @@ impl AlertBook {
         let kind = subject.kind_label();
         let alert = OpenAlert {
             id: Uuid::now_v7(),
+            zone_name: None,
             title: truncate(&title, liptako_model::object::MAX_TITLE_CHARS),
             lines,
             location: location.filter(|p| p.check().is_ok()),
@@ -329,6 +340,53 @@ impl AlertBook {
         let draft = draft(&alert, Expect::New, ctx);
         self.open.entry(track).or_default().insert(subject, alert);
         AlertWrite { draft, kind }
+    }
+
+    /// Re-marks and renames every open alert about a zone whose marking or name changed
+    /// (`zone` looks a zone up by the tracker's zone id). An alert whose zone is gone keeps its
+    /// marking and is not written again.
+    pub fn rezone<'z>(
+        &mut self,
+        zone: impl Fn(&str) -> Option<&'z ZoneInfo>,
+        ctx: &Context<'_>,
+    ) -> Vec<AlertWrite> {
+        let mut writes = Vec::new();
+        for alerts in self.open.values_mut() {
+            for (subject, alert) in alerts.iter_mut() {
+                let Subject::Zone(zone_id) = subject else {
+                    continue;
+                };
+                let Some(info) = zone(zone_id) else {
+                    continue;
+                };
+                let Some(marking) = combine(ctx.policy, ctx.nation, ctx.marking, info) else {
+                    continue;
+                };
+                let renamed = alert
+                    .zone_name
+                    .as_ref()
+                    .is_some_and(|name| *name != info.name);
+                if marking == alert.marking && !renamed {
+                    continue;
+                }
+                if renamed && let Some(old) = alert.zone_name.replace(info.name.clone()) {
+                    // The old name may say more than the zone now allows: it goes everywhere.
+                    alert.title = truncate(
+                        &alert.title.replace(&old, &info.name),
+                        liptako_model::object::MAX_TITLE_CHARS,
+                    );
+                    for line in &mut alert.lines {
+                        *line = line.replace(&old, &info.name);
+                    }
+                }
+                alert.marking = marking;
+                writes.push(AlertWrite {
+                    draft: draft(alert, Expect::Any, ctx),
+                    kind: subject.kind_label(),
+                });
+            }
+        }
+        writes
     }
 
     fn update(
@@ -345,6 +403,13 @@ impl AlertBook {
         else {
             return Vec::new();
         };
+        if let (Subject::Zone(_), Some(zone)) = (subject, ctx.zone) {
+            // The zone as it is now decides the marking, never the one it had at entry.
+            match combine(ctx.policy, ctx.nation, ctx.marking, zone) {
+                Some(marking) => alert.marking = marking,
+                None => return Vec::new(),
+            }
+        }
         alert.lines.push(line);
         if alert.lines.len() > MAX_LINES {
             // Keep what happened first and the latest news.
@@ -653,6 +718,28 @@ mod tests {
         let entered = book.on_event(&entry(Some(t0 + 99.0)), &ctx(Some(&z)));
         assert_eq!(entered[0].draft.marking, Marking::new("C", ["AES"]));
         assert!(book.on_event(&entry(None), &ctx(Some(&z))).is_empty());
+        // Nothing changed in the zone: nothing to write.
+        assert!(book.rezone(|_| Some(&z), &ctx(None)).is_empty());
+        // The zone is renamed and upgraded to S, national to its origin: the open alert follows
+        // at once, and its text no longer says the old name.
+        let upgraded = ZoneInfo {
+            name: "R-99".into(),
+            marking: Marking::new("S", Vec::<String>::new()),
+            ..z.clone()
+        };
+        let rezoned = book.rezone(|_| Some(&upgraded), &ctx(None));
+        assert_eq!(rezoned.len(), 1);
+        assert_eq!(rezoned[0].draft.id, entered[0].draft.id);
+        assert_eq!(rezoned[0].draft.marking.level, "S");
+        let Some(Body::Report(report)) = &rezoned[0].draft.body else {
+            panic!()
+        };
+        assert!(
+            !report.title.contains("R-14") && report.title.contains("R-99"),
+            "{}",
+            report.title
+        );
+        assert!(!report.body.contains("R-14"), "{}", report.body);
         // Track lost: every open report of the track gets a last line, then it is forgotten.
         let lost = book.on_event(
             &event(

@@ -113,7 +113,32 @@ impl Publisher {
                 self.picture(picture);
             }
             self.events(frame.events);
+            self.rezone();
         }
+    }
+
+    /// Open alerts about restricted zones follow their zone: a zone renamed or upgraded (a
+    /// higher level, a narrower release) re-marks and renames the alert at once, so an alert
+    /// never keeps a zone's old name or a wider marking than the zone now has.
+    fn rezone(&mut self) {
+        let now = self.node.now();
+        let writes = {
+            let zones = self
+                .zones
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let ctx = Context {
+                nation: self.settings.nation,
+                policy: self.node.policy(),
+                marking: &self.settings.alert_marking,
+                validity: self.settings.alert_validity,
+                now,
+                track: None,
+                zone: None,
+            };
+            self.alerts.rezone(|zone_id| zones.get(zone_id), &ctx)
+        };
+        self.submit_alerts(writes);
     }
 
     fn picture(&mut self, picture: Picture) {
@@ -400,8 +425,7 @@ impl Publisher {
             return;
         }
         let now = self.node.now();
-        let mut ops = Vec::new();
-        let mut kinds = Vec::new();
+        let mut writes = Vec::new();
         {
             let zones = self
                 .zones
@@ -409,7 +433,8 @@ impl Publisher {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             for event in &events {
                 let zone = match &event.kind {
-                    liptako_track::EventKind::ZoneEntry { zone_id, .. } => zones.get(zone_id),
+                    liptako_track::EventKind::ZoneEntry { zone_id, .. }
+                    | liptako_track::EventKind::ZoneExit { zone_id, .. } => zones.get(zone_id),
                     _ => None,
                 };
                 let ctx = Context {
@@ -421,17 +446,25 @@ impl Publisher {
                     track: self.previous.iter().find(|t| t.id == event.track.0),
                     zone,
                 };
-                for write in self.alerts.on_event(event, &ctx) {
-                    kinds.push(write.kind);
-                    ops.push(WriteOp::Local {
-                        draft: write.draft,
-                        actor: ACTOR.to_owned(),
-                    });
-                }
+                writes.extend(self.alerts.on_event(event, &ctx));
             }
         }
-        if ops.is_empty() {
+        self.submit_alerts(writes);
+    }
+
+    /// Writes alerts (durably; never dropped: this thread waits for room in the store's queue).
+    fn submit_alerts(&self, writes: Vec<super::alerts::AlertWrite>) {
+        if writes.is_empty() {
             return;
+        }
+        let mut ops = Vec::with_capacity(writes.len());
+        let mut kinds = Vec::with_capacity(writes.len());
+        for write in writes {
+            kinds.push(write.kind);
+            ops.push(WriteOp::Local {
+                draft: write.draft,
+                actor: ACTOR.to_owned(),
+            });
         }
         let counters: Vec<_> = kinds
             .iter()

@@ -15,6 +15,14 @@
 //!   behind; then `{"op":"air","full":false,..}` per picture period with the tracks that changed
 //!   and the uids of the tracks `dropped`. Real-world only: not sent with `exercise`.
 //!
+//! - a `hello` again then `{"op":"resync","reason":"principal"}`: the caller's account changed
+//!   (clearance, role, nation): drop what you hold and read the lists again.
+//!
+//! The feed closes (code 4401) when the session expires, the account is disabled or the
+//! session revoked (its password reset). The token may come as `Authorization: Bearer` or, for
+//! browsers, as `access_token` in this request's query string: the only place a token is
+//! accepted in a URL.
+//!
 //! Subscribe first, then read the lists, so that nothing falls between the two. Each
 //! connection has its own task; a client that does not take its messages within
 //! [`SEND_TIMEOUT`] is disconnected, and a slow one only ever delays itself.
@@ -33,7 +41,10 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 use crate::bus::LiveChange;
 use crate::http::error::AppError;
-use crate::http::extract::{Caller, Params};
+use axum::http::request::Parts;
+
+use crate::auth::{Refusal, Session};
+use crate::http::extract::{Caller, Params, bearer};
 use crate::state::Node;
 
 /// How long one message may take to leave before the client is dropped.
@@ -61,6 +72,9 @@ pub struct LiveParams {
 /// What one subscriber wants and may see.
 struct Subscription {
     principal: Principal,
+    /// The session it was opened with: it ends when the token expires, and the account is
+    /// decided again whenever it changes.
+    session: Session,
     exercise: Option<String>,
     types: HashSet<ObjectType>,
     /// Air picture messages wanted (`air` in `types`, or no `types`; never with an exercise).
@@ -81,10 +95,21 @@ impl Subscription {
     security(("bearer" = [])))]
 pub async fn live(
     State(node): State<Arc<Node>>,
-    caller: Caller,
+    parts: Parts,
     Params(params): Params<LiveParams>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    // A browser cannot set headers on a WebSocket: here, and only here, the token may come in
+    // the query string of the first request.
+    let token = match bearer(&parts)? {
+        Some(token) => token.to_owned(),
+        None => params.access_token.clone().ok_or_else(|| {
+            AppError::Unauthorized(
+                "missing bearer token: send Authorization or access_token".into(),
+            )
+        })?,
+    };
+    let (caller, session) = Caller::from_token(&node, &token).await?;
     let exercise = super::objects::checked_exercise(params.exercise.as_deref())?;
     let (types, air) = match params.types.as_deref() {
         None | Some("") => (ObjectType::ALL.into_iter().collect(), true),
@@ -107,6 +132,7 @@ pub async fn live(
     };
     let subscription = Subscription {
         principal: caller.0,
+        session,
         air: air && exercise.is_none(),
         exercise,
         types,
@@ -114,7 +140,7 @@ pub async fn live(
     Ok(upgrade.on_upgrade(move |socket| serve(socket, node, subscription)))
 }
 
-async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscription) {
+async fn serve(mut socket: WebSocket, node: Arc<Node>, mut subscription: Subscription) {
     let subscribers = node.metrics().gauge(
         "liptako_live_subscribers",
         "WebSocket subscribers of the live feed.",
@@ -129,6 +155,14 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
     let mut changes = node.bus().changes();
     let mut air = subscription.air.then(|| node.bus().air().subscribe());
     let mut shutdown = node.shutdown_signal();
+    let mut accounts = node.bus().users();
+    let mut recheck = tokio::time::interval(RECHECK_INTERVAL);
+    recheck.tick().await;
+    let expires_in = (subscription.session.expires - node.now())
+        .max(time::Duration::ZERO)
+        .unsigned_abs();
+    let expiry = tokio::time::sleep(expires_in);
+    tokio::pin!(expiry);
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
     let hello = serde_json::json!({
@@ -196,6 +230,25 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
                     .await
                     .is_ok_and(|sent| sent.is_ok());
             }
+            account = accounts.recv() => {
+                let ours = match account {
+                    Ok(name) => *name == *subscription.session.user,
+                    // Missed some: decide again anyway.
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => false,
+                };
+                if ours {
+                    open = decide_again(&mut socket, &node, &mut subscription).await;
+                }
+            }
+            _ = recheck.tick() => {
+                // Changes written by another process reach this node within the users' TTL.
+                open = decide_again(&mut socket, &node, &mut subscription).await;
+            }
+            _ = &mut expiry => {
+                close(&mut socket, CLOSE_UNAUTHORIZED, "session expired: log in again").await;
+                open = false;
+            }
             _ = shutdown.changed() => {
                 let _ = socket.send(Message::Close(None)).await;
                 open = false;
@@ -203,6 +256,57 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, subscription: Subscriptio
         }
     }
     subscribers.add(-1);
+}
+
+/// Close code of a session that ended (expired, revoked, account disabled).
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+/// How often an open feed decides its account again, for changes made by another process.
+pub const RECHECK_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Decides the subscriber's account again: closes the feed if the session no longer speaks for
+/// anyone; if the principal changed (a new clearance, role or nation), says so and tells the
+/// client to read again (what it holds may no longer be its to see). False when closed.
+async fn decide_again(
+    socket: &mut WebSocket,
+    node: &Node,
+    subscription: &mut Subscription,
+) -> bool {
+    match node.users().principal(node, &subscription.session).await {
+        Ok(principal) if principal == subscription.principal => true,
+        Ok(principal) => {
+            subscription.principal = principal;
+            let hello = serde_json::json!({
+                "op": "hello",
+                "nation": node.nation(),
+                "principal": subscription.principal,
+            });
+            send_batch(
+                socket,
+                vec![
+                    hello.to_string(),
+                    "{\"op\":\"resync\",\"reason\":\"principal\"}".to_owned(),
+                ],
+            )
+            .await
+        }
+        Err(Refusal::Internal(cause)) => {
+            tracing::warn!(%cause, "live feed: cannot read the account; closing");
+            close(socket, 1011, "internal error").await;
+            false
+        }
+        Err(refusal) => {
+            close(socket, CLOSE_UNAUTHORIZED, &refusal.to_string()).await;
+            false
+        }
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &str) {
+    let frame = axum::extract::ws::CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason.to_owned()),
+    };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
 /// The whole air picture as a live message, if the node has one and the caller may see it.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use liptako_model::ObjectType;
 
 use crate::state::Node;
@@ -29,6 +29,7 @@ pub fn routes() -> Router<Arc<Node>> {
             "/api/v1/users",
             get(session::list_users).post(session::create_user),
         )
+        .route("/api/v1/users/{name}", put(session::update_user))
         .route("/api/v1/audit", get(session::audit))
         .route("/api/v1/links", get(session::links))
         .route("/api/v1/live", get(live::live))

@@ -202,7 +202,14 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let node = node.0;
-    let query = build_query(object_type, &params, node.now())?;
+    let mut query = build_query(object_type, &params, node.now())?;
+    if let Some(cursor) = &params.cursor {
+        query.cursor = Some(node.auth().open_cursor(cursor).ok_or_else(|| {
+            AppError::BadRequest(
+                "cursor: pass back the next_cursor of a previous page, unchanged".into(),
+            )
+        })?);
+    }
     let policy_node = node.clone();
     let principal = caller.0;
     let page = node
@@ -213,7 +220,10 @@ pub async fn list(
             store.scan(&query, &mut |object| policy.allows(reader, object))
         })
         .await?;
-    let next_cursor = page.next_cursor.map(|cursor| cursor.to_string());
+    // Sealed: a position says nothing about what lies between two pages.
+    let next_cursor = page
+        .next_cursor
+        .map(|cursor| node.auth().seal_cursor(cursor));
     if wants_geojson(&headers) {
         let features: Vec<Value> = page.objects.iter().map(feature).collect();
         let mut collection = serde_json::json!({
@@ -283,13 +293,6 @@ fn build_query(
         if !text.is_empty() {
             query.text = Some(text.to_owned());
         }
-    }
-    if let Some(cursor) = &params.cursor {
-        query.cursor = Some(cursor.parse().map_err(|_| {
-            AppError::BadRequest(format!(
-                "cursor {cursor:?}: pass back the next_cursor of a previous page"
-            ))
-        })?);
     }
     query.exercise = checked_exercise(params.exercise.as_deref())?;
     if !params.include_expired.unwrap_or(false) {

@@ -40,13 +40,14 @@ pub use crate::http::error::ErrorBody;
     ),
     paths(
         session::login, session::me, session::node_info, session::list_users,
-        session::create_user, session::audit, session::links, live::live, ops::healthz,
+        session::create_user, session::update_user, session::audit, session::links, live::live, ops::healthz,
         ops::metrics
     ),
     components(schemas(
         StoredObject, Body, Meta, Marking, Report, ReportKind, Unit, Zone, ZoneKind, SiteCategory,
         Point, Polygon, PolygonTag, Principal, Role, EnvelopeInput, ListPage, ErrorBody,
-        LoginRequest, LoginResponse, NodeInfo, UserView, NewUserRequest, AuditRecordDoc
+        LoginRequest, LoginResponse, NodeInfo, UserView, NewUserRequest, AuditRecordDoc,
+        crate::init::UserChange
     )),
     modifiers(&BearerAuth, &ObjectRoutes),
     tags(

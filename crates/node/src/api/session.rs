@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::LoginError;
 use crate::http::error::AppError;
 use crate::http::extract::{Caller, ClientAddr, JsonBody, Params};
-use crate::init::{NewUser, new_user_record};
+use crate::init::{NewUser, UserChange, changed_user, keeps_an_admin, new_user_record};
 use crate::state::Node;
 
 /// A login request.
@@ -68,8 +68,8 @@ pub async fn login(
             &[("result", outcome)],
         )
         .inc();
-    let principal = match result {
-        Ok(principal) => principal,
+    let user = match result {
+        Ok(user) => user,
         Err(LoginError::Refused) => {
             return Err(AppError::Unauthorized("wrong user name or password".into()));
         }
@@ -78,11 +78,11 @@ pub async fn login(
         }
         Err(LoginError::Internal(cause)) => return Err(AppError::Internal(cause)),
     };
-    let (token, expires) = node.auth().issue(&principal, node.now());
+    let (token, expires) = node.auth().issue(&user, node.now());
     Ok(Json(LoginResponse {
         token,
         expires,
-        principal,
+        principal: crate::auth::user_principal(&user),
     }))
 }
 
@@ -256,6 +256,89 @@ pub async fn create_user(
     });
     node.write(vec![WriteOp::PutUser(record), audit]).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `PUT /api/v1/users/{name}` (admin): change an account. Disabling it or setting a new
+/// password ends every session of it at once, on every door (API, live feed, TAK); a new
+/// clearance, role or nation applies at their next decision.
+#[utoipa::path(put, path = "/api/v1/users/{name}", tag = "admin",
+    request_body = UserChange,
+    params(("name" = String, Path, description = "The login name")),
+    responses((status = 200, body = UserView, description = "Changed"),
+              (status = 400, body = crate::http::error::ErrorBody, description = "Bad value"),
+              (status = 401, body = crate::http::error::ErrorBody, description = "No valid session"),
+              (status = 403, body = crate::http::error::ErrorBody, description = "Not an admin"),
+              (status = 404, body = crate::http::error::ErrorBody, description = "No such user"),
+              (status = 409, body = crate::http::error::ErrorBody, description = "It would leave no enabled admin")),
+    security(("bearer" = [])))]
+pub async fn update_user(
+    State(node): State<Arc<Node>>,
+    caller: Caller,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    JsonBody(change): JsonBody<UserChange>,
+) -> Result<Json<UserView>, AppError> {
+    caller.require(Role::Admin)?;
+    let lookup = name.clone();
+    let user = node
+        .with_store(move |store| store.user(&lookup))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let users = node.with_store(|store| store.users()).await?;
+    let policy = node.policy().clone();
+    let detail = describe_change(&change);
+    let changed = tokio::task::spawn_blocking(move || changed_user(&policy, user, change))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|err| AppError::BadRequest(format!("{err:#}")))?;
+    if !keeps_an_admin(&users, &changed) {
+        return Err(AppError::Conflict {
+            message: "this would leave the node without an enabled admin".into(),
+            current_version: None,
+        });
+    }
+    let audit = WriteOp::Audit(liptako_store::AuditEntry {
+        at: node.now(),
+        actor: caller.0.name.clone(),
+        action: "user_update".into(),
+        object_id: None,
+        version: None,
+        partner: None,
+        detail: format!("{name}: {detail}"),
+    });
+    let view = UserView {
+        name: changed.name.clone(),
+        nation: changed.nation,
+        clearance: changed.clearance.clone(),
+        role: changed.role,
+        disabled: changed.disabled,
+    };
+    node.write(vec![WriteOp::PutUser(changed), audit]).await?;
+    Ok(Json(view))
+}
+
+/// What a change does, for the audit log (never the password).
+fn describe_change(change: &UserChange) -> String {
+    let mut parts = Vec::new();
+    if let Some(clearance) = &change.clearance {
+        parts.push(format!("clearance {clearance}"));
+    }
+    if let Some(role) = change.role {
+        parts.push(format!("role {}", role.as_str()));
+    }
+    if let Some(nation) = change.nation {
+        parts.push(format!("nation {nation}"));
+    }
+    if let Some(disabled) = change.disabled {
+        parts.push(if disabled { "disabled" } else { "enabled" }.to_owned());
+    }
+    if change.password.is_some() {
+        parts.push("password reset".to_owned());
+    }
+    if parts.is_empty() {
+        "no change".to_owned()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// Filters of the audit log.

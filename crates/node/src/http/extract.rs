@@ -11,13 +11,18 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use liptako_model::{Principal, Role};
+
+use crate::auth::{Refusal, Session, authenticate};
 use serde::de::DeserializeOwned;
 
 use crate::http::error::AppError;
 use crate::state::Node;
 
-/// The authenticated caller: from `Authorization: Bearer <token>`, or from an
-/// `access_token` query parameter (browsers cannot set headers on a WebSocket).
+/// The authenticated caller, from `Authorization: Bearer <token>` only (a token in a URL ends
+/// up in logs and browser histories; only the WebSocket's first request may carry one, see
+/// [`Caller::from_token`]). The principal is the account's as stored now, not what the token
+/// was issued with: a demotion applies at once, a disabled account or a revoked session is
+/// refused.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
 
@@ -34,45 +39,50 @@ impl Caller {
             )))
         }
     }
+
+    /// The caller a token speaks for, and its session.
+    pub async fn from_token(node: &Node, token: &str) -> Result<(Caller, Session), AppError> {
+        match authenticate(node, token).await {
+            Ok((principal, session)) => Ok((Caller(principal), session)),
+            Err(Refusal::Internal(cause)) => Err(AppError::Internal(cause)),
+            Err(refusal) => Err(AppError::Unauthorized(refusal.to_string())),
+        }
+    }
+}
+
+/// The bearer token of a request's `Authorization` header, if there is one.
+pub fn bearer(parts: &Parts) -> Result<Option<&str>, AppError> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .map(|value| {
+            value
+                .to_str()
+                .ok()
+                .and_then(|text| {
+                    text.strip_prefix("Bearer ")
+                        .or_else(|| text.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .ok_or_else(|| {
+                    AppError::Unauthorized("Authorization header must be `Bearer <token>`".into())
+                })
+        })
+        .transpose()
 }
 
 impl FromRequestParts<Arc<Node>> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, node: &Arc<Node>) -> Result<Caller, AppError> {
-        let from_header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .map(|value| {
-                value
-                    .to_str()
-                    .ok()
-                    .and_then(|text| {
-                        text.strip_prefix("Bearer ")
-                            .or_else(|| text.strip_prefix("bearer "))
-                    })
-                    .map(str::trim)
-                    .ok_or_else(|| {
-                        AppError::Unauthorized(
-                            "Authorization header must be `Bearer <token>`".into(),
-                        )
-                    })
-            })
-            .transpose()?;
-        let from_query = parts.uri.query().and_then(|query| {
-            query
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("access_token="))
-        });
-        let token = from_header.or(from_query).ok_or_else(|| {
+        let token = bearer(parts)?.ok_or_else(|| {
             AppError::Unauthorized(
                 "missing bearer token: log in with POST /api/v1/auth/login".into(),
             )
         })?;
-        node.auth()
-            .verify(token, node.now())
-            .map(Caller)
-            .map_err(|err| AppError::Unauthorized(err.to_string()))
+        Caller::from_token(node, token)
+            .await
+            .map(|(caller, _)| caller)
     }
 }
 

@@ -117,6 +117,7 @@ impl Enrollment {
             "enroll",
         )
         .await
+        .map(|user| crate::auth::user_principal(&user))
         .map_err(|err| {
             self.metrics.enrollment_failures.inc();
             tracing::warn!(%user, cause = %err, "TAK enrollment refused");

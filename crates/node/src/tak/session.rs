@@ -490,6 +490,7 @@ impl Reader {
             "tak",
         )
         .await
+        .map(|user| crate::auth::user_principal(&user))
         {
             Ok(principal) => {
                 tracing::info!(user = %principal.name, "TAK client logged in");

@@ -2,10 +2,9 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use liptako_model::{Principal, Role};
 use serde_json::{Value, json};
 
-use super::common::{TestNode, nation};
+use super::common::TestNode;
 
 fn report() -> Value {
     json!({"kind": "incident", "title": "Convoy", "body": "…",
@@ -224,9 +223,14 @@ async fn missing_bad_and_expired_tokens() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 
-    let principal = Principal::new("mli_dr", nation("MLI"), "DR", Role::Editor);
+    let user = node
+        .node
+        .store()
+        .user("mli_dr")
+        .unwrap()
+        .expect("the test node has mli_dr");
     let issued = node.node.now() - time::Duration::hours(9);
-    let (expired, _) = node.node.auth().issue(&principal, issued);
+    let (expired, _) = node.node.auth().issue(&user, issued);
     let (status, body) = node
         .call("GET", "/api/v1/reports", Some(&expired), None)
         .await;
