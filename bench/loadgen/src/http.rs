@@ -1,8 +1,9 @@
 //! A deliberately small HTTP/1.1 client for tests and benchmarks: one request per connection,
-//! `Connection: close`, JSON in and out. No dependency, nothing hidden.
+//! `Connection: close`, JSON in and out. Nothing hidden; [`request_from`] picks the source
+//! address (any of 127.0.0.0/8), so that tests can play many clients.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -15,7 +16,27 @@ pub fn request(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    request_from(Ipv4Addr::LOCALHOST, port, method, path, token, body)
+}
+
+/// A TCP connection to `127.0.0.1:port` from `source` (an address of the loopback network).
+pub fn connect_from(source: Ipv4Addr, port: u16) -> std::io::Result<TcpStream> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    socket.bind(&SocketAddr::from((source, 0)).into())?;
+    socket.connect(&SocketAddr::from((Ipv4Addr::LOCALHOST, port)).into())?;
+    Ok(socket.into())
+}
+
+/// One request to `127.0.0.1:port` from `source`.
+pub fn request_from(
+    source: Ipv4Addr,
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
+    let mut stream = connect_from(source, port)?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
     let body = body.map(Value::to_string).unwrap_or_default();
     let mut head = format!(

@@ -106,7 +106,7 @@ impl Node {
             config.auth.token_ttl.0,
             config.auth.max_failed_logins,
             config.auth.lockout.0,
-        );
+        )?;
         let (shutdown, _) = watch::channel(false);
         let users = Users::new(bus.users());
         Ok(Arc::new(Node {

@@ -2,9 +2,9 @@
 //! one user → principal, and revocation.
 //!
 //! - **Passwords** are stored as Argon2id PHC strings (RustCrypto `argon2`, default OWASP
-//!   parameters) under one policy ([`check_password`]). Hashing is slow and takes ~19 MiB on
-//!   purpose, so it runs on a blocking thread and at most [`MAX_CONCURRENT_HASHES`] at once; a
-//!   login for an unknown user still verifies against a dummy hash, so the answer takes as long.
+//!   parameters) under one policy ([`check_password`]). Checking is slow and takes ~19 MiB on
+//!   purpose, so it runs on [`MAX_CONCURRENT_HASHES`] threads of its own ([`hasher`]); a login
+//!   for an unknown user still checks a dummy hash, so the answer takes as long.
 //! - **The one login**, [`verify_login`], used by the API, TAK `<auth>`, TAK enrollment and
 //!   TAXII Basic: throttled **before** hashing ([`throttle`]), failures audited with the door's
 //!   name (the user name as given, cut to [`MAX_AUDITED_NAME`] characters).
@@ -18,6 +18,7 @@
 //!   nothing about the objects between two pages (how many hidden versions exist, how fast the
 //!   node writes).
 
+pub mod hasher;
 pub mod throttle;
 pub mod users;
 
@@ -31,13 +32,12 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use blake2::Blake2bMac512;
 use blake2::digest::{KeyInit, Mac};
+pub use hasher::{Hasher, HasherError, MAX_CONCURRENT_HASHES, MAX_WAITING_LOGINS};
 use liptako_model::Principal;
 use liptako_store::{AuditEntry, UserRecord, WriteOp};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use tokio::sync::Semaphore;
-
 pub use throttle::Throttle;
+use time::OffsetDateTime;
 pub use users::{Refusal, Users, authenticate};
 
 use crate::state::Node;
@@ -46,12 +46,6 @@ use crate::state::Node;
 pub const KEY_FILE: &str = "node.key";
 const KEY_BYTES: usize = 64;
 const TOKEN_PREFIX: &str = "lpt2.";
-/// Password hashes computed at once (each takes ~19 MiB for a few tens of milliseconds).
-pub const MAX_CONCURRENT_HASHES: usize = 4;
-/// Logins waiting for a hashing slot before more are refused at once (as throttled).
-pub const MAX_WAITING_LOGINS: usize = 64;
-/// How long a login waits for a hashing slot.
-pub const HASH_WAIT: Duration = Duration::from_secs(5);
 /// The longest user name a login looks up; anything longer is refused without hashing.
 pub const MAX_LOGIN_NAME: usize = 128;
 /// The longest user name written to the audit log.
@@ -87,13 +81,6 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     Argon2::default()
         .verify_password(password.as_bytes(), phc)
         .is_ok()
-}
-
-/// Verifies against a fixed hash, so a login for an unknown user costs the same time.
-pub fn verify_dummy(password: &str) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let phc = DUMMY.get_or_init(|| hash_password("liptako-dummy-password").unwrap_or_default());
-    let _ = verify_password(password, phc);
 }
 
 /// A random password for people to type: 20 characters from an alphabet without look-alikes.
@@ -177,20 +164,25 @@ pub struct Auth {
     key: Vec<u8>,
     ttl: Duration,
     throttle: Throttle,
-    hashing: Arc<Semaphore>,
-    waiting: Arc<Semaphore>,
+    hasher: Hasher,
 }
 
 impl Auth {
-    /// An authority with the node's key, the token lifetime and the throttle's limits.
-    pub fn new(key: Vec<u8>, ttl: Duration, max_failed: u32, lockout: Duration) -> Auth {
-        Auth {
+    /// An authority with the node's key, the token lifetime and the throttle's limits; starts
+    /// the password-checking threads.
+    pub fn new(
+        key: Vec<u8>,
+        ttl: Duration,
+        max_failed: u32,
+        lockout: Duration,
+    ) -> Result<Auth, AuthError> {
+        Ok(Auth {
             key,
             ttl,
             throttle: Throttle::new(max_failed, lockout),
-            hashing: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)),
-            waiting: Arc::new(Semaphore::new(MAX_WAITING_LOGINS)),
-        }
+            hasher: Hasher::start()
+                .map_err(|err| AuthError::Hash(format!("cannot start its threads: {err}")))?,
+        })
     }
 
     /// The login throttle.
@@ -347,8 +339,8 @@ pub enum LoginError {
 
 /// **The one login** of every door (API, TAK `<auth>`, enrollment, TAXII Basic): the throttle
 /// reserves the attempt before anything is hashed, at most [`MAX_CONCURRENT_HASHES`] hashes run
-/// at once (argon2 on a blocking thread; an unknown user costs the same), failures are audited
-/// with the door's name. Returns the account, so the caller can issue a token.
+/// at once (argon2 on the hasher's threads; an unknown user costs the same), failures are
+/// audited with the door's name. Returns the account, so the caller can issue a token.
 pub async fn verify_login(
     node: &Arc<Node>,
     username: &str,
@@ -366,33 +358,21 @@ pub async fn verify_login(
         if username.chars().count() > MAX_LOGIN_NAME || password.chars().count() > 1024 {
             return Ok(None); // no account has such a name or password: refuse, hash nothing
         }
-        // A bounded queue of logins waits for a hashing slot; past it, callers are turned
-        // away at once: a flood of logins cannot hold the node's memory.
-        let Ok(_waiting) = auth.waiting.clone().try_acquire_owned() else {
-            return Err(LoginError::Throttled(Duration::from_secs(1)));
-        };
-        let _hashing = tokio::time::timeout(HASH_WAIT, auth.hashing.clone().acquire_owned())
-            .await
-            .map_err(|_| LoginError::Throttled(Duration::from_secs(1)))?
-            .map_err(|err| LoginError::Internal(err.to_string()))?;
         let name = username.to_owned();
         let user = node
             .with_store(move |store| store.user(&name))
             .await
-            .map_err(|err| LoginError::Internal(err.to_string()))?;
-        let password = password.to_owned();
-        tokio::task::spawn_blocking(move || match user {
-            Some(user) if !user.disabled => {
-                let matches = verify_password(&password, &user.password_hash);
-                matches.then_some(user)
-            }
-            _ => {
-                verify_dummy(&password);
-                None
-            }
-        })
-        .await
-        .map_err(|err| LoginError::Internal(err.to_string()))
+            .map_err(|err| LoginError::Internal(err.to_string()))?
+            .filter(|user| !user.disabled);
+        // A few threads check passwords behind a bounded queue; past it, callers are turned
+        // away at once: a flood of logins can hold neither the node's memory nor its cores.
+        let phc = user.as_ref().map(|user| user.password_hash.clone());
+        match auth.hasher.check(password.to_owned(), phc).await {
+            Ok(true) => Ok(user),
+            Ok(false) => Ok(None),
+            Err(HasherError::Busy) => Err(LoginError::Throttled(Duration::from_secs(1))),
+            Err(err) => Err(LoginError::Internal(err.to_string())),
+        }
     }
     .await;
     let now = node.clock().instant();
@@ -450,6 +430,7 @@ mod tests {
             3,
             Duration::from_secs(10),
         )
+        .unwrap()
     }
 
     fn user() -> UserRecord {
@@ -501,7 +482,8 @@ mod tests {
             Duration::from_secs(60),
             3,
             Duration::ZERO,
-        );
+        )
+        .unwrap();
         assert_eq!(other.verify(&token, now), Err(TokenError::BadSignature));
         assert_eq!(auth.verify("Bearer x", now), Err(TokenError::Malformed));
         assert_eq!(auth.verify("lpt2.abc", now), Err(TokenError::Malformed));
@@ -529,7 +511,8 @@ mod tests {
             Duration::from_secs(60),
             3,
             Duration::ZERO,
-        );
+        )
+        .unwrap();
         assert_eq!(other.open_cursor(&a), None);
     }
 

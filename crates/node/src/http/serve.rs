@@ -38,17 +38,35 @@ pub async fn connection(
 ) {
     let _slot = slot;
     let _ = stream.set_nodelay(true);
+    // Telling HTTP/1 from HTTP/2 reads the first bytes with no time-out of its own: a client
+    // that connects and says nothing would hold its slot forever.
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first)).await {
+        Ok(Ok(n)) if n > 0 => {}
+        _ => return,
+    }
     match tls {
-        None => serve_io(app, stream, peer, shutdown).await,
+        None => serve_io(app, stream, peer, shutdown, None).await,
         Some(acceptor) => match with_handshake_timeout(acceptor.accept(stream)).await {
-            Ok(tls) => serve_io(app, tls, peer, shutdown).await,
+            Ok(tls) => {
+                // After the handshake ALPN says which protocol: no guessing, no wait.
+                let http2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                serve_io(app, tls, peer, shutdown, Some(http2)).await
+            }
             Err(err) => tracing::debug!(%peer, cause = %err, "TLS handshake failed"),
         },
     }
 }
 
-async fn serve_io<I>(app: Router, io: I, peer: SocketAddr, mut shutdown: watch::Receiver<bool>)
-where
+/// Serves one connection: HTTP/2 or HTTP/1 when known (`Some(http2)`, from ALPN), else told
+/// apart from the first bytes (which have arrived).
+async fn serve_io<I>(
+    app: Router,
+    io: I,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+    protocol: Option<bool>,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
@@ -66,6 +84,11 @@ where
         .timer(TokioTimer::new())
         .keep_alive_interval(Some(H2_KEEP_ALIVE))
         .keep_alive_timeout(H2_KEEP_ALIVE);
+    let builder = match protocol {
+        Some(true) => builder.http2_only(),
+        Some(false) => builder.http1_only(),
+        None => builder,
+    };
     let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(connection);
     tokio::select! {
