@@ -4,12 +4,15 @@
 //! One middleware wraps every request: a tracing span with method and route, and the request
 //! counter and latency histogram of `/metrics`.
 
+pub mod acks;
 pub mod extract;
+pub mod history;
 pub mod live;
 pub mod objects;
 pub mod openapi;
 pub mod ops;
 pub mod session;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -62,6 +65,7 @@ pub fn router(node: Arc<Node>) -> Router {
                 .layer(Extension(object_type)),
         );
     }
+    let api = api.merge(web::routes()).merge(history::routes()).merge(acks::routes());
     let max_body = node.config().http.max_body_bytes;
     api.fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
