@@ -25,7 +25,10 @@ const VENDOR: &[(&str, &[&str])] = &[
     ),
     ("milsymbol", &["dist/milsymbol.js"]),
     ("mgrs", &["dist/mgrs.esm.js"]),
-    ("world-atlas", &["countries-10m.json", "countries-110m.json"]),
+    (
+        "world-atlas",
+        &["countries-10m.json", "countries-110m.json"],
+    ),
     (
         "i18n-iso-countries",
         &["codes.json", "langs/fr.json", "langs/en.json"],
@@ -48,7 +51,10 @@ fn main() {
         println!("cargo::rerun-if-changed={}", root.join(watched).display());
     }
     for dir in WEB_DIRS {
-        println!("cargo::rerun-if-changed={}", root.join("web").join(dir).display());
+        println!(
+            "cargo::rerun-if-changed={}",
+            root.join("web").join(dir).display()
+        );
     }
     println!("cargo::rerun-if-env-changed=LIPTAKO_WEB_NO_NPM");
 

@@ -58,7 +58,9 @@ export class Banner {
   }
 
   update() {
-    if (!this.map.loaded() && !this.map.isStyleLoaded()) {
+    // Sources updated every second are seldom all "loaded": the layers being there is enough
+    // to ask what is drawn.
+    if (!this.map.getLayer('zones-fill')) {
       this.schedule();
       return;
     }

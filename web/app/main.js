@@ -131,7 +131,6 @@ class App {
     });
     this.map = map;
     this.homeBounds = bounds;
-    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
     installImages(map);
     this.banner = new Banner(map, this.state, this.markings);
@@ -199,6 +198,9 @@ class App {
       map.on('mouseleave', id, () => { if (!this.mode) map.getCanvas().style.cursor = ''; });
     }
     for (const tab of $$('[data-tab]')) tab.addEventListener('click', () => this.selectTab(tab.dataset.tab));
+    $('#zoom-in').addEventListener('click', () => this.map.zoomIn());
+    $('#zoom-out').addEventListener('click', () => this.map.zoomOut());
+    $('#zoom-home').addEventListener('click', () => this.home());
     $('#new-report').addEventListener('click', () => this.newReport());
     $('#draw-zone').addEventListener('click', () => this.startDraw());
     $('#logout').addEventListener('click', () => {

@@ -137,9 +137,10 @@ export function makeImage(name) {
   }
 }
 
-/** Adds images on demand: every symbol is drawn once per page. */
+/** Adds images on demand (MapLibre awaits the resolver before drawing): every symbol is drawn
+ * once per page. */
 export function installImages(map) {
-  map.on('styleimagemissing', ({ id }) => {
+  map.setMissingStyleImageResolver((id) => {
     if (map.hasImage(id)) return;
     const image = makeImage(id);
     if (image) map.addImage(id, image, { pixelRatio: RATIO });

@@ -7,5 +7,6 @@ mod api {
     pub mod common;
     pub mod marking;
     pub mod objects;
+    pub mod ui;
 }
 mod tak;

@@ -283,10 +283,7 @@ impl Store for SqliteStore {
             "SELECT seq, id, version, state, payload, appended FROM log
              WHERE id = ?1 AND state IN (0, 1) ORDER BY version DESC LIMIT ?2",
         )?;
-        let mut rows = stmt.query(params![
-            id.as_bytes().as_slice(),
-            clamp_i64(limit as u64)
-        ])?;
+        let mut rows = stmt.query(params![id.as_bytes().as_slice(), clamp_i64(limit as u64)])?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next()? {
             entries.push(log_entry(row, || format!("log of {id}"))?);

@@ -7,3 +7,4 @@ mod durability;
 mod federation;
 mod first_steps;
 mod util;
+mod web;

@@ -88,9 +88,15 @@ pub async fn acknowledge(
 ) -> Result<Json<Ack>, AppError> {
     let id = parse_id(&id)?;
     let exercise = checked_exercise(request.exercise.as_deref())?;
-    let current = visible(&node, &caller.0, ObjectType::Report, id, exercise.as_deref())
-        .await?
-        .object;
+    let current = visible(
+        &node,
+        &caller.0,
+        ObjectType::Report,
+        id,
+        exercise.as_deref(),
+    )
+    .await?
+    .object;
     if current.meta.deleted {
         return Err(AppError::Gone(format!(
             "deleted at version {}",
@@ -191,9 +197,10 @@ pub async fn list(
         let seen = match may_see.get(&id) {
             Some(seen) => *seen,
             None => {
-                let seen = node.get_object(id).await?.is_some_and(|stored| {
-                    node.policy().may_see(&caller.0, stored.object.as_ref())
-                });
+                let seen = node
+                    .get_object(id)
+                    .await?
+                    .is_some_and(|stored| node.policy().may_see(&caller.0, stored.object.as_ref()));
                 may_see.insert(id, seen);
                 seen
             }

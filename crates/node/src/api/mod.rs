@@ -65,7 +65,10 @@ pub fn router(node: Arc<Node>) -> Router {
                 .layer(Extension(object_type)),
         );
     }
-    let api = api.merge(web::routes()).merge(history::routes()).merge(acks::routes());
+    let api = api
+        .merge(web::routes())
+        .merge(history::routes())
+        .merge(acks::routes());
     let max_body = node.config().http.max_body_bytes;
     api.fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))

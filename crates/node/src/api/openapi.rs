@@ -70,7 +70,8 @@ struct ApiDoc;
 /// The whole document.
 pub fn document() -> OpenApiDoc {
     let _ = (AuditParams::default(), LiveParams::default());
-    ApiDoc::openapi().merge_from(super::history::Doc::openapi().merge_from(super::acks::Doc::openapi()))
+    ApiDoc::openapi()
+        .merge_from(super::history::Doc::openapi().merge_from(super::acks::Doc::openapi()))
 }
 
 struct BearerAuth;
