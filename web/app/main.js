@@ -24,7 +24,7 @@ import { reportForm, zoneForm, confirmDelete, errorText } from './forms/objects.
 import { formatDecimal, formatMgrs } from './coords.js';
 import { EMPTY, collection, objectPoint } from './geo.js';
 
-const CLICKABLE = ['air-symbol', 'units-symbol', 'alerts-symbol', 'reports-symbol', 'zones-fill'];
+const CLICKABLE = ['air-symbol', 'air-dot', 'units-symbol', 'alerts-symbol', 'reports-symbol', 'zones-fill'];
 const ACK_POLL_MS = 10000;
 const AIR_TICK_MS = 1000;
 const EXERCISES_KEY = 'liptako.exercises';
@@ -146,6 +146,7 @@ class App {
     this.layersPanel.render();
     this.alertsPanel.render();
     this.selectTab('layers');
+    this.ready = true;
     this.live.start(this.state.world);
     this.timers.push(setInterval(() => this.loadAcks(), ACK_POLL_MS));
     this.timers.push(setInterval(() => this.renderAir(), AIR_TICK_MS));
@@ -181,6 +182,7 @@ class App {
     this.live.addEventListener('message', ({ detail }) => this.onLive(detail));
     this.live.addEventListener('state', ({ detail }) => this.feedState(detail));
     map.on('moveend', () => this.banner.schedule());
+    map.on('zoomend', () => this.renderAirSoon());
     map.on('idle', () => this.banner.schedule());
     map.on('click', (event) => this.onMapClick(event));
     map.on('dblclick', (event) => {

@@ -60,5 +60,5 @@ export async function logIn(page, baseUrl, username, password) {
   await page.fill('input[name="password"]', password);
   await page.press('input[name="password"]', 'Enter');
   await page.waitForSelector('#app-view:not([hidden])');
-  await page.waitForFunction(() => window.liptako?.map?.loaded() && window.liptako.feed === 'open', null, { timeout: 30000 });
+  await page.waitForFunction(() => window.liptako?.ready && window.liptako.feed === 'open', null, { timeout: 60000 });
 }

@@ -131,7 +131,7 @@ describe('web COP on one node', () => {
     adminPage = page;
     assert.equal(await page.getAttribute('html', 'lang'), 'fr');
     await page.reload();
-    await page.waitForFunction(() => window.liptako?.map?.loaded() && window.liptako.feed === 'open');
+    await page.waitForFunction(() => window.liptako?.ready && window.liptako.feed === 'open');
     assert.equal(await page.isVisible('#login-view'), false, 'a reload asked to log in again');
     const { page: other } = await openAs(browser, node.base, 'low', 'low-password-1');
     await other.click('#logout');
@@ -343,7 +343,7 @@ describe('web COP on one node', () => {
     assert.match(await page.textContent('.banner.top'), /UNCLASSIFIED|RESTRICTED|CONFIDENTIAL|SECRET/);
     await screenshot(page, 'english');
     await page.reload();
-    await page.waitForFunction(() => window.liptako?.map?.loaded());
+    await page.waitForFunction(() => window.liptako?.ready);
     assert.equal(await page.getAttribute('html', 'lang'), 'en', 'the choice was not remembered');
     await page.click('header .lang-switch');
     await page.waitForFunction(() => document.documentElement.lang === 'fr');
@@ -395,7 +395,7 @@ describe('liptako demo in the browser', () => {
           const map = window.liptako.map;
           const layers = ['zones-fill', 'units-symbol', 'reports-symbol', 'alerts-symbol'];
           const origins = new Set(map.queryRenderedFeatures({ layers }).map((f) => f.properties.origin));
-          return [...origins].filter((o) => o !== own).length >= 2 && map.queryRenderedFeatures({ layers: ['air-symbol'] }).length > 0;
+          return [...origins].filter((o) => o !== own).length >= 2 && map.queryRenderedFeatures({ layers: ['air-symbol', 'air-dot'] }).length > 0;
         }, nation, { timeout: 60000 });
         const objects = await page.evaluate(() => [...window.liptako.state.objects.values()].map((o) => ({ origin: o.origin, marking: o.marking })));
         for (const { origin, marking } of objects) {

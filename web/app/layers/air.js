@@ -3,7 +3,10 @@
 // without a transponder stand out: a red ring, a red or orange label, drawn above the rest.
 //
 // Built for thousands of tracks at 1 Hz: two GeoJSON sources (points; trails and vectors)
-// replaced with setData at most once per frame, symbols added once per identity. Positions
+// replaced with setData at most once per frame, symbols added once per identity; at the
+// confederation's scale (below zoom 6.5) a track is a dot coloured by identity (an alarm ringed),
+// and a picture of more than a thousand tracks gets its vectors from zoom 6, its trails from 7:
+// symbol placement and line tiling of thousands of features are what a frame cannot afford. Positions
 // are extrapolated from the last picture by the track's velocity (the node sends a coasting
 // track's prediction only when something else changes).
 
@@ -11,14 +14,19 @@ import { collection, destination, EMPTY, setVisible } from '../geo.js';
 import { airImage } from '../symbols.js';
 import { FONT } from '../basemap.js';
 
-export const LAYER_IDS = ['air-lines', 'air-symbol'];
+export const LAYER_IDS = ['air-lines', 'air-dot', 'air-symbol'];
+/** Below this zoom (the confederation's scale) tracks are dots: cheap to draw by thousands. */
+export const SYMBOLS_FROM_ZOOM = 6.5;
 const VECTOR_S = 60;
 /** Longest extrapolation: a track not heard of for longer is shown where it was. */
 const MAX_EXTRAPOLATION_S = 30;
+const TRAILS_ALWAYS = 1000;
+const TRAILS_FROM_ZOOM = 7;
+const VECTORS_FROM_ZOOM = 6;
 
 export function install(map) {
-  map.addSource('air', { type: 'geojson', data: EMPTY });
-  map.addSource('air-lines', { type: 'geojson', data: EMPTY });
+  map.addSource('air', { type: 'geojson', data: EMPTY, maxzoom: 12, buffer: 32 });
+  map.addSource('air-lines', { type: 'geojson', data: EMPTY, maxzoom: 12, buffer: 16 });
   map.addLayer({
     id: 'air-lines',
     type: 'line',
@@ -30,14 +38,28 @@ export function install(map) {
     },
   });
   map.addLayer({
+    id: 'air-dot',
+    type: 'circle',
+    source: 'air',
+    maxzoom: SYMBOLS_FROM_ZOOM,
+    paint: {
+      'circle-radius': ['case', ['!=', ['get', 'alarm'], ''], 6, 3],
+      'circle-color': ['match', ['get', 'identity'],
+        'assumed_friend', '#80e0ff', 'neutral', '#aaffaa', 'suspect', '#ff8080', 'unknown', '#ffff80', '#ffff80'],
+      'circle-stroke-color': ['match', ['get', 'alarm'], 'emergency', '#ff2d2d', 'no_transponder', '#ff9f1c', '#0b1520'],
+      'circle-stroke-width': ['case', ['!=', ['get', 'alarm'], ''], 3, 0.8],
+    },
+  });
+  map.addLayer({
     id: 'air-symbol',
     type: 'symbol',
     source: 'air',
+    minzoom: SYMBOLS_FROM_ZOOM,
     layout: {
       'icon-image': ['get', 'icon'],
       'icon-allow-overlap': true,
       'symbol-sort-key': ['get', 'priority'],
-      'text-field': ['step', ['zoom'], ['get', 'alarmLabel'], 7, ['get', 'label']],
+      'text-field': ['step', ['zoom'], ['get', 'alarmLabel'], 7.5, ['get', 'label']],
       'text-font': FONT,
       'text-size': 10,
       'text-anchor': 'top-left',
@@ -82,6 +104,10 @@ export function render(map, state, nowMs = Date.now()) {
   }
   const points = [];
   const lines = [];
+  // Trails of thousands of tracks are noise at the confederation's scale and the heaviest
+  // part to tile: drawn from zoom 6 on, or always for a picture of at most TRAILS_ALWAYS.
+  const trails = state.air.size <= TRAILS_ALWAYS || map.getZoom() >= TRAILS_FROM_ZOOM;
+  const vectors = state.air.size <= TRAILS_ALWAYS || map.getZoom() >= VECTORS_FROM_ZOOM;
   for (const { track, trail } of state.air.values()) {
     const here = extrapolate(track, nowMs);
     const alarm = track.emergency ? 'emergency' : track.no_transponder ? 'no_transponder' : '';
@@ -91,6 +117,7 @@ export function render(map, state, nowMs = Date.now()) {
       properties: {
         uid: track.uid,
         type: 'air',
+        identity: track.identity,
         icon: airImage(track.identity, Boolean(alarm)),
         label,
         alarm,
@@ -99,14 +126,14 @@ export function render(map, state, nowMs = Date.now()) {
       },
       geometry: { type: 'Point', coordinates: here },
     });
-    if (track.speed_mps > 0) {
+    if (vectors && track.speed_mps > 0) {
       lines.push({
         type: 'Feature',
         properties: { part: 'vector' },
         geometry: { type: 'LineString', coordinates: [here, destination(here, track.course_deg, track.speed_mps * VECTOR_S)] },
       });
     }
-    if (trail.length > 1) {
+    if (trails && trail.length > 1) {
       lines.push({
         type: 'Feature',
         properties: { part: 'trail' },
