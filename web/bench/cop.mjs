@@ -1,12 +1,12 @@
 // Benchmark of the web COP under load, in headless Chromium: 5,000 air tracks updated at 1 Hz
-// plus 500 units (100 of them moving each second through the node's API), while the map
+// plus 500 units (100 of them moving each second), while the map
 // pans. Measures frames per second (and frame times) and the time from a change leaving on
 // the live feed to its pixel on screen. Not a test: it prints numbers (and writes
 // bench/out/web.json) for bench/README.md.
 //
-//   cargo build --release && node web/bench/cop.mjs [--seconds 20] [--tracks 5000] [--units 500]
+//   cargo build && node web/bench/cop.mjs [--seconds 20] [--tracks 5000] [--units 500] [--width 1366 --height 768]
 //
-// The node is a real `liptako serve` (LIPTAKO_BIN, default target/release/liptako): it serves
+// The node is a real `liptako serve` (LIPTAKO_BIN, default target/{release,debug}/liptako): it serves
 // the page, the login and the lists (500 units made through its API). The live feed comes from
 // this script instead, through a small proxy in front of the node that answers the page's
 // WebSocket itself (RFC 6455 over loopback, as the node's feed would): 5,000 air tracks in the
@@ -18,14 +18,15 @@
 // there (queryRenderedFeatures around the projected point), so the figure spans the WebSocket,
 // parsing, the state, setData, MapLibre's worker and the frame.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { launch, recordedPage, logIn } from '../test/browser.mjs';
 import { ROOT, startNode, apiClient, freePort } from '../test/nodes.mjs';
 
-process.env.LIPTAKO_BIN ||= join(ROOT, 'target/release/liptako');
+// The node only serves the page and the lists here: a debug build does as well as a release one.
+process.env.LIPTAKO_BIN ||= [join(ROOT, 'target/release/liptako'), join(ROOT, 'target/debug/liptako')].find(existsSync);
 const arg = (name, fallback) => {
   const idx = process.argv.indexOf(`--${name}`);
   return idx > 0 ? Number(process.argv[idx + 1]) : fallback;

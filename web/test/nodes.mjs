@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
-export const BIN = process.env.LIPTAKO_BIN || join(ROOT, 'target/debug/liptako');
+/** The binary: LIPTAKO_BIN, else this workspace's debug build (read at each start). */
+export const bin = () => process.env.LIPTAKO_BIN || join(ROOT, 'target/debug/liptako');
 
 const children = new Set();
 const dirs = new Set();
@@ -40,12 +41,12 @@ export function freePort() {
 
 /** `liptako ARGS`, to completion; its stdout. */
 export function liptako(args) {
-  return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(bin(), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Starts a long-running `liptako ARGS`; resolves once `ready(stdoutSoFar)` holds. */
 export function start(args, ready = () => true, timeoutMs = 60000) {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
+  const child = spawn(bin(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
   children.add(child);
   child.on('exit', () => children.delete(child));
   let out = '';
