@@ -50,8 +50,19 @@ async function boot() {
   });
   $('#login-form').addEventListener('submit', submitLogin);
   document.body.classList.remove('booting');
-  if (restoreSession()) await startApp();
-  else showLogin();
+  if (!restoreSession()) {
+    showLogin();
+    return;
+  }
+  try {
+    await startApp();
+  } catch {
+    // A kept session the node no longer accepts (or a node that does not answer): log in again.
+    app?.stop();
+    app = null;
+    logout();
+    showLogin('login.expired');
+  }
 }
 
 function showLogin(messageKey = null) {
@@ -451,6 +462,9 @@ class App {
   }
 
   flyToObject(object) {
+    // The panel first: it narrows the map, which must know its size before it centres.
+    this.details.showObject(object.id);
+    this.map.resize();
     const point = objectPoint(object);
     if (point) this.map.flyTo({ center: point, zoom: Math.max(this.map.getZoom(), 9), speed: 2 });
     else if (object.area) {
@@ -459,7 +473,6 @@ class App {
       const lats = ring.map((p) => p[1]);
       this.map.fitBounds([[Math.min(...lons), Math.min(...lats)], [Math.max(...lons), Math.max(...lats)]], { padding: 80, maxZoom: 12 });
     }
-    this.details.showObject(object.id);
   }
 
   home() {

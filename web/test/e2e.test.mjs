@@ -349,6 +349,82 @@ describe('web COP on one node', () => {
     await page.waitForFunction(() => document.documentElement.lang === 'fr');
   });
 
+  test('operator actions: alerts newest first, acknowledge, fly; draw a zone; delete; an exercise world', async () => {
+    const page = adminPage;
+    await page.keyboard.press('Escape');
+    const older = await admin.call('POST', '/api/v1/reports', {
+      kind: 'airspace_alert', title: `Alerte ancienne ${RUN}`, body: '', location: { lat: 13.1, lon: -3.1 },
+      marking: { level: 'NP', releasable_to: ['AES'] },
+    });
+    const newer = await admin.call('POST', '/api/v1/reports', {
+      kind: 'airspace_alert', title: `Alerte récente ${RUN}`, body: '', location: { lat: 16.6, lon: 2.7 },
+      marking: { level: 'DR', releasable_to: ['AES'] },
+    });
+    await page.keyboard.press('a');
+    await page.waitForSelector(`.alert-item[data-id="${newer.id}"]`);
+    const order = await page.$$eval('.alert-item', (items) => items.map((item) => item.dataset.id));
+    assert.ok(order.indexOf(newer.id) < order.indexOf(older.id), 'alerts are not newest first');
+    assert.equal(await page.isChecked('[data-testid=alert-sound]'), false, 'sound is on by default');
+    await page.click(`.alert-item[data-id="${newer.id}"] [data-testid=ack]`);
+    await page.waitForSelector(`.alert-item.acked[data-id="${newer.id}"]`);
+    const acks = await admin.call('GET', '/api/v1/acks');
+    assert.ok(acks.some((ack) => ack.id === newer.id && ack.by === 'admin' && ack.version === 1), JSON.stringify(acks));
+    await page.click(`.alert-item[data-id="${older.id}"] .alert-main`);
+    await page.waitForFunction(([lon, lat]) => {
+      const c = window.liptako.map.getCenter();
+      return !window.liptako.map.isMoving() && Math.abs(c.lng - lon) < 0.01 && Math.abs(c.lat - lat) < 0.01;
+    }, [-3.1, 13.1], { timeout: 15000 });
+
+    // Draw a zone with the keyboard and the mouse.
+    await page.keyboard.press('l');
+    await jumpTo(page, -3, 13, 9);
+    await page.keyboard.press('z');
+    const box = await page.locator('#map').boundingBox();
+    for (const [dx, dy] of [[-80, -60], [80, -60], [60, 70], [-70, 50]]) {
+      await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+    }
+    await page.keyboard.press('Enter');
+    await page.fill('[data-testid=zone-name]', `Zone tracée ${RUN}`);
+    await page.selectOption('[data-testid=zone-kind]', 'area_of_operations');
+    await page.click('[data-testid=zone-submit]');
+    await page.waitForSelector('[data-testid=history] li');
+    const { items: zones } = await admin.call('GET', `/api/v1/zones?q=${encodeURIComponent(`Zone tracée ${RUN}`)}`);
+    assert.equal(zones.length, 1);
+    assert.equal(zones[0].kind, 'area_of_operations');
+    assert.equal(zones[0].area.coordinates[0].length, 5, 'four corners and the closing point');
+    await waitRendered(page, ['zones-fill'], zones[0].id);
+
+    // Delete one of this node's objects from its details.
+    await page.evaluate((id) => window.liptako.details.showObject(id), older.id);
+    await page.click('[data-testid=delete]');
+    await page.click('[data-testid=confirm-delete]');
+    await page.waitForFunction((id) => !window.liptako.state.objects.has(id), older.id);
+    await assert.rejects(admin.call('GET', `/api/v1/reports/${older.id}`), /HTTP 410/);
+
+    // An exercise's world: marked as such, its own objects only, and back.
+    await page.selectOption('[data-testid=world-select]', '__new__');
+    await page.fill('[data-testid=exercise-name]', `EX-${RUN}`);
+    await page.press('[data-testid=exercise-name]', 'Enter');
+    await page.waitForSelector('#exercise-strip:not([hidden])');
+    assert.match(await page.textContent('#exercise-strip'), new RegExp(`EXERCICE — EX-${RUN}`));
+    await page.waitForFunction(() => window.liptako.feed === 'open');
+    await page.waitForFunction(() => document.querySelector('.banner.top').textContent.startsWith('EXERCICE'));
+    assert.equal(await page.evaluate(() => window.liptako.state.objects.size), 0, 'real-world objects shown in the exercise');
+    await page.keyboard.press('n');
+    await page.fill('[data-testid=report-title]', `Exercice ${RUN}`);
+    await page.fill('[data-testid=report-position]', '13.0, -3.0');
+    await page.click('[data-testid=report-submit]');
+    await page.waitForSelector('[data-testid=history] li');
+    const { items: inExercise } = await admin.call('GET', `/api/v1/reports?exercise=EX-${RUN}`);
+    assert.equal(inExercise.length, 1);
+    const { items: real } = await admin.call('GET', `/api/v1/reports?q=${encodeURIComponent(`Exercice ${RUN}`)}`);
+    assert.equal(real.length, 0, 'the exercise report is in the real world');
+    await screenshot(page, 'exercise');
+    await page.selectOption('[data-testid=world-select]', '');
+    await page.waitForSelector('#exercise-strip', { state: 'hidden' });
+    await page.waitForFunction((id) => window.liptako.state.objects.has(id), newer.id);
+  });
+
   test('no request of any page left 127.0.0.1', () => {
     let seen = 0;
     for (const { record } of pages) {
