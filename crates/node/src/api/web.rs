@@ -20,10 +20,10 @@ use crate::state::Node;
 
 /// The page's Content-Security-Policy: nothing but this origin. `'self'` covers the
 /// WebSocket of the same host and port; workers are MapLibre's (a module script of this
-/// origin); images are the symbols drawn in the page (`data:`, `blob:`).
+/// origin); images are the symbols drawn in the page (`data:`).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-    style-src 'self'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; \
-    worker-src 'self' blob:; manifest-src 'self'; base-uri 'none'; form-action 'none'; \
+    style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+    worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'";
 
 /// The routes of the UI (merged into [`super::router`]).
