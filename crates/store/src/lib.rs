@@ -91,6 +91,11 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<LogEntry>, StoreError>;
 
+    /// The versions of `id` this store holds, newest first, at most `limit`: each with its
+    /// JSON, or only its envelope where a recall dropped the content (`LogBody::Dropped`).
+    /// Whoever may see them: the caller applies the marking rule to each.
+    fn versions(&self, id: Uuid, limit: usize) -> Result<Vec<LogEntry>, StoreError>;
+
     /// The envelope of the latest version of `id` below `below_version` that this store held
     /// (including one whose content a recall dropped).
     fn version_before(&self, id: Uuid, below_version: u64) -> Result<Option<Meta>, StoreError>;

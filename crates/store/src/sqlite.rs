@@ -272,34 +272,21 @@ impl Store for SqliteStore {
         ])?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            let id_bytes = blob(row, 1)?;
-            let id = Uuid::from_slice(id_bytes).map_err(|_| {
-                StoreError::Open(format!("log {origin} seq {seq}: malformed object id"))
-            })?;
-            let version: i64 = row.get(2)?;
-            let state: i64 = row.get(3)?;
-            let what = || format!("log {origin} seq {seq}");
-            let body = match state {
-                STATE_HELD => {
-                    let payload = blob(row, 4)?;
-                    LogBody::Version {
-                        meta: decode_meta(payload, what)?,
-                        payload: payload.into(),
-                    }
-                }
-                STATE_DROPPED => LogBody::Dropped {
-                    meta: decode_meta(blob(row, 4)?, what)?,
-                },
-                _ => LogBody::Recall,
-            };
-            entries.push(LogEntry {
-                seq: seq as u64,
-                id,
-                version: version as u64,
-                appended: from_micros(row.get(5)?),
-                body,
-            });
+            entries.push(log_entry(row, || format!("log {origin}"))?);
+        }
+        Ok(entries)
+    }
+
+    fn versions(&self, id: Uuid, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, id, version, state, payload, appended FROM log
+             WHERE id = ?1 AND state IN (0, 1) ORDER BY version DESC LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![id.as_bytes().as_slice(), clamp_i64(limit as u64)])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            entries.push(log_entry(row, || format!("log of {id}"))?);
         }
         Ok(entries)
     }
@@ -962,6 +949,37 @@ fn insert_audit(tx: &Connection, entry: &AuditEntry) -> Result<(), StoreError> {
         entry.detail,
     ])?;
     Ok(())
+}
+
+/// One row of `SELECT seq, id, version, state, payload, appended FROM log`; `log` names the
+/// log in errors.
+fn log_entry(row: &rusqlite::Row<'_>, log: impl Fn() -> String) -> Result<LogEntry, StoreError> {
+    let seq: i64 = row.get(0)?;
+    let id = Uuid::from_slice(blob(row, 1)?)
+        .map_err(|_| StoreError::Open(format!("{} seq {seq}: malformed object id", log())))?;
+    let version: i64 = row.get(2)?;
+    let state: i64 = row.get(3)?;
+    let what = || format!("{} seq {seq}", log());
+    let body = match state {
+        STATE_HELD => {
+            let payload = blob(row, 4)?;
+            LogBody::Version {
+                meta: decode_meta(payload, what)?,
+                payload: payload.into(),
+            }
+        }
+        STATE_DROPPED => LogBody::Dropped {
+            meta: decode_meta(blob(row, 4)?, what)?,
+        },
+        _ => LogBody::Recall,
+    };
+    Ok(LogEntry {
+        seq: seq as u64,
+        id,
+        version: version as u64,
+        appended: from_micros(row.get(5)?),
+        body,
+    })
 }
 
 /// A BLOB column, borrowed from the row.

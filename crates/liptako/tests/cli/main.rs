@@ -8,3 +8,4 @@ mod federation;
 mod first_steps;
 mod security;
 mod util;
+mod web;

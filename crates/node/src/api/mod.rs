@@ -3,11 +3,14 @@
 //! (`server::router`) merges them with other features' routes; tests drive that router
 //! in-process, the server serves it on a socket.
 
+pub mod acks;
+pub mod history;
 pub mod live;
 pub mod objects;
 pub mod openapi;
 pub mod ops;
 pub mod session;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -52,5 +55,7 @@ pub fn routes() -> Router<Arc<Node>> {
                 .layer(Extension(object_type)),
         );
     }
-    api
+    api.merge(web::routes())
+        .merge(history::routes())
+        .merge(acks::routes())
 }

@@ -533,7 +533,7 @@ pub async fn delete(
 
 /// The object if it exists, is of `object_type`, is in the requested world and the caller may
 /// see it; otherwise 404, whatever the reason, so nothing leaks.
-async fn visible(
+pub(crate) async fn visible(
     node: &Arc<Node>,
     principal: &Principal,
     object_type: ObjectType,
@@ -611,7 +611,7 @@ fn precondition(headers: &HeaderMap, from_body: Option<u64>) -> Result<u64, AppE
     }
 }
 
-fn parse_id(text: &str) -> Result<Uuid, AppError> {
+pub(crate) fn parse_id(text: &str) -> Result<Uuid, AppError> {
     // A malformed id cannot name an object: answer like any unknown id.
     Uuid::parse_str(text).map_err(|_| AppError::NotFound)
 }

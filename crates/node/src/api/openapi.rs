@@ -63,6 +63,7 @@ struct ApiDoc;
 pub fn document() -> OpenApiDoc {
     let _ = (AuditParams::default(), LiveParams::default());
     ApiDoc::openapi()
+        .merge_from(super::history::Doc::openapi().merge_from(super::acks::Doc::openapi()))
 }
 
 struct BearerAuth;

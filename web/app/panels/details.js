@@ -1,0 +1,224 @@
+// The side panel's details of what was clicked: every field, the marking, the origin nation,
+// the version and its history (GET .../versions: who changed what, when, each version under
+// its own marking), and the actions the user may take on it (edit and delete for this node's
+// own objects, acknowledge for an alert).
+
+import { api } from '../api.js';
+import { el, fill, formatTime } from '../dom.js';
+import { t, currentLang } from '../i18n.js';
+import { formatDecimal, formatMgrs } from '../coords.js';
+import { isAlertKind } from '../state.js';
+import { flightLevel } from '../layers/air.js';
+import { symbolDataUrl, unitImage, reportImage, airImage } from '../symbols.js';
+
+const COLLECTION = { report: 'reports', unit: 'units', zone: 'zones' };
+
+export class Details {
+  constructor(ctx) {
+    this.ctx = ctx;
+    this.root = document.getElementById('side');
+    this.current = null; // {kind: 'object', id} | {kind: 'air', uid} | {kind: 'form'}
+    this.history = []; // versions shown, for the banner
+    ctx.banner.addProvider(() => this.onScreen());
+  }
+
+  /** What this panel shows, for the banner. */
+  onScreen() {
+    if (this.root.hidden || !this.current) return [];
+    const items = [];
+    if (this.current.kind === 'object') {
+      const object = this.ctx.state.objects.get(this.current.id);
+      if (object) items.push({ origin: object.origin, marking: object.marking });
+      for (const version of this.history) items.push({ origin: version.origin, marking: version.marking });
+    } else if (this.current.kind === 'air' && this.ctx.state.airPicture) {
+      items.push(this.ctx.state.airPicture);
+    } else if (this.current.kind === 'form' && this.current.marking) {
+      items.push(this.current.marking());
+    }
+    return items;
+  }
+
+  close() {
+    this.current = null;
+    this.history = [];
+    this.root.hidden = true;
+    fill(this.root);
+    this.ctx.setSelection(null);
+    this.ctx.banner.schedule();
+  }
+
+  /** Shows a panel body built by someone else (the forms). */
+  showForm(title, body, marking) {
+    this.current = { kind: 'form', marking };
+    this.history = [];
+    this.render(title, body);
+  }
+
+  render(title, ...body) {
+    fill(this.root,
+      el('div', { class: 'side-head' },
+        el('h2', {}, title),
+        el('button', { type: 'button', class: 'icon', title: t('action.close'), 'aria-label': t('action.close'), onclick: () => this.close() }, '×')),
+      el('div', { class: 'side-body' }, ...body));
+    this.root.hidden = false;
+    this.ctx.banner.schedule();
+  }
+
+  /** Refreshes what is shown (after a live change or a language switch). */
+  refresh() {
+    if (!this.current || this.root.hidden) return;
+    if (this.current.kind === 'object') this.showObject(this.current.id, { keepHistory: true });
+    else if (this.current.kind === 'air') this.showAir(this.current.uid);
+  }
+
+  showObject(id, { keepHistory = false } = {}) {
+    const { state, markings } = this.ctx;
+    const object = state.objects.get(id);
+    if (!object) {
+      if (this.current?.kind === 'object' && this.current.id === id) {
+        this.render(t('details.gone_title'), el('p', { class: 'muted' }, t('details.gone')));
+        this.current = null;
+      }
+      return;
+    }
+    if (!keepHistory || this.current?.id !== id) this.history = [];
+    this.current = { kind: 'object', id };
+    this.ctx.setSelection(object);
+    const lang = currentLang();
+    const rows = [];
+    const row = (key, value) => {
+      if (value === undefined || value === null || value === '') return;
+      rows.push(el('dt', {}, t(key)), el('dd', {}, value));
+    };
+    const icon = object.type === 'unit' ? unitImage(object.symbol) : object.type === 'report' ? reportImage(object.kind) : null;
+    let title = '';
+    if (object.type === 'report') {
+      title = object.title;
+      row('field.kind', t(`report_kind.${object.kind}`));
+      row('field.text', object.body);
+    } else if (object.type === 'unit') {
+      title = object.callsign;
+      row('field.symbol', object.symbol);
+      if (typeof object.course_deg === 'number') row('field.course', `${Math.round(object.course_deg)}°`);
+      if (typeof object.speed_mps === 'number') row('field.speed', t('unit.kmh', { value: Math.round(object.speed_mps * 3.6) }));
+    } else if (object.type === 'zone') {
+      title = object.name;
+      row('field.kind', t(`zone_kind.${object.kind}`));
+      if (object.category) row('field.category', t(`site_category.${object.category}`));
+      row('field.description', object.description);
+    }
+    const point = object.location || object.position;
+    if (point) {
+      row('field.position', formatDecimal(point));
+      row('field.mgrs', formatMgrs(point));
+    }
+    row('field.marking', el('span', { class: `marking-chip ${markings.levelClass(object.marking.level)}` }, markings.short(object.origin, object.marking)));
+    row('field.origin', object.origin);
+    row('field.version', String(object.version));
+    row('field.created', formatTime(object.created, lang));
+    row('field.updated', formatTime(object.updated, lang));
+    if (object.valid_until) row('field.valid_until', formatTime(object.valid_until, lang));
+    const ack = state.acks.get(object.id);
+    if (ack) row('field.acknowledged', t('alerts.acked_by', { who: ack.by, when: formatTime(ack.at, lang), version: ack.version }));
+
+    const actions = el('div', { class: 'actions' });
+    const mine = object.origin === markings.nation;
+    const editor = this.ctx.principal.role !== 'viewer';
+    const markable = markings.rank(object.marking.level) <= markings.rank(this.ctx.principal.clearance);
+    if (object.type === 'report' && isAlertKind(object.kind) && !(ack && ack.version >= object.version)) {
+      actions.append(el('button', { type: 'button', class: 'primary', 'data-testid': 'ack', onclick: () => this.ctx.acknowledge(object) }, t('action.acknowledge')));
+    }
+    if (mine && editor && markable && object.type !== 'unit') {
+      actions.append(el('button', { type: 'button', 'data-testid': 'edit', onclick: () => this.ctx.edit(object) }, t('action.edit')));
+      actions.append(el('button', { type: 'button', class: 'danger', 'data-testid': 'delete', onclick: () => this.ctx.remove(object) }, t('action.delete')));
+    } else if (!mine) {
+      actions.append(el('p', { class: 'muted small' }, t('details.not_ours', { origin: object.origin })));
+    }
+    const historyBox = el('div', { class: 'history' });
+    this.render(
+      el('span', { class: 'title-with-icon' }, icon ? el('img', { src: symbolDataUrl(icon), alt: '', class: 'symbol' }) : null, title),
+      el('dl', { class: 'fields' }, rows),
+      actions,
+      el('h3', {}, t('details.history')),
+      historyBox,
+    );
+    if (this.history.length) this.renderHistory(historyBox, object);
+    else this.loadHistory(historyBox, object);
+  }
+
+  async loadHistory(box, object) {
+    fill(box, el('p', { class: 'muted' }, t('details.loading')));
+    try {
+      const query = this.ctx.state.world ? `?exercise=${encodeURIComponent(this.ctx.state.world)}` : '';
+      const history = await api('GET', `/api/v1/${COLLECTION[object.type]}/${object.id}/versions${query}`);
+      if (this.current?.id !== object.id) return;
+      this.history = history.versions.map((version) => ({ ...version, origin: history.origin }));
+      this.renderHistory(box, object);
+      this.ctx.banner.schedule();
+    } catch (err) {
+      fill(box, el('p', { class: 'form-error' }, t('details.history_error', { message: err.message })));
+    }
+  }
+
+  renderHistory(box, object) {
+    const lang = currentLang();
+    const { markings } = this.ctx;
+    fill(box, el('ol', { class: 'versions', 'data-testid': 'history' }, this.history.map((version) => {
+      const content = version.object;
+      const what = version.deleted ? t('history.deleted')
+        : !content ? t('history.dropped')
+          : content.title || content.name || content.callsign || '';
+      return el('li', {},
+        el('span', { class: 'version-no' }, `v${version.version}`), ' ',
+        el('span', { class: 'muted' }, formatTime(version.updated, lang)), ' ',
+        version.actor ? el('span', {}, t('history.by', { who: version.actor })) : null, ' ',
+        el('span', { class: `marking-chip ${markings.levelClass(version.marking.level)}` }, markings.short(object.origin, version.marking)),
+        el('div', { class: 'small' }, what));
+    })));
+  }
+
+  showAir(uid) {
+    const held = this.ctx.state.air.get(uid);
+    if (!held) {
+      if (this.current?.kind === 'air' && this.current.uid === uid) {
+        this.render(t('details.gone_title'), el('p', { class: 'muted' }, t('details.track_gone')));
+        this.current = null;
+      }
+      return;
+    }
+    this.current = { kind: 'air', uid };
+    this.history = [];
+    const { track } = held;
+    const lang = currentLang();
+    const rows = [];
+    const row = (key, value) => {
+      if (value === undefined || value === null || value === '') return;
+      rows.push(el('dt', {}, t(key)), el('dd', {}, value));
+    };
+    row('air.callsign', track.callsign);
+    row('air.mode3a', track.mode3a);
+    row('air.mode_s', track.mode_s);
+    row('air.flight_level', flightLevel(track.position.alt_m));
+    row('air.identity', t(`identity.${track.identity}`));
+    if (track.emergency) row('air.emergency', t('air.emergency_code', { code: track.emergency }));
+    if (track.no_transponder) row('air.transponder', t('air.no_transponder'));
+    row('field.course', `${Math.round(track.course_deg)}°`);
+    row('field.speed', t('unit.kt', { value: Math.round(track.speed_mps * 1.943844) }));
+    row('field.position', formatDecimal(track.position));
+    row('field.mgrs', formatMgrs(track.position));
+    row('air.over', track.nation);
+    row('air.track_number', String(track.track_number));
+    row('air.sensors', (track.sensors || []).join(', '));
+    row('field.updated', formatTime(track.updated, lang));
+    const picture = this.ctx.state.airPicture;
+    if (picture) {
+      row('field.marking', el('span', { class: `marking-chip ${this.ctx.markings.levelClass(picture.marking.level)}` }, this.ctx.markings.short(picture.origin, picture.marking)));
+      row('field.origin', picture.origin);
+    }
+    this.ctx.setSelection(null);
+    this.render(
+      el('span', { class: 'title-with-icon' }, el('img', { src: symbolDataUrl(airImage(track.identity, Boolean(track.emergency || track.no_transponder))), alt: '', class: 'symbol' }), track.callsign || track.uid),
+      el('dl', { class: 'fields' }, rows),
+    );
+  }
+}
