@@ -95,11 +95,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     raise_open_files();
+    let local = listener.local_addr()?;
+    let tls = https(&node, local)?;
     crate::federation::start(node.clone()).await?;
     crate::tak::start(node.clone()).await?;
     crate::air::start(node.clone()).await?;
-    let local = listener.local_addr()?;
-    tracing::info!(addr = %local, nation = %node.nation(), "HTTP API listening");
+    tracing::info!(
+        addr = %local,
+        nation = %node.nation(),
+        https = tls.is_some(),
+        "HTTP API listening"
+    );
     let http = &node.config().http;
     let caps = Caps {
         max_connections: Budget::current().share(HTTP_SHARE_PERCENT, http.max_connections),
@@ -113,7 +119,14 @@ pub async fn serve(
         listener,
         caps,
         move |stream, peer, slot| {
-            crate::http::serve::connection(app.clone(), stream, peer, slot, None, signal.clone())
+            crate::http::serve::connection(
+                app.clone(),
+                stream,
+                peer,
+                slot,
+                tls.clone(),
+                signal.clone(),
+            )
         },
     ));
     shutdown.await;
@@ -129,6 +142,42 @@ pub async fn serve(
     Ok(())
 }
 
+/// The TLS set-up of the API on `local`, when HTTPS is on (see `[http] tls`): the certificate
+/// the administrator supplied, else the node's own (its certificate and CA). Fails, saying what
+/// to do, when HTTPS is required and no certificate is there.
+fn https(node: &Node, local: SocketAddr) -> anyhow::Result<Option<tokio_rustls::TlsAcceptor>> {
+    let http = &node.config().http;
+    if !http.tls_for(local).map_err(anyhow::Error::msg)? {
+        return Ok(None);
+    }
+    let data = node.data_dir();
+    let (chain, key) = match (&http.cert, &http.key) {
+        (Some(cert), Some(key)) => (
+            crate::pki::load_certs(&data.join(cert))?,
+            crate::pki::load_key(&data.join(key))?,
+        ),
+        (None, None) => {
+            let paths = crate::pki::PkiPaths::new(data);
+            if !paths.exists() {
+                anyhow::bail!(
+                    "HTTPS on {local} needs a certificate: run `liptako certs init --data {} --host <the name users type>`, or set [http] cert and key",
+                    data.display()
+                );
+            }
+            let mut chain = crate::pki::load_certs(&paths.node_cert)?;
+            chain.extend(crate::pki::load_certs(&paths.ca_cert)?);
+            (chain, crate::pki::load_key(&paths.node_key)?)
+        }
+        _ => anyhow::bail!("[http] cert and key go together"),
+    };
+    let mut config = rustls::ServerConfig::builder_with_provider(crate::pki::provider())
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config))))
+}
+
 /// Binds `addr` (the config's listen address unless overridden) and serves until `shutdown`.
 pub async fn run(
     node: Arc<Node>,
@@ -136,6 +185,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = addr.unwrap_or(node.config().http.listen);
+    // Refuse a plain-HTTP non-loopback address before anything listens on it.
+    node.config()
+        .http
+        .tls_for(addr)
+        .map_err(anyhow::Error::msg)?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))?;

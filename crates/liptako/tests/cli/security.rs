@@ -654,3 +654,67 @@ fn logs_written_to_a_file_are_plain_text() {
         "colour escapes in a log file: {text}"
     );
 }
+
+#[test]
+fn https_is_required_off_loopback_and_served_with_the_nodes_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = node(dir.path());
+    let data_arg = data.to_str().unwrap();
+    // Plain HTTP on a non-loopback address: refused before anything listens.
+    let port = free_port();
+    let output = std::process::Command::new(BIN)
+        .args([
+            "serve",
+            "--data",
+            data_arg,
+            "--http",
+            &format!("0.0.0.0:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("needs a certificate"), "{stderr}");
+    // With the node's certificate, HTTPS (asked for here on loopback), and nothing in clear.
+    liptako(&["certs", "init", "--data", data_arg]);
+    let config = data.join("liptako.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("[http]\n", "[http]\ntls = true\n")).unwrap();
+    let port = free_port();
+    let _server = KillOnDrop(
+        std::process::Command::new(BIN)
+            .args([
+                "serve",
+                "--data",
+                data_arg,
+                "--http",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let ca = data.join("certs/ca.pem");
+    let url = format!("https://localhost:{port}/healthz");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        let output = std::process::Command::new("curl")
+            .args(["-sS", "--http2", "--cacert", ca.to_str().unwrap(), &url])
+            .output()
+            .expect("curl is needed for this test");
+        if output.status.success() {
+            break String::from_utf8_lossy(&output.stdout).into_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no HTTPS answer: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(body.contains("\"ok\""), "{body}");
+    // A plain-HTTP request gets no answer.
+    let plain = http(port, "GET", "/healthz", None, None);
+    assert!(!matches!(plain, Ok((200, _))), "{plain:?}");
+}

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::http::extract::{Caller, JsonBody, Params};
 use super::objects::{checked_exercise, parse_id, parse_time, visible};
 use crate::http::error::AppError;
+use crate::http::extract::{Caller, JsonBody, Params};
 use crate::state::Node;
 
 /// The audit action of an acknowledgement.
@@ -200,15 +200,12 @@ pub async fn list(
         let seen = match may_see.get(&id) {
             Some(seen) => *seen,
             None => {
-                let seen = node
-                    .get_object(id)
-                    .await?
-                    .is_some_and(|stored| {
-                        node.policy().allows(
-                            Audience::reader(&caller.0, world.as_deref()),
-                            stored.object.as_ref(),
-                        )
-                    });
+                let seen = node.get_object(id).await?.is_some_and(|stored| {
+                    node.policy().allows(
+                        Audience::reader(&caller.0, world.as_deref()),
+                        stored.object.as_ref(),
+                    )
+                });
                 may_see.insert(id, seen);
                 seen
             }

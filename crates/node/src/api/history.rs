@@ -21,9 +21,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::http::extract::{Caller, Params};
 use super::objects::{checked_exercise, collection, parse_id, visible};
 use crate::http::error::AppError;
+use crate::http::extract::{Caller, Params};
 use crate::state::Node;
 
 /// Most versions one answer lists.

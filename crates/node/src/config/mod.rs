@@ -191,6 +191,33 @@ pub struct HttpSection {
     /// Most connections open at once from one address.
     #[serde(default = "default_http_per_address")]
     pub max_connections_per_address: usize,
+    /// Serve the UI and the API over TLS (HTTPS). Default: on whenever `listen` is not a
+    /// loopback address, where it cannot be turned off; off on loopback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<bool>,
+    /// A certificate chain (PEM) the administrator supplies for HTTPS, relative to the data
+    /// directory; default: the node's own certificate and CA (`liptako certs init`, with
+    /// `--host` naming the address users type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert: Option<PathBuf>,
+    /// The private key (PEM) of `cert`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<PathBuf>,
+}
+
+impl HttpSection {
+    /// Whether HTTPS is on for `listen` (the configured address unless overridden), or why the
+    /// configuration cannot be served.
+    pub fn tls_for(&self, listen: SocketAddr) -> Result<bool, String> {
+        let loopback = listen.ip().is_loopback();
+        match (self.tls, loopback) {
+            (Some(false), false) => Err(format!(
+                "http.tls = false on {listen}: HTTPS is required on any address but loopback"
+            )),
+            (Some(tls), _) => Ok(tls),
+            (None, loopback) => Ok(!loopback),
+        }
+    }
 }
 
 /// Default `[http] max_connections_per_address`: a browser opens about six, an operations
@@ -208,6 +235,9 @@ impl Default for HttpSection {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_connections: None,
             max_connections_per_address: DEFAULT_HTTP_PER_ADDRESS,
+            tls: None,
+            cert: None,
+            key: None,
         }
     }
 }
