@@ -10,4 +10,5 @@ mod api {
     pub mod ui;
 }
 mod architecture;
+mod exits;
 mod tak;
