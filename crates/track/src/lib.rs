@@ -56,21 +56,21 @@
 
 pub mod airspace;
 pub mod assign;
-pub mod borders;
 pub mod check;
 pub mod filter;
-pub mod geo;
 mod grid;
 pub mod mat;
 pub mod metrics;
 mod num;
 pub mod offline;
-pub mod region;
 mod rng;
 pub mod scenarios;
 pub mod sensor;
 pub mod sim;
 mod tracker;
+
+// Geography lives in its own pure crate (operations use it too); these names stay for callers.
+pub use liptako_geo::{borders, region, wgs84 as geo};
 
 pub use airspace::{Airspace, AirspaceParams, Zone};
 pub use borders::Borders;

@@ -2,7 +2,6 @@
 //! simulated scenarios, the offline file formats end to end, property tests on untrusted input,
 //! the borders file against its npm source, and house rules.
 
-mod borders_data;
 mod common;
 mod fuzz_corpus;
 mod offline_mode;

@@ -2,7 +2,7 @@
 //! (format described there) and embedded in the crate, parsed into [`Region`]s named by
 //! ISO 3166-1 alpha-3 code.
 
-use crate::region::{LonLat, Region};
+use crate::region::{GeoBox, LonLat, Region, RegionIndex};
 
 /// The embedded borders file (Natural Earth 1:10m admin-0 countries, public domain; see its
 /// header for the exact npm package versions it was generated from).
@@ -225,5 +225,37 @@ mod tests {
         assert_eq!(e.line, 3);
         let e = Borders::parse("T 1 1 0 0\n").expect_err("no header");
         assert_eq!(e.line, 1);
+    }
+}
+
+/// The nations of a [`Borders`], indexed: which nation is under a point, and how far the point
+/// is from that nation's border.
+#[derive(Debug, Clone)]
+pub struct NationIndex {
+    index: RegionIndex,
+}
+
+impl Borders {
+    /// An index of these borders; `area` bounds its fast grid (lookups outside it are still
+    /// right, only slower).
+    pub fn index(&self, area: Option<GeoBox>) -> NationIndex {
+        NationIndex {
+            index: RegionIndex::new(&self.countries, area),
+        }
+    }
+}
+
+impl NationIndex {
+    /// The ISO alpha-3 code of the nation under a point, if any (none at sea).
+    pub fn nation_at(&self, lat_deg: f64, lon_deg: f64) -> Option<&str> {
+        let found = self.index.locate([lon_deg, lat_deg]);
+        found.first().and_then(|&region| self.index.name(region))
+    }
+
+    /// The distance from a point to the nearest border, in metres, searched up to `limit_m`
+    /// (returned when no border is nearer).
+    pub fn distance_to_border_m(&self, lat_deg: f64, lon_deg: f64, limit_m: f64) -> f64 {
+        self.index
+            .distance_to_boundary_m([lon_deg, lat_deg], limit_m)
     }
 }

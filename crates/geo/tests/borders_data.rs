@@ -2,11 +2,13 @@
 //! packages (never edited by hand), and it answers for the whole world, not only the demo's
 //! nations.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is the test failing
+
 use std::path::PathBuf;
 use std::process::Command;
 
-use liptako_track::borders::{Borders, NATURAL_EARTH_BORDERS};
-use liptako_track::{Airspace, GeoBox};
+use liptako_geo::GeoBox;
+use liptako_geo::borders::{Borders, NATURAL_EARTH_BORDERS};
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -38,8 +40,8 @@ fn embedded_borders_are_regenerated_identically_from_npm() {
     );
     assert!(
         out.stdout == NATURAL_EARTH_BORDERS.as_bytes(),
-        "crates/track/data/borders.txt differs from what scripts/gen-borders produces: \
-         regenerate it with `scripts/gen-borders > crates/track/data/borders.txt`"
+        "crates/geo/data/borders.txt differs from what scripts/gen-borders produces: \
+         regenerate it with `scripts/gen-borders > crates/geo/data/borders.txt`"
     );
 }
 
@@ -54,7 +56,7 @@ fn header_names_the_source_package_and_version() {
 fn world_borders_answer_everywhere() {
     let b = Borders::natural_earth().expect("embedded file parses");
     assert!(b.countries.len() > 200, "{} countries", b.countries.len());
-    let airspace = Airspace::new(Some(&b), Vec::new(), None);
+    let airspace = b.index(None);
     let cases = [
         (12.64, -8.00, Some("MLI")),   // Bamako
         (12.37, -1.52, Some("BFA")),   // Ouagadougou
@@ -73,14 +75,14 @@ fn world_borders_answer_everywhere() {
 #[test]
 fn regional_index_agrees_with_the_world_index() {
     let b = Borders::natural_earth().expect("embedded file parses");
-    let world = Airspace::new(Some(&b), Vec::new(), None);
+    let world = b.index(None);
     let area = GeoBox {
         min_lon_deg: -3.0,
         min_lat_deg: 11.0,
         max_lon_deg: 4.0,
         max_lat_deg: 18.0,
     };
-    let regional = Airspace::new(Some(&b), Vec::new(), Some(area));
+    let regional = b.index(Some(area));
     // A grid over the Liptako-Gourma region and beyond the regional box.
     for i in 0..60 {
         for j in 0..60 {
