@@ -543,7 +543,7 @@ mod tests {
                 max_uids: DEFAULT_ANONYMOUS_MAX_UIDS,
             }
         );
-        assert!(DEFAULT_ANONYMOUS_MAX_UIDS * 10 <= DEFAULT_MAX_UIDS_PER_PRINCIPAL);
+        const { assert!(DEFAULT_ANONYMOUS_MAX_UIDS * 10 <= DEFAULT_MAX_UIDS_PER_PRINCIPAL) };
     }
 
     #[test]
