@@ -36,9 +36,9 @@ use crate::pki::{PkiPaths, load_certs, load_key};
 use crate::state::Node;
 
 /// Share of the open-file budget for anonymous clients.
-const TCP_SHARE_PERCENT: u64 = 15;
+pub const TCP_SHARE_PERCENT: u64 = 15;
 /// Share of the open-file budget for certificate clients.
-const TLS_SHARE_PERCENT: u64 = 40;
+pub const TLS_SHARE_PERCENT: u64 = 40;
 
 /// What every accept loop shares.
 pub struct Listeners {
