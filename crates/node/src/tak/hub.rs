@@ -179,6 +179,9 @@ struct Session {
     callsign: Option<String>,
     /// The world it is in: the exercise of its own position report.
     world: Option<String>,
+    /// Its principal was changed by the hub (its account changed): what it sends is checked
+    /// again here, since the session may have marked it under the old principal.
+    recheck_markings: bool,
 }
 
 impl Session {
@@ -423,6 +426,7 @@ impl Hub {
                     uid: None,
                     callsign: None,
                     world: None,
+                    recheck_markings: false,
                 });
                 if let Some(idx) = self.index(info.id) {
                     self.send_snapshot(idx, None);
@@ -456,9 +460,8 @@ impl Hub {
             HubMsg::Identify { id, uid, callsign } => {
                 let Some(idx) = self.index(id) else { return };
                 let now = self.node.now();
-                if let Err(reason) =
-                    self.claim_identity(idx, uid.as_deref(), callsign.as_deref(), now, now)
-                {
+                let (uid, callsign) = (non_empty(uid.as_deref()), non_empty(callsign.as_deref()));
+                if let Err(reason) = self.claim_identity(idx, uid, callsign, now, now) {
                     self.metrics.refused(reason);
                     tracing::warn!(
                         session = id,
@@ -520,6 +523,7 @@ impl Hub {
             return;
         }
         let previous = std::mem::replace(&mut session.principal, principal.clone());
+        session.recheck_markings = true;
         session.standing.send_replace(Standing::Changed {
             account: account.clone(),
             principal: principal.clone(),
@@ -739,10 +743,11 @@ impl Hub {
         };
         // The session marked the event for the principal it knew; the hub may have changed
         // that principal since (a demoted user): decide again with the current one.
-        if let Err(err) =
-            self.node
-                .policy()
-                .marking_input(&session.principal, nation, &marking, None)
+        if session.recheck_markings
+            && let Err(err) =
+                self.node
+                    .policy()
+                    .marking_input(&session.principal, nation, &marking, None)
         {
             self.metrics.refused(Refused::AboveClearance);
             tracing::warn!(uid = %event.uid, cause = %err, "event refused under the session's current principal");
@@ -765,11 +770,7 @@ impl Hub {
         }
         let uid = event.uid.clone();
         let self_report = is_self_report(&event);
-        let callsign = event
-            .callsign()
-            .map(str::trim)
-            .filter(|callsign| !callsign.is_empty())
-            .map(str::to_owned);
+        let callsign = non_empty(event.callsign()).map(str::to_owned);
         // Nobody writes under another client's identity: its device uid, or (for what shows
         // as a team member) its callsign; a chat's sender is checked the same way. A client's
         // own position report claims both, taking them back from an anonymous client when it
@@ -784,9 +785,11 @@ impl Hub {
             )
         } else {
             let chat = GeoChat::from_event(&event);
-            let sender_uid = chat.as_ref().map(|chat| chat.sender_uid.as_str());
+            let sender_uid = chat
+                .as_ref()
+                .and_then(|chat| non_empty(Some(&chat.sender_uid)));
             let shown_callsign = match &chat {
-                Some(chat) => Some(chat.sender_callsign.as_str()),
+                Some(chat) => non_empty(Some(&chat.sender_callsign)),
                 None if is_unit_report(&event) => callsign.as_deref(),
                 None => None,
             };
@@ -821,6 +824,12 @@ impl Hub {
             );
             return;
         }
+        // Chats and directed events are not kept: a client may forward another's marker to a
+        // contact (ATAK's "send"), as long as it is no other client's identity (checked above).
+        if event.is_geochat() || event.is_directed() {
+            self.route_message(from, event, marking, world);
+            return;
+        }
         // A live object on the map belongs to its author; an authenticated client's own
         // position report takes its device uid back from an anonymous client.
         if let Some(entry) = self.picture.get(&uid)
@@ -834,10 +843,6 @@ impl Hub {
                 principal = ?claimant,
                 "event refused: its uid belongs to another principal's live object"
             );
-            return;
-        }
-        if event.is_geochat() || event.is_directed() {
-            self.route_message(from, event, marking, world);
             return;
         }
         let stale_at = offset_time(event.stale);
@@ -890,7 +895,10 @@ impl Hub {
     /// a chat to all rooms; never kept.
     fn route_message(&mut self, from: u64, event: Event, marking: Marking, world: Option<String>) {
         let nation = self.node.nation();
-        let callsigns: Vec<String> = event.dest_callsigns().map(str::to_owned).collect();
+        let callsigns: Vec<String> = event
+            .dest_callsigns()
+            .map(|callsign| callsign.trim().to_owned())
+            .collect();
         let mut uids: Vec<String> = event
             .detail
             .marti
@@ -1271,6 +1279,11 @@ impl Hub {
         }
         self.identities.sweep(now);
     }
+}
+
+/// A uid or callsign as claimed: trimmed, and nothing when empty.
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|value| !value.is_empty())
 }
 
 /// A deletion of `uid` for the clients that could see it: marked like what it deletes, and

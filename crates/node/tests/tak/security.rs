@@ -40,18 +40,27 @@ fn change_user(node: &TakNode, name: &str, change: impl FnOnce(&mut liptako_stor
         .unwrap();
 }
 
+/// A position report that is not a device's own (no `takv`, no `__group`): it claims nothing.
+fn without_device(xml: String) -> String {
+    xml.replace(r#"<takv platform="ATAK-CIV" version="4.10"/>"#, "")
+        .replace(r#"<__group name="Cyan" role="Team Member"/>"#, "")
+}
+
 /// A marker of `uid` marked `access` (releasable to all members), to probe who receives what.
 fn marker(uid: &str, access: &str) -> String {
-    sa_xml(
+    without_device(sa_xml(
         uid,
         uid,
         14.0,
         1.0,
         &format!(r#" access="{access}" releaseableTo="AES""#),
-    )
+    ))
     .replace("a-f-G-U-C", "a-h-G")
-    .replace(r#"<takv platform="ATAK-CIV" version="4.10"/>"#, "")
-    .replace(r#"<__group name="Cyan" role="Team Member"/>"#, "")
+}
+
+/// A friendly unit's position report that is not a device's own.
+fn unit_report(uid: &str, callsign: &str, lat: f64, lon: f64) -> String {
+    without_device(sa_xml(uid, callsign, lat, lon, ""))
 }
 
 async fn create_report(node: &TakNode, token: &str, title: &str, level: &str) -> String {
@@ -243,12 +252,7 @@ async fn finding_7_an_impostor_never_takes_or_receives_what_is_directed_at_a_use
         .send(br#"<auth><cot uid="ANDROID-victim" callsign="VICTIM"/></auth>"#)
         .await;
     impostor
-        .send(
-            sa_xml("fake-unit", "VICTIM", 10.0, 10.0, "")
-                .replace(r#"<takv platform="ATAK-CIV" version="4.10"/>"#, "")
-                .replace(r#"<__group name="Cyan" role="Team Member"/>"#, "")
-                .as_bytes(),
-        )
+        .send(unit_report("fake-unit", "VICTIM", 10.0, 10.0).as_bytes())
         .await;
     impostor
         .send(&direct_chat(
@@ -386,11 +390,7 @@ async fn finding_7_a_user_takes_back_what_an_anonymous_client_claimed_and_anonym
 /// Friendly units with distinct uids, as an anonymous flood would send them.
 fn unit_reports(n: usize) -> String {
     (0..n)
-        .map(|idx| {
-            sa_xml(&format!("unit-{idx}"), &format!("U{idx}"), 14.0, 1.0, "")
-                .replace(r#"<takv platform="ATAK-CIV" version="4.10"/>"#, "")
-                .replace(r#"<__group name="Cyan" role="Team Member"/>"#, "")
-        })
+        .map(|idx| unit_report(&format!("unit-{idx}"), &format!("U{idx}"), 14.0, 1.0))
         .collect()
 }
 
