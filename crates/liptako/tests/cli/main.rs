@@ -7,5 +7,6 @@ mod durability;
 mod federation;
 mod first_steps;
 mod security;
+mod tak_security;
 mod util;
 mod web;

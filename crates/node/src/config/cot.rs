@@ -7,9 +7,12 @@
 //! enroll_listen = "0.0.0.0:8446"   # certificate enrollment for ATAK (HTTPS, user name + password)
 //! tcp_marking = { level = "NP", releasable_to = ["AES"] }
 //!
-//! [cot.anonymous]                  # who plain-TCP clients are
+//! [cot.anonymous]                  # who plain-TCP clients are, and what they may store
 //! name = "anonymous"
 //! clearance = "NP"
+//! store_units = true               # their position reports become units ...
+//! federate = false                 # ... marked national (no partner holds them) unless true
+//! max_uids = 500                   # uids all anonymous clients together keep and store
 //! ```
 //!
 //! Every listener is off unless configured (or given on the command line: `liptako serve
@@ -60,6 +63,14 @@ pub const DEFAULT_REPORT_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 pub const DEFAULT_OBJECT_STALE: Duration = Duration::from_secs(24 * 3600);
 /// Default validity of a client certificate issued by enrollment or `liptako certs client`.
 pub const DEFAULT_CLIENT_CERT_DAYS: u32 = 365;
+/// Default `[cot] user_recheck`: open sessions re-read their user account at least this often.
+pub const DEFAULT_USER_RECHECK: Duration = Duration::from_secs(30);
+/// Default `[cot] max_uids_per_principal`: live uids one authenticated principal keeps in the
+/// picture (and stores as units).
+pub const DEFAULT_MAX_UIDS_PER_PRINCIPAL: usize = 10_000;
+/// Default `[cot.anonymous] max_uids`: live uids all anonymous clients together keep in the
+/// picture and store.
+pub const DEFAULT_ANONYMOUS_MAX_UIDS: usize = 500;
 
 /// `[cot]`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +151,14 @@ pub struct CotSection {
     /// Validity of client certificates issued by this node, in days.
     #[serde(default = "default_client_cert_days")]
     pub client_cert_days: u32,
+    /// Open sessions re-read their user account at least this often, to see changes another
+    /// process made (`liptako user ...`); changes made through this node apply at once.
+    #[serde(default = "default_user_recheck")]
+    pub user_recheck: ConfigDuration,
+    /// Live uids one authenticated principal keeps in the picture and stores as units; past
+    /// it, its new uids are routed but neither kept nor stored (counted).
+    #[serde(default = "default_max_uids_per_principal")]
+    pub max_uids_per_principal: usize,
 }
 
 /// `[cot.anonymous]`: the principal of plain-TCP clients.
@@ -155,6 +174,16 @@ pub struct AnonymousSection {
     /// Its clearance (default: the lowest level).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clearance: Option<String>,
+    /// Whether their position reports are stored as units (`GET /api/v1/units`, history).
+    #[serde(default = "default_true")]
+    pub store_units: bool,
+    /// Whether what they store may federate. When false (the default) their units are stored
+    /// national, whatever the events say: no partner node ever holds them.
+    #[serde(default)]
+    pub federate: bool,
+    /// Live uids all anonymous clients together keep in the picture and store as units.
+    #[serde(default = "default_anonymous_max_uids")]
+    pub max_uids: usize,
 }
 
 impl Default for AnonymousSection {
@@ -163,6 +192,9 @@ impl Default for AnonymousSection {
             name: default_anonymous_name(),
             nation: None,
             clearance: None,
+            store_units: true,
+            federate: false,
+            max_uids: DEFAULT_ANONYMOUS_MAX_UIDS,
         }
     }
 }
@@ -193,10 +225,24 @@ impl Default for CotSection {
             report_max_age: default_report_max_age(),
             object_stale: default_object_stale(),
             client_cert_days: DEFAULT_CLIENT_CERT_DAYS,
+            user_recheck: default_user_recheck(),
+            max_uids_per_principal: DEFAULT_MAX_UIDS_PER_PRINCIPAL,
         }
     }
 }
 
+fn default_true() -> bool {
+    true
+}
+fn default_anonymous_max_uids() -> usize {
+    DEFAULT_ANONYMOUS_MAX_UIDS
+}
+fn default_user_recheck() -> ConfigDuration {
+    ConfigDuration(DEFAULT_USER_RECHECK)
+}
+fn default_max_uids_per_principal() -> usize {
+    DEFAULT_MAX_UIDS_PER_PRINCIPAL
+}
 fn default_anonymous_name() -> String {
     DEFAULT_ANONYMOUS_NAME.to_owned()
 }
@@ -288,6 +334,23 @@ pub struct Settings {
     pub object_stale: Duration,
     /// See [`CotSection::client_cert_days`].
     pub client_cert_days: u32,
+    /// See [`CotSection::user_recheck`].
+    pub user_recheck: Duration,
+    /// See [`CotSection::max_uids_per_principal`].
+    pub max_uids_per_principal: usize,
+    /// What anonymous clients may store and federate.
+    pub anonymous_rules: AnonymousRules,
+}
+
+/// What anonymous (plain-TCP, not logged in) clients may store, and whether it federates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnonymousRules {
+    /// See [`AnonymousSection::store_units`].
+    pub store_units: bool,
+    /// See [`AnonymousSection::federate`].
+    pub federate: bool,
+    /// See [`AnonymousSection::max_uids`].
+    pub max_uids: usize,
 }
 
 /// When a unit reported by a TAK client gets a new stored version: the history is thinned to
@@ -357,6 +420,8 @@ impl CotSection {
             }
         };
         positive("max_clients", self.max_clients as u64)?;
+        positive("max_uids_per_principal", self.max_uids_per_principal as u64)?;
+        positive("user_recheck", self.user_recheck.0.as_millis() as u64)?;
         positive("client_queue", self.client_queue as u64)?;
         positive("events_per_second", u64::from(self.events_per_second))?;
         positive("event_burst", u64::from(self.event_burst))?;
@@ -409,6 +474,13 @@ impl CotSection {
             report_max_age: self.report_max_age.0,
             object_stale: self.object_stale.0,
             client_cert_days: self.client_cert_days,
+            user_recheck: self.user_recheck.0,
+            max_uids_per_principal: self.max_uids_per_principal,
+            anonymous_rules: AnonymousRules {
+                store_units: self.anonymous.store_units,
+                federate: self.anonymous.federate,
+                max_uids: self.anonymous.max_uids,
+            },
         })
     }
 }
@@ -457,6 +529,21 @@ mod tests {
         );
         assert_eq!(settings.report_max_age, DEFAULT_REPORT_MAX_AGE);
         assert_eq!(settings.client_cert_days, DEFAULT_CLIENT_CERT_DAYS);
+        assert_eq!(settings.user_recheck, DEFAULT_USER_RECHECK);
+        assert_eq!(
+            settings.max_uids_per_principal,
+            DEFAULT_MAX_UIDS_PER_PRINCIPAL
+        );
+        // Anonymous clients' units are stored, national, and few.
+        assert_eq!(
+            settings.anonymous_rules,
+            AnonymousRules {
+                store_units: true,
+                federate: false,
+                max_uids: DEFAULT_ANONYMOUS_MAX_UIDS,
+            }
+        );
+        const { assert!(DEFAULT_ANONYMOUS_MAX_UIDS * 10 <= DEFAULT_MAX_UIDS_PER_PRINCIPAL) };
     }
 
     #[test]
@@ -470,9 +557,14 @@ mod tests {
             tcp_password_auth = true
             slow_client_timeout = "5s"
             unit_history_interval = "1m"
+            user_recheck = "5s"
+            max_uids_per_principal = 100
             [anonymous]
             name = "guest"
             nation = "BFA"
+            store_units = false
+            federate = true
+            max_uids = 7
         "#;
         let section: CotSection = toml::from_str(text).unwrap();
         assert!(section.any_listener());
@@ -485,6 +577,16 @@ mod tests {
         assert_eq!(settings.tls_marking, Marking::new("DR", ["AES"]));
         assert_eq!(settings.slow_client_timeout, Duration::from_secs(5));
         assert_eq!(settings.unit_history.interval, Duration::from_secs(60));
+        assert_eq!(settings.user_recheck, Duration::from_secs(5));
+        assert_eq!(settings.max_uids_per_principal, 100);
+        assert_eq!(
+            settings.anonymous_rules,
+            AnonymousRules {
+                store_units: false,
+                federate: true,
+                max_uids: 7,
+            }
+        );
     }
 
     #[test]
@@ -508,6 +610,9 @@ mod tests {
             ("[anonymous]\nclearance = \"X\"", "cot.anonymous.clearance"),
             ("[anonymous]\nnation = \"TCD\"", "cot.anonymous.nation"),
             ("client_queue = 0", "cot.client_queue"),
+            ("user_recheck = \"0s\"", "cot.user_recheck"),
+            ("max_uids_per_principal = 0", "cot.max_uids_per_principal"),
+            ("[anonymous]\nfederate = \"yes\"", "federate"),
             ("max_event_bytes = 10", "cot.max_event_bytes"),
             (
                 "unit_history_min_interval = \"2m\"",

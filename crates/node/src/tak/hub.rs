@@ -10,14 +10,29 @@
 //!   tracks).
 //!
 //! Routing: an event goes to every other client in the same world (real world, or one
-//! exercise) for which `Policy::may_see(client principal, event)` holds, and nothing else
-//! decides; a directed event (`<marti><dest>`) goes only to the clients it names, still under
-//! the rule. Each client gets its events through its own bounded queue (see `queue.rs`), so a
-//! slow client is thinned or dropped and never delays the hub or the others.
+//! exercise) for which `Policy::allows(client principal in its world, event)` holds, and
+//! nothing else decides; a directed event (`<marti><dest>`) goes only to the clients it names,
+//! still under the rule. Each client gets its events through its own bounded queue (see
+//! `queue.rs`), so a slow client is thinned or dropped and never delays the hub or the others.
+//!
+//! Identity: a client's device uid and callsign are what it claims in its own position report
+//! (or `<auth>`), kept by [`Identities`]: the first claimant holds them while live, another
+//! claimant's report, chat or marker using them is refused (counted), and an authenticated
+//! client takes back what an anonymous one claimed. Directed messages go only to holders.
+//!
+//! Accounts: a session speaks for a user account (its certificate's user, or its `<auth>`
+//! login) only while the account says so. The account watch (`accounts.rs`) hands the hub every
+//! account that changed; the hub closes the sessions of a disabled or removed user at once,
+//! and gives a changed user's sessions the new principal: what it may now see, and deletions
+//! for what it may no longer see. Events a session sent under its old principal are checked
+//! again against the new one.
 //!
 //! The picture: the latest event of every uid that describes something on the map (positions,
 //! markers, shapes, the node's objects, air tracks), until it goes stale. A client that
-//! connects gets the part of it that it may see.
+//! connects gets the part of it that it may see. Each principal keeps at most
+//! `max_uids_per_principal` live uids in it (anonymous clients together `[cot.anonymous]
+//! max_uids`); anonymous clients' units are stored only when `store_units`, and marked national
+//! unless `federate`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,14 +46,16 @@ use liptako_model::{
 use liptako_store::Query;
 use time::OffsetDateTime;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use uuid::Uuid;
 
+use super::accounts::AccountChecks;
 use super::convert::{
     DELETE_TYPE, air_track_event, cot_marking, cot_time, deleted_uids, deletion_event, distance_m,
     is_self_report, is_tak_unit_id, is_unit_report, object_event, offset_time, tak_unit_id,
     unit_from_event,
 };
+use super::identity::{Claimant, Claimed, Identities, Kind};
 use super::metrics::{ListenerKind, Refused, TakMetrics};
 use super::queue::{ClientQueue, CloseReason, Outgoing, Pushed, uid_key};
 use super::recorder::Recorder;
@@ -56,8 +73,6 @@ const UNIT_MEMORY: Duration = Duration::from_secs(3600);
 const LOAD_PAGE: usize = 1_000;
 /// Most entries in the picture; past it, clients' new uids are routed but not kept.
 pub const MAX_PICTURE: usize = 200_000;
-/// Most live uids one principal keeps in the picture (and stores as units).
-pub const MAX_PER_AUTHOR: usize = 10_000;
 
 /// A session as the hub knows it.
 #[derive(Debug)]
@@ -68,8 +83,30 @@ pub struct SessionInfo {
     pub listener: ListenerKind,
     /// Who it is.
     pub principal: Principal,
+    /// The user account it speaks for (its certificate's user); `None` for anonymous clients
+    /// and certificates that name no user of this node.
+    pub account: Option<String>,
     /// Its outgoing queue.
     pub queue: Arc<ClientQueue>,
+    /// Where the hub tells the session that its account changed.
+    pub standing: watch::Sender<Standing>,
+}
+
+/// What the hub tells a session about its user account, when it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// As at connect or login.
+    Unchanged,
+    /// The account `account` now speaks for `principal`: the session checks what it sends
+    /// against it from now on.
+    Changed {
+        /// The account.
+        account: String,
+        /// Its principal now.
+        principal: Principal,
+    },
+    /// The account was disabled or removed: the session ends.
+    Revoked,
 }
 
 /// What sessions tell the hub.
@@ -82,10 +119,12 @@ pub enum HubMsg {
         /// The session.
         id: u64,
     },
-    /// The client logged in (`<auth>`): it is now this principal.
+    /// The client logged in (`<auth>`): it is now this account's principal.
     Principal {
         /// The session.
         id: u64,
+        /// The account it logged in as.
+        account: String,
         /// Its new principal.
         principal: Principal,
     },
@@ -100,15 +139,24 @@ pub enum HubMsg {
     },
     /// An event from a client, checked and marked by its session.
     Event(Box<Inbound>),
+    /// A user account as it is now (from the account watch): its principal, or `None` when it
+    /// is disabled or gone.
+    Account {
+        /// The user's name.
+        name: String,
+        /// What it speaks for now.
+        principal: Option<Principal>,
+    },
+    /// Every enabled user account and its principal (the periodic re-read); an account of a
+    /// session that is not here is disabled or gone.
+    Accounts(HashMap<String, Principal>),
 }
 
 /// An event from a client.
 #[derive(Debug)]
 pub struct Inbound {
-    /// The sending session.
+    /// The sending session (the hub knows who it is).
     pub from: u64,
-    /// Who sent it (owner of the uids it writes).
-    pub author: String,
     /// The event.
     pub event: Event,
     /// Its marking, checked against the sender's clearance.
@@ -119,14 +167,21 @@ pub struct Inbound {
 
 struct Session {
     id: u64,
+    listener: ListenerKind,
     principal: Principal,
+    /// See [`SessionInfo::account`].
+    account: Option<String>,
     queue: Arc<ClientQueue>,
-    /// The device uid, from its own position report or `<auth>`.
+    standing: watch::Sender<Standing>,
+    /// The device uid it holds (see [`Identities`]), from its own position report or `<auth>`.
     uid: Option<String>,
-    /// Its callsign, for directed messages.
+    /// The callsign it holds, for directed messages.
     callsign: Option<String>,
     /// The world it is in: the exercise of its own position report.
     world: Option<String>,
+    /// Its principal was changed by the hub (its account changed): what it sends is checked
+    /// again here, since the session may have marked it under the old principal.
+    recheck_markings: bool,
 }
 
 impl Session {
@@ -134,13 +189,38 @@ impl Session {
     fn audience(&self) -> Audience<'_> {
         Audience::reader(&self.principal, self.world.as_deref())
     }
+
+    /// A plain-TCP client that has not logged in.
+    fn is_anonymous(&self) -> bool {
+        self.listener == ListenerKind::Tcp && self.account.is_none()
+    }
+
+    /// Who owns the uid and callsign it claims.
+    fn claimant(&self) -> Claimant {
+        if self.is_anonymous() {
+            Claimant::Anonymous(self.id)
+        } else {
+            Claimant::Principal(self.principal.name.clone())
+        }
+    }
+
+    /// Who owns what it puts on the map.
+    fn author(&self) -> Author {
+        if self.is_anonymous() {
+            Author::Anonymous
+        } else {
+            Author::Principal(self.principal.name.clone())
+        }
+    }
 }
 
 /// Who wrote a picture entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Author {
-    /// A client principal.
-    Client(String),
+    /// An authenticated client principal, by name.
+    Principal(String),
+    /// The anonymous clients (they share one principal).
+    Anonymous,
     /// The node (objects, air tracks).
     Node,
 }
@@ -169,10 +249,12 @@ pub struct Hub {
     metrics: TakMetrics,
     sessions: Vec<Session>,
     picture: HashMap<String, Entry>,
-    /// Live client entries per author (principal name).
-    per_author: HashMap<String, usize>,
+    /// Live client entries per author.
+    per_author: HashMap<Author, usize>,
+    identities: Identities,
     units: HashMap<Uuid, UnitMark>,
     recorder: Arc<Recorder>,
+    accounts: AccountChecks,
 }
 
 impl Hub {
@@ -182,6 +264,7 @@ impl Hub {
         settings: Arc<Settings>,
         metrics: TakMetrics,
         recorder: Arc<Recorder>,
+        accounts: AccountChecks,
     ) -> Hub {
         Hub {
             node,
@@ -190,8 +273,10 @@ impl Hub {
             sessions: Vec::new(),
             picture: HashMap::new(),
             per_author: HashMap::new(),
+            identities: Identities::default(),
             units: HashMap::new(),
             recorder,
+            accounts,
         }
     }
 
@@ -279,8 +364,8 @@ impl Hub {
 
     /// Puts an entry in the picture, keeping the per-author counts; returns the one replaced.
     fn put(&mut self, uid: String, entry: Entry) -> Option<Entry> {
-        if let Author::Client(author) = &entry.author {
-            *self.per_author.entry(author.clone()).or_default() += 1;
+        if entry.author != Author::Node {
+            *self.per_author.entry(entry.author.clone()).or_default() += 1;
         }
         let replaced = self.picture.insert(uid, entry);
         if let Some(old) = &replaced {
@@ -299,21 +384,25 @@ impl Hub {
     }
 
     fn forget(&mut self, entry: &Entry) {
-        if let Author::Client(author) = &entry.author
-            && let Some(count) = self.per_author.get_mut(author)
+        if entry.author != Author::Node
+            && let Some(count) = self.per_author.get_mut(&entry.author)
         {
             *count = count.saturating_sub(1);
             if *count == 0 {
-                self.per_author.remove(author);
+                self.per_author.remove(&entry.author);
             }
         }
     }
 
     /// Whether a new uid of `author` may join the picture (its bounds: [`MAX_PICTURE`] in all,
-    /// [`MAX_PER_AUTHOR`] per principal, so that no client can fill the node's memory).
-    fn admits(&self, author: &str) -> bool {
-        self.picture.len() < MAX_PICTURE
-            && self.per_author.get(author).copied().unwrap_or(0) < MAX_PER_AUTHOR
+    /// `max_uids_per_principal` per principal and `[cot.anonymous] max_uids` for the anonymous
+    /// clients together, so that no client can fill the node's memory or its store).
+    fn admits(&self, author: &Author) -> bool {
+        let cap = match author {
+            Author::Anonymous => self.settings.anonymous_rules.max_uids,
+            Author::Principal(_) | Author::Node => self.settings.max_uids_per_principal,
+        };
+        self.picture.len() < MAX_PICTURE && self.per_author.get(author).copied().unwrap_or(0) < cap
     }
 
     fn index(&self, id: u64) -> Option<usize> {
@@ -323,45 +412,231 @@ impl Hub {
     fn handle_message(&mut self, message: HubMsg) {
         match message {
             HubMsg::Connect(info) => {
+                if let Some(account) = &info.account {
+                    // Its user may have changed since the listener read it.
+                    self.accounts.ask(account);
+                }
                 self.sessions.push(Session {
                     id: info.id,
+                    listener: info.listener,
                     principal: info.principal,
+                    account: info.account,
                     queue: info.queue,
+                    standing: info.standing,
                     uid: None,
                     callsign: None,
                     world: None,
+                    recheck_markings: false,
                 });
                 if let Some(idx) = self.index(info.id) {
-                    self.send_snapshot(idx);
+                    self.send_snapshot(idx, None);
                 }
             }
-            HubMsg::Disconnect { id } => {
-                if let Some(idx) = self.index(id) {
-                    self.sessions.swap_remove(idx);
-                }
-            }
-            HubMsg::Principal { id, principal } => {
-                if let Some(idx) = self.index(id)
-                    && let Some(session) = self.sessions.get_mut(idx)
+            HubMsg::Disconnect { id } => self.remove_session(id),
+            HubMsg::Principal {
+                id,
+                account,
+                principal,
+            } => {
+                // The login read the user before the hub knew the session was theirs.
+                self.accounts.ask(&account);
+                let Some(idx) = self.index(id) else { return };
+                let Some(session) = self.sessions.get_mut(idx) else {
+                    return;
+                };
+                session.account = Some(account);
+                let previous = std::mem::replace(&mut session.principal, principal);
+                // What it claimed as an anonymous client, it claims again as itself.
+                let (uid, callsign) = (session.uid.take(), session.callsign.take());
+                self.release_identity(id, uid.as_deref(), callsign.as_deref());
+                let now = self.node.now();
+                if let Err(reason) =
+                    self.claim_identity(idx, uid.as_deref(), callsign.as_deref(), now, now)
                 {
-                    session.principal = principal;
-                    self.send_snapshot(idx);
+                    self.metrics.refused(reason);
                 }
+                self.send_snapshot(idx, Some(&previous));
             }
             HubMsg::Identify { id, uid, callsign } => {
-                if let Some(idx) = self.index(id)
-                    && let Some(session) = self.sessions.get_mut(idx)
-                {
-                    session.uid = uid.or(session.uid.take());
-                    session.callsign = callsign.or(session.callsign.take());
+                let Some(idx) = self.index(id) else { return };
+                let now = self.node.now();
+                let (uid, callsign) = (non_empty(uid.as_deref()), non_empty(callsign.as_deref()));
+                if let Err(reason) = self.claim_identity(idx, uid, callsign, now, now) {
+                    self.metrics.refused(reason);
+                    tracing::warn!(
+                        session = id,
+                        uid,
+                        callsign,
+                        "<auth> names a uid or callsign another client holds: not taken"
+                    );
                 }
             }
             HubMsg::Event(inbound) => self.handle_event(*inbound),
+            HubMsg::Account { name, principal } => {
+                let ids: Vec<u64> = self
+                    .sessions
+                    .iter()
+                    .filter(|session| session.account.as_deref() == Some(name.as_str()))
+                    .map(|session| session.id)
+                    .collect();
+                for id in ids {
+                    self.account_changed(id, principal.as_ref());
+                }
+            }
+            HubMsg::Accounts(accounts) => {
+                let changed: Vec<(u64, Option<Principal>)> = self
+                    .sessions
+                    .iter()
+                    .filter_map(|session| {
+                        let account = session.account.as_ref()?;
+                        let now = accounts.get(account);
+                        (now != Some(&session.principal)).then(|| (session.id, now.cloned()))
+                    })
+                    .collect();
+                for (id, principal) in changed {
+                    self.account_changed(id, principal.as_ref());
+                }
+            }
         }
     }
 
-    /// Sends the session at `idx` the picture it may see in its world.
-    fn send_snapshot(&mut self, idx: usize) {
+    /// The account of session `id` now speaks for `principal` (`None`: disabled or gone).
+    fn account_changed(&mut self, id: u64, principal: Option<&Principal>) {
+        let Some(idx) = self.index(id) else { return };
+        let Some(session) = self.sessions.get_mut(idx) else {
+            return;
+        };
+        let account = session.account.clone().unwrap_or_default();
+        let Some(principal) = principal else {
+            session.queue.close(CloseReason::Revoked);
+            session.standing.send_replace(Standing::Revoked);
+            self.metrics.revoked.inc();
+            tracing::warn!(
+                session = id,
+                user = %account,
+                "TAK session closed: its user was disabled or removed"
+            );
+            self.remove_session(id);
+            return;
+        };
+        if *principal == session.principal {
+            return;
+        }
+        let previous = std::mem::replace(&mut session.principal, principal.clone());
+        session.recheck_markings = true;
+        session.standing.send_replace(Standing::Changed {
+            account: account.clone(),
+            principal: principal.clone(),
+        });
+        self.metrics.principal_changes.inc();
+        tracing::info!(
+            session = id,
+            user = %account,
+            clearance = %principal.clearance,
+            nation = %principal.nation,
+            role = principal.role.as_str(),
+            "TAK session's user changed: it sees what the new principal may see"
+        );
+        self.send_snapshot(idx, Some(&previous));
+    }
+
+    /// Forgets session `id`: routing stops and what it claimed is released.
+    fn remove_session(&mut self, id: u64) {
+        let Some(idx) = self.index(id) else { return };
+        let session = self.sessions.swap_remove(idx);
+        self.release_identity(id, session.uid.as_deref(), session.callsign.as_deref());
+    }
+
+    fn release_identity(&mut self, id: u64, uid: Option<&str>, callsign: Option<&str>) {
+        let now = self.node.now();
+        if let Some(uid) = uid {
+            self.identities.release(Kind::Uid, uid, id, now);
+        }
+        if let Some(callsign) = callsign {
+            self.identities.release(Kind::Callsign, callsign, id, now);
+        }
+    }
+
+    /// Session `idx` claims a device uid and a callsign (either may be absent), reported with
+    /// the stale time `stale`: both are taken, or neither (refused, with the reason).
+    fn claim_identity(
+        &mut self,
+        idx: usize,
+        uid: Option<&str>,
+        callsign: Option<&str>,
+        stale: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), Refused> {
+        let Some(session) = self.sessions.get(idx) else {
+            return Ok(());
+        };
+        let claimant = session.claimant();
+        let id = session.id;
+        let (held_uid, held_callsign) = (session.uid.clone(), session.callsign.clone());
+        if let Some(uid) = uid
+            && !self.identities.may_claim(Kind::Uid, uid, &claimant, now)
+        {
+            return Err(Refused::UidTaken);
+        }
+        if let Some(callsign) = callsign
+            && !self
+                .identities
+                .may_claim(Kind::Callsign, callsign, &claimant, now)
+        {
+            return Err(Refused::CallsignTaken);
+        }
+        let claims = [(Kind::Uid, uid), (Kind::Callsign, callsign)];
+        for (kind, value) in claims {
+            let Some(value) = value else { continue };
+            let held = match kind {
+                Kind::Uid => held_uid.as_deref(),
+                Kind::Callsign => held_callsign.as_deref(),
+            };
+            if let Some(held) = held
+                && held != value
+            {
+                self.identities.release(kind, held, id, now);
+            }
+            match self
+                .identities
+                .claim(kind, value, &claimant, id, stale, now)
+            {
+                Claimed::Held => {}
+                Claimed::TakenBack(sessions) => {
+                    self.metrics.identities_taken_back.inc();
+                    tracing::warn!(
+                        ?kind,
+                        value,
+                        principal = ?claimant,
+                        "an authenticated client took back an identity an anonymous client claimed"
+                    );
+                    for other in sessions {
+                        if let Some(other) = self.sessions.iter_mut().find(|s| s.id == other) {
+                            match kind {
+                                Kind::Uid => other.uid = None,
+                                Kind::Callsign => other.callsign = None,
+                            }
+                        }
+                    }
+                }
+                // Checked above; the hub is one task, so nothing changed in between.
+                Claimed::Refused => return Err(Refused::UidTaken),
+            }
+            let Some(session) = self.sessions.get_mut(idx) else {
+                return Ok(());
+            };
+            match kind {
+                Kind::Uid => session.uid = Some(value.to_owned()),
+                Kind::Callsign => session.callsign = Some(value.to_owned()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends the session at `idx` the picture it may see in its world. With `previous` (its
+    /// principal before a login or an account change), only the difference: what it may see
+    /// now and could not, and deletions for what it could see and may no longer.
+    fn send_snapshot(&mut self, idx: usize, previous: Option<&Principal>) {
         let now = self.node.now();
         let stale = self.settings.object_stale;
         let Some(session) = self.sessions.get(idx) else {
@@ -369,10 +644,30 @@ impl Hub {
         };
         let policy = self.node.policy();
         let clock = self.node.clock().instant();
-        for entry in self.picture.values_mut() {
-            if entry.expires.is_some_and(|expires| expires <= now)
-                || !policy.allows(session.audience(), entry.outgoing.as_ref())
-            {
+        let before =
+            previous.map(|principal| Audience::reader(principal, session.world.as_deref()));
+        for (uid, entry) in self.picture.iter_mut() {
+            if entry.expires.is_some_and(|expires| expires <= now) {
+                continue;
+            }
+            let sees = policy.allows(session.audience(), entry.outgoing.as_ref());
+            let saw = before.is_some_and(|before| policy.allows(before, entry.outgoing.as_ref()));
+            if saw && !sees {
+                let old = &entry.outgoing;
+                let deletion = deletion(
+                    uid,
+                    &old.event.event_type,
+                    old.origin,
+                    &old.marking,
+                    old.world.as_deref(),
+                    now,
+                );
+                if session.queue.push_snapshot(deletion, clock) == Pushed::Closed {
+                    return;
+                }
+                continue;
+            }
+            if !sees || saw {
                 continue;
             }
             // An object's event is rebuilt when half its stale time has passed.
@@ -433,13 +728,33 @@ impl Hub {
     fn handle_event(&mut self, inbound: Inbound) {
         let Inbound {
             from,
-            author,
             mut event,
             marking,
             world,
         } = inbound;
         let nation = self.node.nation();
         let now = self.node.now();
+        let Some(idx) = self.index(from) else {
+            // Its session was closed (its user disabled) or is gone: nothing more is taken.
+            return;
+        };
+        let Some(session) = self.sessions.get(idx) else {
+            return;
+        };
+        // The session marked the event for the principal it knew; the hub may have changed
+        // that principal since (a demoted user): decide again with the current one.
+        if session.recheck_markings
+            && let Err(err) =
+                self.node
+                    .policy()
+                    .marking_input(&session.principal, nation, &marking, None)
+        {
+            self.metrics.refused(Refused::AboveClearance);
+            tracing::warn!(uid = %event.uid, cause = %err, "event refused under the session's current principal");
+            return;
+        }
+        let author = session.author();
+        let claimant = session.claimant();
         // The marking the rule judges travels in the event, so receivers see it too.
         let opex = event.marking.opex.take();
         let caveat = event.marking.caveat.take();
@@ -450,41 +765,109 @@ impl Hub {
         }
 
         if event.event_type == DELETE_TYPE {
-            self.client_deletion(from, &author, event, marking, world, now);
+            self.client_deletion(from, &author, &claimant, event, marking, world, now);
             return;
         }
+        let uid = event.uid.clone();
+        let self_report = is_self_report(&event);
+        let callsign = non_empty(event.callsign()).map(str::to_owned);
+        // Nobody writes under another client's identity: its device uid, or (for what shows
+        // as a team member) its callsign; a chat's sender is checked the same way. A client's
+        // own position report claims both, taking them back from an anonymous client when it
+        // is authenticated.
+        let (uid_free, callsign_free) = if self_report {
+            (
+                self.identities.may_claim(Kind::Uid, &uid, &claimant, now),
+                callsign.as_deref().is_none_or(|callsign| {
+                    self.identities
+                        .may_claim(Kind::Callsign, callsign, &claimant, now)
+                }),
+            )
+        } else {
+            let chat = GeoChat::from_event(&event);
+            let sender_uid = chat
+                .as_ref()
+                .and_then(|chat| non_empty(Some(&chat.sender_uid)));
+            let shown_callsign = match &chat {
+                Some(chat) => non_empty(Some(&chat.sender_callsign)),
+                None if is_unit_report(&event) => callsign.as_deref(),
+                None => None,
+            };
+            (
+                [Some(uid.as_str()), sender_uid]
+                    .into_iter()
+                    .flatten()
+                    .all(|uid| {
+                        !self
+                            .identities
+                            .held_by_other(Kind::Uid, uid, &claimant, now)
+                    }),
+                shown_callsign.is_none_or(|callsign| {
+                    !self
+                        .identities
+                        .held_by_other(Kind::Callsign, callsign, &claimant, now)
+                }),
+            )
+        };
+        if !uid_free || !callsign_free {
+            let reason = if uid_free {
+                Refused::CallsignTaken
+            } else {
+                Refused::UidTaken
+            };
+            self.metrics.refused(reason);
+            tracing::warn!(
+                uid,
+                callsign,
+                principal = ?claimant,
+                "event refused: it uses another client's uid or callsign"
+            );
+            return;
+        }
+        // Chats and directed events are not kept: a client may forward another's marker to a
+        // contact (ATAK's "send"), as long as it is no other client's identity (checked above).
         if event.is_geochat() || event.is_directed() {
             self.route_message(from, event, marking, world);
             return;
         }
-        let uid = event.uid.clone();
+        // A live object on the map belongs to its author; an authenticated client's own
+        // position report takes its device uid back from an anonymous client.
         if let Some(entry) = self.picture.get(&uid)
-            && entry.author != Author::Client(author.clone())
+            && entry.author != author
             && entry.expires.is_none_or(|expires| expires > now)
+            && !(self_report && entry.author == Author::Anonymous && author != Author::Anonymous)
         {
             self.metrics.refused(Refused::UidTaken);
             tracing::warn!(
                 uid,
-                author,
+                principal = ?claimant,
                 "event refused: its uid belongs to another principal's live object"
             );
             return;
         }
-        if is_self_report(&event)
-            && let Some(idx) = self.index(from)
-            && let Some(session) = self.sessions.get_mut(idx)
-        {
-            session.uid = Some(uid.clone());
-            session.callsign = event.callsign().map(str::to_owned);
-            if session.world != world {
+        let stale_at = offset_time(event.stale);
+        if self_report {
+            if let Err(reason) =
+                self.claim_identity(idx, Some(&uid), callsign.as_deref(), stale_at, now)
+            {
+                // Checked above; the hub is one task, so nothing changed in between.
+                self.metrics.refused(reason);
+                return;
+            }
+            if let Some(session) = self.sessions.get_mut(idx)
+                && session.world != world
+            {
                 session.world = world.clone();
-                self.send_snapshot(idx);
+                self.send_snapshot(idx, None);
             }
         }
-        let stale_at = offset_time(event.stale);
         // Tasking and control messages (t-...) are routed but never kept.
         let mut keep = stale_at > now && !event.event_type.starts_with("t-");
-        if keep && !self.picture.contains_key(&uid) && !self.admits(&author) {
+        let replaces_own = self
+            .picture
+            .get(&uid)
+            .is_some_and(|entry| entry.author == author);
+        if keep && !replaces_own && !self.admits(&author) {
             // Still routed, but neither kept for late joiners nor stored as a unit.
             self.metrics.picture_full.inc();
             keep = false;
@@ -497,7 +880,7 @@ impl Hub {
             self.put(
                 uid,
                 Entry {
-                    author: Author::Client(author),
+                    author,
                     outgoing: outgoing.clone(),
                     object: None,
                     expires: Some(stale_at),
@@ -512,7 +895,10 @@ impl Hub {
     /// a chat to all rooms; never kept.
     fn route_message(&mut self, from: u64, event: Event, marking: Marking, world: Option<String>) {
         let nation = self.node.nation();
-        let callsigns: Vec<String> = event.dest_callsigns().map(str::to_owned).collect();
+        let callsigns: Vec<String> = event
+            .dest_callsigns()
+            .map(|callsign| callsign.trim().to_owned())
+            .collect();
         let mut uids: Vec<String> = event
             .detail
             .marti
@@ -547,27 +933,41 @@ impl Hub {
         }
     }
 
-    /// A client deletes what it put on the map (`t-x-d-d`): allowed for its own entries.
+    /// A client deletes what it put on the map (`t-x-d-d`): allowed for its own entries, never
+    /// for another client's identity.
+    #[allow(clippy::too_many_arguments)]
     fn client_deletion(
         &mut self,
         from: u64,
-        author: &str,
+        author: &Author,
+        claimant: &Claimant,
         event: Event,
         marking: Marking,
         world: Option<String>,
         now: OffsetDateTime,
     ) {
+        if let Some(uid) = deleted_uids(&event)
+            .find(|uid| self.identities.held_by_other(Kind::Uid, uid, claimant, now))
+        {
+            self.metrics.refused(Refused::UidTaken);
+            tracing::warn!(
+                uid,
+                principal = ?claimant,
+                "deletion refused: the uid is another client's identity"
+            );
+            return;
+        }
         let mut removed = Vec::new();
         for uid in deleted_uids(&event) {
             match self.picture.get(uid) {
                 Some(entry)
-                    if entry.author != Author::Client(author.to_owned())
+                    if entry.author != *author
                         && entry.expires.is_none_or(|expires| expires > now) =>
                 {
                     self.metrics.refused(Refused::UidTaken);
                     tracing::warn!(
                         uid,
-                        author,
+                        principal = ?claimant,
                         "deletion refused: the uid belongs to another principal"
                     );
                     return;
@@ -608,9 +1008,26 @@ impl Hub {
         event: &Event,
         marking: &Marking,
         world: &Option<String>,
-        author: &str,
+        author: &Author,
         stale_at: OffsetDateTime,
     ) {
+        let rules = self.settings.anonymous_rules;
+        let anonymous = *author == Author::Anonymous;
+        if anonymous && !rules.store_units {
+            return;
+        }
+        // What anonymous clients store stays on this node unless configured otherwise: national,
+        // whatever the event said, so federation never sends it.
+        let national;
+        let marking = if anonymous && !rules.federate && !marking.is_national() {
+            national = Marking {
+                level: marking.level.clone(),
+                releasable_to: Vec::new(),
+            };
+            &national
+        } else {
+            marking
+        };
         let unit = match unit_from_event(event, world.is_some()) {
             Ok(unit) => unit,
             Err(err) => {
@@ -661,7 +1078,12 @@ impl Hub {
             exercise: world.clone(),
             body: Some(Body::Unit(unit)),
         };
-        self.recorder.submit(draft, format!("tak:{author}"));
+        let actor = match author {
+            Author::Principal(name) => format!("tak:{name}"),
+            Author::Anonymous => format!("tak:{}", self.settings.anonymous.name),
+            Author::Node => "tak".to_owned(),
+        };
+        self.recorder.submit(draft, actor);
     }
 
     /// Puts an object in the picture (or takes it out); returns the entry it replaced.
@@ -846,9 +1268,22 @@ impl Hub {
             .retain(|_, mark| clock.saturating_duration_since(mark.at) < UNIT_MEMORY);
         self.metrics.picture_objects.set(self.picture.len() as i64);
         // Sessions whose queue was closed as slow are gone for routing at once.
-        self.sessions
-            .retain(|session| session.queue.closed() != Some(CloseReason::Slow));
+        let slow: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|session| session.queue.closed() == Some(CloseReason::Slow))
+            .map(|session| session.id)
+            .collect();
+        for id in slow {
+            self.remove_session(id);
+        }
+        self.identities.sweep(now);
     }
+}
+
+/// A uid or callsign as claimed: trimmed, and nothing when empty.
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|value| !value.is_empty())
 }
 
 /// A deletion of `uid` for the clients that could see it: marked like what it deletes, and

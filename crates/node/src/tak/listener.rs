@@ -3,8 +3,9 @@
 //! - TCP: every client is the configured anonymous principal (`[cot.anonymous]`).
 //! - TLS: a client certificate chained to this node's CA is required (rustls'
 //!   `WebPkiClientVerifier`). Its subject CN names the user it was issued to: that user's
-//!   principal (nation, clearance, role), read from the store at each connection, so a
-//!   disabled user is refused and a changed clearance applies at once. A certificate whose CN
+//!   principal (nation, clearance, role), read from the store at connection, so a disabled
+//!   user is refused; while connected, the hub follows the account (`accounts.rs`): a disabled
+//!   user's session is closed, a changed one gets the new principal. A certificate whose CN
 //!   is no user of this node gets a principal from its subject: the CN as name, the nation
 //!   from its OU when that is a member (else the node's), the lowest clearance.
 //!
@@ -35,9 +36,9 @@ use crate::pki::{PkiPaths, load_certs, load_key};
 use crate::state::Node;
 
 /// Share of the open-file budget for anonymous clients.
-const TCP_SHARE_PERCENT: u64 = 15;
+pub const TCP_SHARE_PERCENT: u64 = 15;
 /// Share of the open-file budget for certificate clients.
-const TLS_SHARE_PERCENT: u64 = 40;
+pub const TLS_SHARE_PERCENT: u64 = 40;
 
 /// What every accept loop shares.
 pub struct Listeners {
@@ -74,6 +75,7 @@ impl Listeners {
         listener: ListenerKind,
         peer: SocketAddr,
         principal: Principal,
+        account: Option<String>,
     ) -> SessionParams {
         let default_marking = match listener {
             ListenerKind::Tcp => self.settings.tcp_marking.clone(),
@@ -88,6 +90,7 @@ impl Listeners {
             listener,
             peer,
             principal,
+            account,
             default_marking,
         }
     }
@@ -117,7 +120,12 @@ impl Listeners {
             listener,
             caps,
             move |tcp: TcpStream, peer, slot: Slot| {
-                let params = self.params(ListenerKind::Tcp, peer, self.settings.anonymous.clone());
+                let params = self.params(
+                    ListenerKind::Tcp,
+                    peer,
+                    self.settings.anonymous.clone(),
+                    None,
+                );
                 async move {
                     // Small CoT messages must not wait for Nagle's algorithm.
                     let _ = tcp.set_nodelay(true);
@@ -161,16 +169,16 @@ impl Listeners {
                         listeners.metrics.tls_failures.inc();
                         return;
                     };
-                    let principal = match certificate_principal(&listeners.node, &certificate).await
-                    {
-                        Ok(principal) => principal,
-                        Err(err) => {
-                            listeners.metrics.tls_failures.inc();
-                            tracing::warn!(%peer, cause = %err, "TAK client refused");
-                            return;
-                        }
-                    };
-                    let params = listeners.params(ListenerKind::Tls, peer, principal);
+                    let (principal, account) =
+                        match certificate_principal(&listeners.node, &certificate).await {
+                            Ok(found) => found,
+                            Err(err) => {
+                                listeners.metrics.tls_failures.inc();
+                                tracing::warn!(%peer, cause = %err, "TAK client refused");
+                                return;
+                            }
+                        };
+                    let params = listeners.params(ListenerKind::Tls, peer, principal, account);
                     session::run(params, tls).await;
                     drop(slot);
                 }
@@ -198,11 +206,12 @@ pub fn certificate_subject(der: &[u8]) -> Result<(String, Vec<String>), String> 
     Ok((common_name, units))
 }
 
-/// The principal a verified client certificate speaks for (see the module docs).
+/// The principal a verified client certificate speaks for (see the module docs), and the user
+/// account behind it (`None` for a certificate that names no user).
 pub async fn certificate_principal(
     node: &Arc<Node>,
     certificate: &CertificateDer<'_>,
-) -> Result<Principal, String> {
+) -> Result<(Principal, Option<String>), String> {
     let (name, units) = certificate_subject(certificate)?;
     let lookup = name.clone();
     let user = node
@@ -211,7 +220,7 @@ pub async fn certificate_principal(
         .map_err(|err| err.to_string())?;
     match user {
         Some(user) if user.disabled => Err(format!("user {name} is disabled")),
-        Some(user) => Ok(crate::auth::user_principal(&user)),
+        Some(user) => Ok((crate::auth::user_principal(&user), Some(user.name))),
         None => {
             let policy = node.policy();
             let nation = units
@@ -219,11 +228,9 @@ pub async fn certificate_principal(
                 .filter_map(|unit| Nation::parse(unit).ok())
                 .find(|nation| policy.confederation().is_member(*nation))
                 .unwrap_or(node.nation());
-            Ok(Principal::new(
-                &name,
-                nation,
-                policy.levels().lowest(),
-                Role::Viewer,
+            Ok((
+                Principal::new(&name, nation, policy.levels().lowest(), Role::Viewer),
+                None,
             ))
         }
     }

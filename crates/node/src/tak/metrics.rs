@@ -66,15 +66,18 @@ pub enum Refused {
     AboveClearance,
     /// A marking this confederation does not know (level or releasability).
     BadMarking,
-    /// The uid belongs to another principal's live object.
+    /// The uid belongs to another principal's live object, or is another client's identity.
     UidTaken,
+    /// The callsign is another client's identity.
+    CallsignTaken,
 }
 
 impl Refused {
-    const ALL: [Refused; 3] = [
+    const ALL: [Refused; 4] = [
         Refused::AboveClearance,
         Refused::BadMarking,
         Refused::UidTaken,
+        Refused::CallsignTaken,
     ];
 
     fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl Refused {
             Refused::AboveClearance => "above_clearance",
             Refused::BadMarking => "bad_marking",
             Refused::UidTaken => "uid_taken",
+            Refused::CallsignTaken => "callsign_taken",
         }
     }
 }
@@ -99,20 +103,23 @@ pub enum Disconnect {
     Slow,
     /// Too much bad input, or lost framing.
     BadInput,
-    /// Its user was disabled, or its `<auth>` failed.
+    /// Its `<auth>` failed.
     Refused,
+    /// Its user was disabled or removed while it was connected.
+    Revoked,
     /// The node is shutting down.
     Shutdown,
 }
 
 impl Disconnect {
-    const ALL: [Disconnect; 7] = [
+    const ALL: [Disconnect; 8] = [
         Disconnect::Closed,
         Disconnect::Error,
         Disconnect::Idle,
         Disconnect::Slow,
         Disconnect::BadInput,
         Disconnect::Refused,
+        Disconnect::Revoked,
         Disconnect::Shutdown,
     ];
 
@@ -125,6 +132,7 @@ impl Disconnect {
             Disconnect::Slow => "slow",
             Disconnect::BadInput => "bad_input",
             Disconnect::Refused => "refused",
+            Disconnect::Revoked => "revoked",
             Disconnect::Shutdown => "shutdown",
         }
     }
@@ -165,6 +173,12 @@ pub struct TakMetrics {
     pub published: Counter,
     /// Times the hub fell behind the node's live feed.
     pub live_lagged: Counter,
+    /// Sessions given a new principal because their user account changed.
+    pub principal_changes: Counter,
+    /// Sessions closed because their user account was disabled or removed.
+    pub revoked: Counter,
+    /// Identities (uid, callsign) an authenticated client took back from an anonymous one.
+    pub identities_taken_back: Counter,
     /// Certificates issued by enrollment.
     pub enrollments: Counter,
     /// Enrollment requests refused (credentials, CSR).
@@ -275,6 +289,18 @@ impl TakMetrics {
             live_lagged: counter(
                 "liptako_tak_live_lagged_total",
                 "Times the TAK hub fell behind the node's live feed and reloaded its picture.",
+            ),
+            principal_changes: counter(
+                "liptako_tak_principal_changes_total",
+                "TAK sessions given a new principal because their user account changed.",
+            ),
+            revoked: counter(
+                "liptako_tak_sessions_revoked_total",
+                "TAK sessions closed because their user account was disabled or removed.",
+            ),
+            identities_taken_back: counter(
+                "liptako_tak_identities_taken_back_total",
+                "Uids and callsigns an authenticated TAK client took back from an anonymous one.",
             ),
             enrollments: counter(
                 "liptako_tak_enrollments_total",

@@ -7,9 +7,13 @@
 //! - [`session`]: one task per connection (span: session, peer, listener, principal, nation):
 //!   decoding with `liptako_cot::StreamDecoder`, protocol negotiation to protobuf, pings,
 //!   `<auth>`, marking checks, then the client's outgoing queue;
-//! - [`hub`]: one task that routes every event with `Policy::may_see`, keeps the picture late
+//! - [`hub`]: one task that routes every event with `Policy::allows`, keeps the picture late
 //!   joiners get, follows the node's live feed (reports, units and zones become CoT) and takes
-//!   publications from the rest of the node on the bus (air tracks);
+//!   publications from the rest of the node on the bus (air tracks); it keeps who holds each
+//!   device uid and callsign ([`identity`]) and decides again for a session whose user account
+//!   changed;
+//! - [`accounts`]: the watch on user accounts (the bus's user topic, and a periodic re-read for
+//!   changes other processes write) that tells the hub;
 //! - [`queue`]: the bounded per-client queue (thinning by uid, drop, disconnect when slow);
 //! - [`convert`]: CoT <-> model (markings, units, objects, air tracks), in one place;
 //! - [`recorder`]: the thinned history of TAK-reported units, written to the store;
@@ -19,10 +23,12 @@
 //! [`start`] brings it all up from `[cot]` ([`config::CotSection`]); nothing runs when no TAK
 //! listener is configured.
 
+pub mod accounts;
 pub mod certs;
 pub mod convert;
 pub mod enroll;
 pub mod hub;
+pub mod identity;
 pub mod listener;
 pub mod metrics;
 pub mod queue;
@@ -91,13 +97,28 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
 
     // Subscribe before loading, so that nothing committed in between is missed.
     let live = node.bus().changes();
-    let mut hub = hub::Hub::new(node.clone(), settings.clone(), metrics.clone(), recorder);
+    let users = node.bus().users();
+    let (account_checks, account_questions) = accounts::AccountChecks::channel();
+    let mut hub = hub::Hub::new(
+        node.clone(),
+        settings.clone(),
+        metrics.clone(),
+        recorder,
+        account_checks,
+    );
     hub.load()
         .await
         .map_err(|err| anyhow::anyhow!("TAK picture: {err}"))?;
     let (inbox, inbox_rx) = mpsc::channel(INBOX_CAPACITY);
     node.bus().publications().activate();
     node.spawn(hub.run(inbox_rx, live));
+    node.spawn(accounts::run(
+        node.clone(),
+        inbox.clone(),
+        users,
+        account_questions,
+        settings.user_recheck,
+    ));
 
     let listeners =
         listener::Listeners::new(node.clone(), settings.clone(), metrics.clone(), inbox);

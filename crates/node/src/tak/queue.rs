@@ -13,6 +13,8 @@
 //! - **Too slow**: a queue that has been full for the slow-client timeout is closed with
 //!   [`CloseReason::Slow`]; its writer stops and the connection is dropped. A snapshot (the
 //!   picture sent on connect) may exceed the capacity once.
+//! - **Revoked**: the client's user was disabled; what is queued is dropped and the writer
+//!   stops at once ([`CloseReason::Revoked`]).
 //! - **Closed**: pushes are refused; the writer finishes with the close reason.
 //!
 //! Nothing here blocks for long: one short mutex section per push and per take.
@@ -148,6 +150,8 @@ pub enum CloseReason {
     Ended,
     /// The client could not take its events for the slow-client timeout.
     Slow,
+    /// The client's user was disabled or removed: nothing more is written, at once.
+    Revoked,
 }
 
 /// What became of a push.
@@ -288,11 +292,18 @@ impl ClientQueue {
     }
 
     /// Closes the queue; the writer finishes with `reason` once it has taken what is queued
-    /// (for [`CloseReason::Ended`]) or at once (for [`CloseReason::Slow`]).
+    /// (for [`CloseReason::Ended`]) or at once (for [`CloseReason::Slow`] and
+    /// [`CloseReason::Revoked`]; a revoked queue's items are dropped: they were decided for a
+    /// principal that no longer holds).
     pub fn close(&self, reason: CloseReason) {
         let mut state = self.lock();
         if state.closed.is_none() {
             state.closed = Some(reason);
+        }
+        if reason == CloseReason::Revoked {
+            state.closed = Some(reason);
+            state.items.clear();
+            state.by_key.clear();
         }
         drop(state);
         self.ready.notify_one();
@@ -315,13 +326,15 @@ impl ClientQueue {
 
     /// Waits until something is queued, then moves all of it into `out` (which should be
     /// empty). `Err` once the queue is closed: after the remaining items were taken for
-    /// [`CloseReason::Ended`], at once for [`CloseReason::Slow`].
+    /// [`CloseReason::Ended`], at once for the others.
     pub async fn take(&self, out: &mut Vec<Item>) -> Result<(), CloseReason> {
         loop {
             {
                 let mut state = self.lock();
                 match state.closed {
-                    Some(CloseReason::Slow) => return Err(CloseReason::Slow),
+                    Some(reason @ (CloseReason::Slow | CloseReason::Revoked)) => {
+                        return Err(reason);
+                    }
                     Some(reason) if state.items.is_empty() => return Err(reason),
                     _ => {}
                 }

@@ -12,6 +12,10 @@
 //! known to the policy and no higher than the client's clearance, or the event is refused and
 //! counted. Its `opex` puts it in an exercise.
 //!
+//! Standing: the hub tells the session ([`Standing`]) when its user account changed: the reader
+//! checks what it sends against the new principal from then on, and a revoked session ends at
+//! once, reading included (`liptako_tak_disconnects_total{reason="revoked"}`).
+//!
 //! Writing: everything queued is taken at once, encoded in the connection's wire format
 //! (shared encodings), and written with one write, at most once per `write_interval`; a write
 //! that does not finish within the slow-client timeout drops the client. A write that fails
@@ -28,11 +32,11 @@ use liptako_cot::{
 };
 use liptako_model::{Marking, Principal};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 
 use super::convert::{MarkingRefusal, cot_time, default_marking_for, exercise_of, inbound_marking};
-use super::hub::{HubMsg, Inbound, SessionInfo};
+use super::hub::{HubMsg, Inbound, SessionInfo, Standing};
 use super::metrics::{BadInput, Disconnect, ListenerKind, Refused, TakMetrics};
 use super::queue::{ClientQueue, CloseReason, Control, Item};
 use crate::config::cot::Settings;
@@ -67,6 +71,8 @@ pub struct SessionParams {
     pub peer: SocketAddr,
     /// Who the client is.
     pub principal: Principal,
+    /// The user account behind the principal (a certificate's user), if any.
+    pub account: Option<String>,
     /// The listener's marking for unmarked events.
     pub default_marking: Marking,
 }
@@ -100,6 +106,7 @@ where
         listener,
         peer,
         principal,
+        account,
         default_marking,
     } = params;
     metrics.connected(listener);
@@ -110,12 +117,15 @@ where
     ));
     // The offer goes first, before the picture.
     queue.push_control(Control::ProtocolOffer);
+    let (standing, standing_rx) = watch::channel(Standing::Unchanged);
     let connected = inbox
         .send(HubMsg::Connect(SessionInfo {
             id,
             listener,
             principal: principal.clone(),
+            account: account.clone(),
             queue: queue.clone(),
+            standing,
         }))
         .await;
     let reason = if connected.is_err() {
@@ -139,12 +149,15 @@ where
             ),
             configured_marking: default_marking,
             principal,
+            account,
+            standing: standing_rx.clone(),
             n_bad: 0,
         };
         let mut shutdown = node.shutdown_signal();
         let read = reading.run(reader);
         let write = write_loop(writer, &queue, &node, &settings, &metrics);
-        tokio::pin!(read, write);
+        let revoked = revoked(standing_rx);
+        tokio::pin!(read, write, revoked);
         tokio::select! {
             reason = &mut read => reason,
             reason = &mut write => match reason {
@@ -153,10 +166,12 @@ where
                 // is no longer drained; it stays bounded by `client_queue`.
                 Disconnect::Error => tokio::select! {
                     reason = &mut read => reason,
+                    () = &mut revoked => Disconnect::Revoked,
                     _ = shutdown.changed() => Disconnect::Shutdown,
                 },
                 reason => reason,
             },
+            () = &mut revoked => Disconnect::Revoked,
             _ = shutdown.changed() => Disconnect::Shutdown,
         }
     };
@@ -164,6 +179,18 @@ where
     let _ = inbox.send(HubMsg::Disconnect { id }).await;
     metrics.disconnected(listener, reason);
     tracing::info!(reason = reason.as_str(), "TAK client disconnected");
+}
+
+/// Resolves when the hub revokes the session (never, if the hub is gone first: shutdown ends
+/// the session then).
+async fn revoked(mut standing: watch::Receiver<Standing>) {
+    if standing
+        .wait_for(|standing| *standing == Standing::Revoked)
+        .await
+        .is_err()
+    {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Writes the queue to the client until it is closed or the client cannot keep up.
@@ -186,6 +213,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         match queue.take(&mut items).await {
             Ok(()) => {}
             Err(CloseReason::Slow) => return Disconnect::Slow,
+            Err(CloseReason::Revoked) => return Disconnect::Revoked,
             Err(CloseReason::Ended) => return Disconnect::Closed,
         }
         buf.clear();
@@ -288,6 +316,10 @@ struct Reader {
     /// The client's address (logins are throttled per address).
     peer: std::net::SocketAddr,
     principal: Principal,
+    /// The user account the principal is, if any.
+    account: Option<String>,
+    /// What the hub says about the account.
+    standing: watch::Receiver<Standing>,
     /// The listener's configured default marking.
     configured_marking: Marking,
     /// The default marking for this principal.
@@ -418,8 +450,32 @@ impl Reader {
         self.n_bad > MAX_BAD_FRAMES
     }
 
+    /// Takes the principal the hub decided for the account, if it changed.
+    fn follow_standing(&mut self) {
+        if !self.standing.has_changed().unwrap_or(false) {
+            return;
+        }
+        let standing = self.standing.borrow_and_update().clone();
+        if let Standing::Changed { account, principal } = standing
+            && self.account.as_deref() == Some(account.as_str())
+        {
+            self.set_principal(principal);
+        }
+    }
+
+    fn set_principal(&mut self, principal: Principal) {
+        self.default_marking = default_marking_for(
+            self.node.policy(),
+            &principal,
+            self.node.nation(),
+            &self.configured_marking,
+        );
+        self.principal = principal;
+    }
+
     /// Marks an event and hands it to the hub; false when the hub is gone.
     async fn forward(&mut self, event: liptako_cot::Event) -> bool {
+        self.follow_standing();
         let policy = self.node.policy();
         let marking = match inbound_marking(
             policy,
@@ -450,7 +506,6 @@ impl Reader {
         self.inbox
             .send(HubMsg::Event(Box::new(Inbound {
                 from: self.id,
-                author: self.principal.name.clone(),
                 event,
                 marking,
                 world,
@@ -494,17 +549,14 @@ impl Reader {
         {
             Ok(principal) => {
                 tracing::info!(user = %principal.name, "TAK client logged in");
-                self.default_marking = default_marking_for(
-                    self.node.policy(),
-                    &principal,
-                    self.node.nation(),
-                    &self.configured_marking,
-                );
-                self.principal = principal.clone();
+                let account = principal.name.clone();
+                self.account = Some(account.clone());
+                self.set_principal(principal.clone());
                 let _ = self
                     .inbox
                     .send(HubMsg::Principal {
                         id: self.id,
+                        account,
                         principal,
                     })
                     .await;

@@ -53,7 +53,9 @@ async fn unit_with_callsign(node: &TakNode, user: &str, callsign: &str) -> Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sa_from_one_pytak_client_reaches_another_and_becomes_a_unit() {
-    let node = TakNode::start(|_| {}).await;
+    // Anonymous clients' units are national unless the node lets them federate (see
+    // security.rs for the default): here it does, so the marking the event carried is kept.
+    let node = TakNode::start(|config| config.cot.anonymous.federate = true).await;
     let mut live = node.node.bus().changes();
     let peers = Peers::run(json!({"steps": [
         tcp(&node, "B"),

@@ -465,41 +465,53 @@ fn decoded_positions_round_trip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_principal_cannot_fill_the_picture() {
+    let cap = 300;
     let node = TakNode::start(|config| {
         config.cot.events_per_second = 1_000_000;
         config.cot.event_burst = 1_000_000;
+        config.cot.max_uids_per_principal = cap;
     })
     .await;
-    let mut flooder = RawClient::connect(node.tcp()).await;
+    let cert = node.client_cert("mli_dr");
+    let dir = cert.p12.parent().unwrap().to_owned();
+    let mut flooder = RawClient::connect_tls(&node, Some((&dir, "MLI_DR")))
+        .await
+        .unwrap();
     let extra = 25;
-    let n_events = liptako_node::tak::hub::MAX_PER_AUTHOR + extra;
-    let mut batch = String::new();
-    for idx in 0..n_events {
-        batch.push_str(
-            &sa_xml(&format!("marker-{idx}"), "M", 14.0, 1.0, "").replace("a-f-G-U-C", "a-h-G"),
-        );
-        if batch.len() > 256 * 1024 {
-            flooder.send(batch.as_bytes()).await;
-            batch.clear();
-        }
-    }
-    flooder.send(batch.as_bytes()).await;
+    let markers = |range: std::ops::Range<usize>, prefix: &str| {
+        range
+            .map(|idx| {
+                // Each sender its own callsign: a callsign is one client's identity.
+                sa_xml(&format!("{prefix}-{idx}"), prefix, 14.0, 1.0, "")
+                    .replace("a-f-G-U-C", "a-h-G")
+            })
+            .collect::<String>()
+    };
     flooder
-        .send(
-            sa_xml("last", "L", 14.0, 1.0, "")
-                .replace("a-f-G-U-C", "a-h-G")
-                .as_bytes(),
-        )
+        .send(markers(0..cap + extra, "marker").as_bytes())
         .await;
+    flooder.send(markers(0..1, "marker-last").as_bytes()).await;
     // The uids past the principal's share are routed but not kept, and counted.
     assert_eq!(
         node.metric_reaches("liptako_tak_picture_full_total", extra as u64 + 1)
             .await,
         extra as u64 + 1
     );
+    assert_eq!(node.metric("liptako_tak_picture_objects"), cap as u64);
+    // Anonymous clients together have a much smaller share of their own.
+    let mut anonymous = RawClient::connect(node.tcp()).await;
+    let share = liptako_node::config::cot::DEFAULT_ANONYMOUS_MAX_UIDS;
+    anonymous
+        .send(markers(0..share + extra, "anon").as_bytes())
+        .await;
+    assert_eq!(
+        node.metric_reaches("liptako_tak_picture_full_total", 2 * extra as u64 + 1)
+            .await,
+        2 * extra as u64 + 1
+    );
     assert_eq!(
         node.metric("liptako_tak_picture_objects"),
-        liptako_node::tak::hub::MAX_PER_AUTHOR as u64
+        (cap + share) as u64
     );
 }
 

@@ -20,6 +20,8 @@ Steps (``op``):
   when ``to_callsign`` is given;
 - ``xml`` name, xml: an event as given; ``raw`` name, hex: bytes as given;
 - ``wait`` name, uid, [timeout]: until that client received that uid (fails otherwise);
+- ``wait_deleted`` name, uid, [timeout]: until that client received a deletion (``t-x-d-d``)
+  of that uid;
 - ``wait_closed`` name, [timeout]; ``sleep`` seconds; ``sync`` name; ``close`` name;
 - ``enroll`` name, host, port, username, password, output: pytak enrollment (the port is
   passed through to pytak's requests, which otherwise assume 8446);
@@ -445,6 +447,14 @@ async def main():
             while not any(event["uid"] == step["uid"] for event in client.events):
                 if loop.time() > deadline:
                     raise TimeoutError(f"{client.name} never received {step['uid']}: {client.events}")
+                await asyncio.sleep(0.02)
+        elif op == "wait_deleted":
+            client = clients[step["name"]]
+            deadline = loop.time() + step.get("timeout", 15)
+            while not any(event["type"] == "t-x-d-d" and step["uid"] in event["links"]
+                          for event in client.events):
+                if loop.time() > deadline:
+                    raise TimeoutError(f"{client.name} never received a deletion of {step['uid']}")
                 await asyncio.sleep(0.02)
         elif op == "wait_closed":
             client = clients[step["name"]]
