@@ -271,3 +271,61 @@ async fn every_exit_hands_out_exactly_what_the_one_decision_allows_in_each_world
     }
     assert!(checked > USERS.len() * 2 * before.len(), "{checked}");
 }
+
+#[tokio::test]
+async fn a_tak_client_moving_into_an_exercise_drops_the_real_worlds_picture() {
+    let node = TakNode::start(|config| config.cot.tcp_password_auth = true).await;
+    let objects = populate(&node, "worlds");
+    let reader = principal(&node, "ner_s");
+    let real = allowed(&node, &reader, None, &objects);
+    let exercise = allowed(&node, &reader, Some(EXERCISE), &objects);
+    assert!(!real.is_empty() && !exercise.is_empty());
+    let mut client = RawClient::connect(node.tcp()).await;
+    let auth = format!(
+        r#"<auth><cot username="ner_s" password="{}" uid="dev-ner"/></auth>"#,
+        crate::api::common::PASSWORD
+    );
+    client.send(auth.as_bytes()).await;
+    client
+        .send(sa_xml("dev-ner", "ner_s", 14.0, 0.5, "").as_bytes())
+        .await;
+    // In the real world: once logged in, it gets the real world's objects it may see.
+    let mut shown = BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while shown != real && tokio::time::Instant::now() < deadline {
+        if let Some(event) = client.next_event(Duration::from_millis(500)).await
+            && event.event_type != "t-x-d-d"
+            && (real.contains(&event.uid) || exercise.contains(&event.uid))
+        {
+            shown.insert(event.uid.clone());
+        }
+    }
+    assert_eq!(shown, real);
+    // It reports itself in the exercise: every real-world object goes, the exercise's come.
+    let opex = format!(r#" opex="e-{EXERCISE}""#);
+    client
+        .send(sa_xml("dev-ner", "ner_s", 14.0, 0.5, &opex).as_bytes())
+        .await;
+    let (mut deleted, mut shown) = (BTreeSet::new(), BTreeSet::new());
+    while let Some(event) = client.next_event(Duration::from_millis(700)).await {
+        if event.event_type == "t-x-d-d" {
+            deleted.extend(
+                event
+                    .detail
+                    .links
+                    .iter()
+                    .filter_map(|link| link.uid.clone()),
+            );
+        } else if real.contains(&event.uid) || exercise.contains(&event.uid) {
+            shown.insert(event.uid.clone());
+        }
+    }
+    assert_eq!(
+        deleted
+            .intersection(&real)
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        real
+    );
+    assert_eq!(shown, exercise);
+}

@@ -455,7 +455,8 @@ impl Hub {
                 {
                     self.metrics.refused(reason);
                 }
-                self.send_snapshot(idx, Some(&previous));
+                let world = self.sessions.get(idx).and_then(|s| s.world.clone());
+                self.send_snapshot(idx, Some((&previous, world.as_deref())));
             }
             HubMsg::Identify { id, uid, callsign } => {
                 let Some(idx) = self.index(id) else { return };
@@ -537,7 +538,8 @@ impl Hub {
             role = principal.role.as_str(),
             "TAK session's user changed: it sees what the new principal may see"
         );
-        self.send_snapshot(idx, Some(&previous));
+        let world = session.world.clone();
+        self.send_snapshot(idx, Some((&previous, world.as_deref())));
     }
 
     /// Forgets session `id`: routing stops and what it claimed is released.
@@ -634,9 +636,11 @@ impl Hub {
     }
 
     /// Sends the session at `idx` the picture it may see in its world. With `previous` (its
-    /// principal before a login or an account change), only the difference: what it may see
-    /// now and could not, and deletions for what it could see and may no longer.
-    fn send_snapshot(&mut self, idx: usize, previous: Option<&Principal>) {
+    /// principal and world before a login, an account change or a change of world), only the
+    /// difference: what it may see now and could not, and deletions for what it could see and
+    /// may no longer (a client moving into an exercise's world drops the real world's picture,
+    /// and the reverse).
+    fn send_snapshot(&mut self, idx: usize, previous: Option<(&Principal, Option<&str>)>) {
         let now = self.node.now();
         let stale = self.settings.object_stale;
         let Some(session) = self.sessions.get(idx) else {
@@ -644,8 +648,7 @@ impl Hub {
         };
         let policy = self.node.policy();
         let clock = self.node.clock().instant();
-        let before =
-            previous.map(|principal| Audience::reader(principal, session.world.as_deref()));
+        let before = previous.map(|(principal, world)| Audience::reader(principal, world));
         for (uid, entry) in self.picture.iter_mut() {
             if entry.expires.is_some_and(|expires| expires <= now) {
                 continue;
@@ -857,8 +860,9 @@ impl Hub {
             if let Some(session) = self.sessions.get_mut(idx)
                 && session.world != world
             {
-                session.world = world.clone();
-                self.send_snapshot(idx, None);
+                let left = std::mem::replace(&mut session.world, world.clone());
+                let principal = session.principal.clone();
+                self.send_snapshot(idx, Some((&principal, left.as_deref())));
             }
         }
         // Tasking and control messages (t-...) are routed but never kept.
