@@ -65,6 +65,7 @@ pub mod mat;
 pub mod metrics;
 mod num;
 pub mod offline;
+pub mod partner;
 pub mod region;
 mod rng;
 pub mod scenarios;
@@ -75,9 +76,12 @@ mod tracker;
 pub use airspace::{Airspace, AirspaceParams, Zone};
 pub use borders::Borders;
 pub use filter::FilterParams;
+pub use partner::{
+    Contributor, ReportAccuracy, ReportError, SystemTrackReport, SystemTrackSourceConfig,
+};
 pub use region::GeoBox;
 pub use sensor::{AdsbConfig, AdsbReport, RadarConfig, RadarPlot, RangeGeometry, SensorId};
 pub use tracker::{
-    DeletionReason, EMERGENCY_CODES, Event, EventKind, MAX_TIME_S, Picture, SystemTrack, TrackId,
-    Tracker, TrackerConfig, TrackerError, TrackerStats,
+    DeletionReason, EMERGENCY_CODES, Event, EventKind, MAX_TIME_S, OwnEstimate, Picture,
+    SystemTrack, TrackId, Tracker, TrackerConfig, TrackerError, TrackerStats,
 };
