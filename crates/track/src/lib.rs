@@ -61,6 +61,7 @@ pub mod check;
 pub mod filter;
 pub mod geo;
 mod grid;
+pub mod link;
 pub mod mat;
 pub mod metrics;
 mod num;
@@ -72,6 +73,7 @@ pub mod scenarios;
 pub mod sensor;
 pub mod sim;
 mod tracker;
+pub mod wire;
 
 pub use airspace::{Airspace, AirspaceParams, Zone};
 pub use borders::Borders;
