@@ -58,6 +58,7 @@ pub mod airspace;
 pub mod assign;
 pub mod borders;
 pub mod check;
+pub mod confederation;
 pub mod filter;
 pub mod geo;
 mod grid;

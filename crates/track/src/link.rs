@@ -103,8 +103,8 @@ impl LinkConfig {
     }
 
     /// The refresh interval of each priority under saturation, seconds, for `n_tracks` tracks
-    /// of each priority whose records take `record_bytes` on average (about 50 with
-    /// transponder data, 36 without: [`crate::wire`]): `Σ sᵢwᵢ / (η B w)`, with `η` the share
+    /// of each priority whose records take `record_bytes` on average (about 52 with
+    /// transponder data, 38 without: [`crate::wire`]): `Σ sᵢwᵢ / (η B w)`, with `η` the share
     /// of a full frame that is not transport overhead. When the budget is ample the interval
     /// is the picture period instead.
     pub fn refresh_interval_s(&self, n_tracks: [usize; 4], record_bytes: f64) -> [f64; 4] {
@@ -191,9 +191,9 @@ impl LinkScheduler {
         if config.max_frame_bytes < 128 {
             return Err(LinkError::FrameSize(config.max_frame_bytes));
         }
-        if !(config.burst_s.is_finite() && config.burst_s > 0.0)
-            || !config.weights.iter().all(|w| w.is_finite() && *w > 0.0)
-        {
+        let burst_ok = config.burst_s.is_finite() && config.burst_s > 0.0;
+        let weights_ok = config.weights.iter().all(|w| w.is_finite() && *w > 0.0);
+        if !(burst_ok && weights_ok) {
             return Err(LinkError::Weights);
         }
         Ok(Self {
@@ -415,6 +415,8 @@ mod tests {
                 nation: Some("MLI".into()),
                 sensor: "GAO".into(),
             }],
+            updated_s: Some(time_s - 0.5),
+            coasting: false,
         }
     }
 

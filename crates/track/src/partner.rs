@@ -53,6 +53,10 @@ pub struct SystemTrackSourceConfig {
     pub alignment_sigma_m: f64,
     /// The same for velocities, m/s.
     pub alignment_sigma_mps: f64,
+    /// A track of this source not reported for this long, while a newer track of the same
+    /// source fits the same joint track, is taken as replaced by it (the source lost the
+    /// aircraft and started again, or restarted and numbers its tracks anew), seconds.
+    pub replace_after_s: f64,
 }
 
 impl SystemTrackSourceConfig {
@@ -69,6 +73,7 @@ impl SystemTrackSourceConfig {
             max_velocity_sigma_mps: 300.0,
             alignment_sigma_m: 100.0,
             alignment_sigma_mps: 5.0,
+            replace_after_s: 5.0,
         }
     }
 }
@@ -118,6 +123,12 @@ pub struct SystemTrackReport {
     pub callsign: Option<String>,
     /// Nations and sensors whose data the state holds (empty: the source's own nation and name).
     pub contributors: Vec<Contributor>,
+    /// Time of the latest measurement the state holds, seconds (`None`: the state's time). A
+    /// track coasting without measurements has an old one: when two estimates of one aircraft
+    /// disagree, one coasting is believed less.
+    pub updated_s: Option<f64>,
+    /// The source's track missed its latest sensor updates (CAT062 I062/080 CST).
+    pub coasting: bool,
 }
 
 impl Default for SystemTrackReport {
@@ -135,6 +146,8 @@ impl Default for SystemTrackReport {
             mode_s: None,
             callsign: None,
             contributors: Vec::new(),
+            updated_s: None,
+            coasting: false,
         }
     }
 }
@@ -183,6 +196,10 @@ pub(crate) struct PlaneState {
     pub p: Cov4,
     /// Turn rate in the plane, radians per second, counter-clockwise positive.
     pub omega: Option<f64>,
+    /// Time of the latest measurement in the state.
+    pub updated_s: f64,
+    /// The source said its track was coasting.
+    pub coasting: bool,
 }
 
 /// Checks a report against a source's limits and maps it into the tracker plane. Speed is
@@ -230,6 +247,14 @@ pub(crate) fn to_plane(
     if let Some(h) = report.altitude_m {
         finite(h, "altitude")?;
     }
+    let updated_s = match report.updated_s {
+        Some(u) => {
+            finite(u, "update time")?;
+            // Never later than the state itself.
+            u.min(report.time_s)
+        }
+        None => report.time_s,
+    };
     if let Some(code) = report.mode3a
         && code > 0o7777
     {
@@ -273,6 +298,8 @@ pub(crate) fn to_plane(
         x: Vector::from_array([x, y, vx, vy]),
         p: cov,
         omega,
+        updated_s,
+        coasting: report.coasting,
     };
     if !(state.x.is_finite() && state.p.is_finite()) || state.p.cholesky().is_none() {
         return Err(ReportError::OffPlane);
@@ -573,6 +600,8 @@ mod tests {
             x: Vector::from_array([0.0, 0.0, 200.0, 0.0]),
             p: Mat::diagonal([100.0, 100.0, 1.0, 1.0]),
             omega: None,
+            updated_s: 0.0,
+            coasting: false,
         };
         let (x, p) = s.predict(10.0, 4.0);
         assert!((x.get(0) - 2000.0).abs() < 1e-9);
@@ -662,10 +691,8 @@ mod tests {
         let t = local_to_plane_jacobian(&plane, 16.0, 3.0);
         let p = (t * c * t.transpose()).symmetrized();
         let back = plane_to_local_covariance(&plane, 16.0, 3.0, &p).expect("back");
-        for i in 0..4 {
-            for j in 0..4 {
-                assert!((back[i][j] - c.0[i][j]).abs() < 1e-6 * (1.0 + c.0[i][j].abs()));
-            }
+        for (got, want) in back.iter().flatten().zip(c.0.iter().flatten()) {
+            assert!((got - want).abs() < 1e-6 * (1.0 + want.abs()));
         }
     }
 }

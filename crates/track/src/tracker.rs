@@ -120,6 +120,18 @@ pub struct TrackerConfig {
     pub decorrelation_chi2: f64,
     /// See `decorrelation_chi2`.
     pub decorrelation_ticks: u8,
+    /// A partner track whose correlation failed is held this long, seconds, before it may
+    /// become a joint track of its own: a partner's track lagging in a manoeuvre (or lost and
+    /// about to be dropped) must not show as a second aircraft. It may correlate again
+    /// meanwhile.
+    pub decorrelated_hold_s: f64,
+    /// A partner's estimate is fused into a joint track only while it agrees with the rest
+    /// (squared Mahalanobis distance of position and velocity, 4 degrees of freedom, 13.3
+    /// keeps 99 %): covariance intersection is sound for any correlation, not for an estimate
+    /// whose covariance understates its error (a tracker lagging in a turn). A correlated
+    /// partner track outside it stays correlated (it still names the aircraft) but adds
+    /// nothing to the estimate until it agrees again.
+    pub fusion_chi2: f64,
 }
 
 impl TrackerConfig {
@@ -152,6 +164,8 @@ impl TrackerConfig {
             correlation_chi2: 18.5,
             decorrelation_chi2: 40.0,
             decorrelation_ticks: 3,
+            decorrelated_hold_s: 10.0,
+            fusion_chi2: 13.3,
         }
     }
 }
@@ -229,6 +243,10 @@ pub struct OwnEstimate {
     pub covariance: [[f64; 4]; 4],
     /// The own sensors that updated the track lately.
     pub contributors: Vec<Contributor>,
+    /// Time of the latest own measurement, seconds.
+    pub updated_s: f64,
+    /// Our sensors missed their latest chances to update it.
+    pub coasting: bool,
 }
 
 impl SystemTrack {
@@ -252,6 +270,8 @@ impl SystemTrack {
             mode_s: self.mode_s,
             callsign: self.callsign.clone(),
             contributors: own.contributors.clone(),
+            updated_s: Some(own.updated_s),
+            coasting: own.coasting,
         })
     }
 

@@ -16,7 +16,9 @@
 //! latitude and longitude (i32 little-endian, 1e-7 degree), velocity (zigzag varints, 0.1 m/s),
 //! accuracy, turn rate (i8, 0.25 deg/s), altitude (zigzag varint, 5 m), Mode 3/A (u16), Mode S
 //! (3 bytes), callsign (u8 length + bytes), contributors (varint count, then nation index + 1,
-//! 0 for none, and sensor index) and a marking index, each present as the bitmap says. A
+//! 0 for none, and sensor index), a marking index and the time of the latest measurement
+//! (zigzag varint, ms from the record's time), each present as the bitmap says; one more bit
+//! says the track is coasting. A
 //! reader skips what follows the fields it knows in a record (the length says where it ends),
 //! so later versions can append fields.
 //!
@@ -30,8 +32,9 @@
 //! intersection relies on. An accuracy beyond the scale is an encoding error.
 //!
 //! A state with everything (position, velocity, full covariance, turn rate, two contributors,
-//! Mode S, Mode 3/A, a six-letter callsign, altitude, marking) takes 50 bytes once the frame's
-//! tables hold its strings; without transponder data (no codes, callsign or altitude), 36.
+//! Mode S, Mode 3/A, a six-letter callsign, altitude, marking, update time) takes 52 bytes
+//! once the frame's tables hold its strings; without transponder data (no codes, callsign or
+//! altitude), 38.
 
 use crate::mat::Mat;
 use crate::partner::{Contributor, ReportAccuracy, SystemTrackReport};
@@ -63,6 +66,9 @@ pub struct WireMarking {
 }
 
 /// One record of a frame.
+// `Ended` is a few bytes beside `State`: records are built and read one at a time and ended
+// notices are few, so boxing the state would cost an allocation per record for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkRecord {
     /// The latest state of one of the sender's tracks, with its marking.
@@ -198,6 +204,9 @@ mod has {
     pub const CALLSIGN: u64 = 1 << 7;
     pub const CONTRIBUTORS: u64 = 1 << 8;
     pub const MARKING: u64 = 1 << 9;
+    pub const UPDATED: u64 = 1 << 10;
+    /// A flag: no payload.
+    pub const COASTING: u64 = 1 << 11;
 }
 
 fn sigma_from_code(code: u8, base: f64) -> f64 {
@@ -386,12 +395,21 @@ fn decode_record(
             });
         }
     }
-    let marking = if bits & has::MARKING != 0 {
-        let i = r.index(markings.len(), "marking out of the marking table")?;
-        markings.get(i).cloned()
+    let marking_index = if bits & has::MARKING != 0 {
+        Some(r.index(markings.len(), "marking out of the marking table")?)
     } else {
         None
     };
+    if bits & has::UPDATED != 0 {
+        let ago = r.zigzag()?;
+        let ms = time_ms.checked_add(ago).ok_or(WireError::Invalid {
+            offset: r.offset,
+            what: "update time out of range",
+        })?;
+        report.updated_s = Some(from_zigzag_ms(ms));
+    }
+    report.coasting = bits & has::COASTING != 0;
+    let marking = marking_index.and_then(|i| markings.get(i).cloned());
     // Anything after the fields known here belongs to a later version: skipped.
     Ok(LinkRecord::State { report, marking })
 }
@@ -690,6 +708,8 @@ fn encode_record(
         (report.callsign.is_some(), has::CALLSIGN),
         (!report.contributors.is_empty(), has::CONTRIBUTORS),
         (marking.is_some(), has::MARKING),
+        (report.updated_s.is_some(), has::UPDATED),
+        (report.coasting, has::COASTING),
     ] {
         if present {
             bits |= bit;
@@ -807,6 +827,14 @@ fn encode_record(
         };
         put_varint(out, i as u64);
     }
+    if let Some(u) = report.updated_s {
+        let ago = to_ms(u)?
+            .checked_sub(to_ms(report.time_s)?)
+            .ok_or(WireError::Unencodable {
+                what: "update time",
+            })?;
+        put_zigzag(out, ago);
+    }
     Ok(())
 }
 
@@ -857,6 +885,8 @@ mod tests {
                     sensor: "ADSB".into(),
                 },
             ],
+            updated_s: Some(1_749_999_999.5),
+            coasting: true,
         }
     }
 
@@ -905,6 +935,8 @@ mod tests {
         assert_eq!(got.callsign, report.callsign);
         assert_eq!(got.contributors, report.contributors);
         assert_eq!(got.turn_rate_deg_s, Some(-3.0));
+        assert_eq!(got.updated_s, report.updated_s);
+        assert!(got.coasting);
         assert!((got.altitude_m.expect("alt") - 10_360.0).abs() <= 2.5);
         // One state record with everything, one ended record, and the tables.
         let mut one = FrameEncoder::new(frame.time_s).expect("frame");
@@ -927,9 +959,9 @@ mod tests {
             )
             .expect("push")
         );
-        // The second record reuses the tables: 50 bytes (the figure the module doc gives).
+        // The second record reuses the tables: 52 bytes (the figure the module doc gives).
         let again = one.size() - before - state_bytes;
-        assert!(again <= 50, "{again}");
+        assert!(again <= 52, "{again}");
     }
 
     #[test]
@@ -945,12 +977,12 @@ mod tests {
         let slack = Mat::<4, 4>::identity().scale(1e-9);
         assert!((d + slack).cholesky().is_some(), "{d:?}");
         // ... and not wastefully larger: within 20 % in each sigma.
-        for i in 0..4 {
+        for (i, (row_q, row_c)) in q.0.iter().zip(c.iter()).enumerate() {
             assert!(
-                q.0[i][i] / c[i][i] < 1.44,
+                row_q[i] / row_c[i] < 1.44,
                 "{i}: {} vs {}",
-                q.0[i][i],
-                c[i][i]
+                row_q[i],
+                row_c[i]
             );
         }
     }

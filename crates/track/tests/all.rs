@@ -5,6 +5,7 @@
 mod borders_data;
 mod common;
 mod fuzz_corpus;
+mod joint_tests;
 mod offline_mode;
 mod properties;
 mod scenario_tests;

@@ -71,6 +71,8 @@ pub(super) struct PartnerTrack {
     pub host: Option<Host>,
     /// Pictures in a row the correlation failed its test.
     pub misfits: u8,
+    /// After a failed correlation: no joint track of its own before this time.
+    pub hold_until_s: f64,
     pub cell: Option<Cell>,
 }
 
@@ -112,7 +114,7 @@ impl Joint {
 
     /// No partner track and no remote joint track.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty() && self.remote.iter().all(Option::is_none)
+        self.partners.iter().all(Option::is_none) && self.remote.iter().all(Option::is_none)
     }
 
     fn partner(&self, p: u32) -> Option<&PartnerTrack> {
@@ -137,13 +139,22 @@ pub(super) struct JointEstimate {
     pub omega: f64,
     pub turn_probability: f64,
     pub last_update_s: f64,
-    /// Our own sensors' estimate, and its turn rate.
+    /// Our own sensors' estimate, its turn rate, and the time of its latest measurement.
     pub own: Option<(State4, Cov4, f64)>,
+    pub own_updated_s: f64,
+    pub own_coasting: bool,
     pub sensors: Vec<SensorId>,
     pub contributors: Vec<Contributor>,
     pub own_contributors: Vec<Contributor>,
     pub partner_tracks: Vec<(SensorId, u32)>,
 }
+
+/// A turn rate from which an estimate counts as manoeuvring: 1 degree per second.
+const MANOEUVRE_RAD_S: f64 = 0.017_453_292_519_943_295;
+
+/// A source's track whose state jumps further than its reach plus this is another aircraft
+/// under a reused number, metres.
+const REUSE_JUMP_M: f64 = 3_000.0;
 
 /// Mode S codes: a match supports a pairing strongly, a mismatch forbids it.
 const MODE_S_MATCH_COST: f64 = -12.0;
@@ -200,6 +211,7 @@ impl Tracker {
             config.accel_psd,
             config.alignment_sigma_m,
             config.alignment_sigma_mps,
+            config.replace_after_s,
         ];
         if !non_negative.iter().all(|v| v.is_finite() && *v >= 0.0) {
             return bad("noise and alignment must be finite and not negative");
@@ -302,8 +314,11 @@ impl Tracker {
                 }
                 return Ok(());
             }
+            // The old track stays (unnamed: its number is the new one's now) until it goes
+            // stale, so a new track of the source for the same aircraft can still replace it
+            // under the same joint identity.
             self.stats.partner_numbers_reused += 1;
-            self.end_partner(p, report.time_s);
+            self.joint.index.remove(&key);
         }
         let partner = PartnerTrack {
             source,
@@ -318,6 +333,7 @@ impl Tracker {
             contributors: report.contributors.clone(),
             host: None,
             misfits: 0,
+            hold_until_s: f64::NEG_INFINITY,
             cell: None,
         };
         let p = match self.joint.free.pop() {
@@ -359,10 +375,10 @@ impl Tracker {
         let (x, p) = held.state.predict(new.time_s, accel_psd);
         let a = self.config.max_accel_mps2;
         let d = (x.get(0) - new.x.get(0)).hypot(x.get(1) - new.x.get(1));
-        let dv = (x.get(2) - new.x.get(2)).hypot(x.get(3) - new.x.get(3));
         let sigma = (p.0[0][0] + p.0[1][1] + new.p.0[0][0] + new.p.0[1][1]).sqrt();
-        let v_sigma = (p.0[2][2] + p.0[3][3] + new.p.0[2][2] + new.p.0[3][3]).sqrt();
-        d <= 0.5 * a * dt * dt + 4.0 * sigma && dv <= a * dt + 4.0 * v_sigma
+        // A source's estimate may jump when its tracker catches a manoeuvre it lagged: only
+        // a jump no tracker makes says another aircraft.
+        d <= 0.5 * a * dt * dt + 4.0 * sigma + REUSE_JUMP_M
     }
 
     /// The source says its track ended (or its marking no longer lets it reach us): its
@@ -399,7 +415,7 @@ impl Tracker {
 
     /// Number of partner tracks held.
     pub fn n_partner_tracks(&self) -> usize {
-        self.joint.index.len()
+        self.joint.partners.iter().flatten().count()
     }
 
     /// Removes a partner track: its host loses it, and a remote joint track left without
@@ -413,7 +429,10 @@ impl Tracker {
         else {
             return;
         };
-        self.joint.index.remove(&(partner.source.0, partner.number));
+        let key = (partner.source.0, partner.number);
+        if self.joint.index.get(&key) == Some(&p) {
+            self.joint.index.remove(&key);
+        }
         if let Some(cell) = partner.cell {
             self.joint.grid.remove(cell, p);
         }
@@ -617,27 +636,28 @@ impl Tracker {
         Mat::diagonal([m * m, m * m, v * v, v * v])
     }
 
-    /// The covariance intersection of partner tracks `ps` at `t` (sorted by source and number
-    /// for a deterministic order), skipping `except`.
+    /// The fusion of partner tracks `ps` at `t` ([`fuse_pieces`]), skipping `except`.
     fn fuse_partners(&self, ps: &[u32], except: Option<u32>, t: f64) -> Option<(State4, Cov4)> {
-        let mut list: Vec<&PartnerTrack> = ps
+        let mut pieces: Vec<Piece<'_>> = ps
             .iter()
             .filter(|&&p| Some(p) != except)
             .filter_map(|&p| self.joint.partner(p))
+            .map(|partner| {
+                let (x, p) = self.partner_at(partner, t);
+                Piece {
+                    x,
+                    p,
+                    updated_s: partner.state.updated_s,
+                    fresh: !partner.state.coasting,
+                    manoeuvring: partner
+                        .state
+                        .omega
+                        .is_some_and(|w| w.abs() >= MANOEUVRE_RAD_S),
+                    partner: Some(partner),
+                }
+            })
             .collect();
-        list.sort_by_key(|p| (p.source, p.number));
-        let mut fused: Option<(State4, Cov4)> = None;
-        for partner in list {
-            let (x, p) = self.partner_at(partner, t);
-            fused = Some(match fused {
-                None => (x, p),
-                Some((fx, fp)) => match covariance_intersection((&fx, &fp), (&x, &p)) {
-                    Some((x, p, _)) => (x, p),
-                    None => (fx, fp),
-                },
-            });
-        }
-        fused
+        fuse_pieces(&mut pieces, self.config.fusion_chi2).0
     }
 
     /// What a host knows of its aircraft at `t` without partner track `except`: our own
@@ -720,9 +740,11 @@ impl Tracker {
         self.config.max_gate_m + self.config.max_speed_mps * (age + 1.0)
     }
 
-    /// Joint tracks near `xy` at `t` that could take a track of `source`: our confirmed tracks
-    /// and remote ones, without a partner of that source already. Sorted.
-    fn hosts_near(&self, xy: [f64; 2], t: f64, source: Option<SensorId>) -> Vec<Host> {
+    /// Joint tracks near `xy` at `t` that could take a track of `source` reported at
+    /// `reported_s`: our confirmed tracks and remote ones, without a partner of that source
+    /// already, unless that partner has been silent for the source's `replace_after_s` (the
+    /// new track replaces it). Sorted.
+    fn hosts_near(&self, xy: [f64; 2], t: f64, source: Option<(SensorId, f64)>) -> Vec<Host> {
         let mut out: Vec<Host> = Vec::new();
         self.grid.for_each_near(xy, self.search_radius(t), |s| {
             if let Some(Some(track)) = self.tracks.get(s as usize)
@@ -740,8 +762,17 @@ impl Tracker {
             });
         out.sort_unstable();
         out.dedup();
-        if let Some(source) = source {
-            out.retain(|&h| !self.host_has_source(h, source));
+        if let Some((source, reported_s)) = source {
+            let replace_after = self
+                .source_config(source)
+                .map_or(f64::INFINITY, |c| c.replace_after_s);
+            out.retain(|&h| {
+                self.host_partners(h).iter().all(|&q| {
+                    self.joint.partner(q).is_none_or(|q| {
+                        q.source != source || q.state.time_s + replace_after < reported_s
+                    })
+                })
+            });
         }
         out
     }
@@ -894,7 +925,8 @@ impl Tracker {
     fn check_correlations(&mut self, tick: f64) {
         let gate = self.config.decorrelation_chi2;
         let limit = self.config.decorrelation_ticks.max(1);
-        let mut undo: Vec<(u32, Host)> = Vec::new();
+        // (partner, host, held): a kinematic misfit is held, a conflict of addresses is not.
+        let mut undo: Vec<(u32, Host, bool)> = Vec::new();
         for i in 0..self.joint.partners.len() {
             let p = i as u32;
             let Some(partner) = self.joint.partner(p) else {
@@ -907,7 +939,7 @@ impl Tracker {
             let Some(codes) =
                 code_cost((partner.mode_s, partner.mode3a), (info.mode_s, info.mode3a))
             else {
-                undo.push((p, host));
+                undo.push((p, host, false));
                 continue;
             };
             let fits = match self.host_reference(host, Some(p), tick) {
@@ -927,25 +959,52 @@ impl Tracker {
                     .is_some_and(|d2| d2 <= gate)
                 }
             };
+            // Our own track coasting (it missed its plots) while the partner's is newer: a
+            // disagreement says our estimate is stale, not that the aircraft differs.
+            let ours_stale = !fits
+                && matches!(host, Host::Local(slot)
+                    if self.local_coasting(slot, tick)
+                        .is_some_and(|updated| partner.state.updated_s > updated));
+            if ours_stale {
+                continue;
+            }
             if let Some(partner) = self.joint.partner_mut(p) {
                 if fits {
                     partner.misfits = 0;
                 } else {
                     partner.misfits = partner.misfits.saturating_add(1);
                     if partner.misfits >= limit {
-                        undo.push((p, host));
+                        undo.push((p, host, true));
                     }
                 }
             }
         }
-        for (p, host) in undo {
+        let hold = self.config.decorrelated_hold_s;
+        for (p, host, held) in undo {
             if let Some(partner) = self.joint.partner_mut(p) {
                 partner.host = None;
                 partner.misfits = 0;
+                if held {
+                    partner.hold_until_s = tick + hold;
+                }
             }
             self.stats.decorrelations += 1;
             self.detach(p, host, tick);
         }
+    }
+
+    /// If our track at `slot` is coasting, the time of its last update: nothing updated it
+    /// for one and a half of its slowest sensor's periods. (One missed plot is not enough: a
+    /// radar misses one in ten.)
+    pub(super) fn local_coasting(&self, slot: u32, tick: f64) -> Option<f64> {
+        let track = self.tracks.get(slot as usize)?.as_ref()?;
+        let slowest = track
+            .hits_by
+            .iter()
+            .filter_map(|h| self.sensors.get(usize::from(h.sensor.0)))
+            .filter_map(SensorSlot::period_s)
+            .fold(0.0, f64::max);
+        (tick - track.last_update_s > 1.5 * slowest).then_some(track.last_update_s)
     }
 
     /// Step 4 of a tick: a source's uncorrelated tracks against the joint tracks near them.
@@ -971,7 +1030,8 @@ impl Tracker {
             };
             let pred = self.partner_at(partner, tick);
             let xy = [pred.0.get(0), pred.0.get(1)];
-            for host in self.hosts_near(xy, tick, Some(source)) {
+            let reported_s = partner.state.time_s;
+            for host in self.hosts_near(xy, tick, Some((source, reported_s))) {
                 if host_contains(self, host, p) {
                     continue;
                 }
@@ -1049,10 +1109,23 @@ impl Tracker {
             }
         }
         for (p, host) in links {
+            // Tracks of the same source this one replaces (hosts_near let them through).
+            let replaced: Vec<u32> = self
+                .host_partners(host)
+                .iter()
+                .copied()
+                .filter(|&q| self.joint.partner(q).is_some_and(|q| q.source == source))
+                .collect();
             self.link(p, host);
+            for q in replaced {
+                self.end_partner(q, tick);
+            }
         }
         unmatched.sort_unstable();
         for p in unmatched {
+            if self.joint.partner(p).is_some_and(|q| q.hold_until_s > tick) {
+                continue;
+            }
             self.start_remote(p, tick);
         }
     }
@@ -1130,7 +1203,7 @@ impl Tracker {
                 .iter()
                 .filter_map(SensorSlot::period_s)
                 .fold(1.0, f64::max);
-        let (own, partners, mut sensors, mut last_update_s, turn_probability) = match host {
+        let (own, partners, own_sensors, own_updated_s, turn_probability) = match host {
             Host::Local(slot) => {
                 let track = self.tracks.get(slot as usize)?.as_ref()?;
                 let pred = match local_pred {
@@ -1163,7 +1236,7 @@ impl Tracker {
                 )
             }
         };
-        let own_contributors: Vec<Contributor> = sensors
+        let own_contributors: Vec<Contributor> = own_sensors
             .iter()
             .filter_map(|s| self.sensors.get(usize::from(s.0)))
             .map(|s| Contributor {
@@ -1171,41 +1244,73 @@ impl Tracker {
                 sensor: s.name.clone(),
             })
             .collect();
-        let mut contributors = own_contributors.clone();
-        let mut list: Vec<&PartnerTrack> = partners
-            .iter()
-            .filter_map(|&p| self.joint.partner(p))
-            .collect();
-        list.sort_by_key(|p| (p.source, p.number));
-        let mut fused: Option<(State4, Cov4)> = own.map(|(x, p, _)| (x, p));
-        let mut omega = own.map(|o| o.2);
-        let mut partner_tracks = Vec::with_capacity(list.len());
-        for partner in list {
-            let (x, p) = self.partner_at(partner, t);
-            fused = Some(match fused {
-                None => (x, p),
-                Some((fx, fp)) => match covariance_intersection((&fx, &fp), (&x, &p)) {
-                    Some((x, p, _)) => (x, p),
-                    None => (fx, fp),
-                },
+        let own_coasting = match host {
+            Host::Local(slot) => self.local_coasting(slot, t).is_some(),
+            Host::Remote(_) => false,
+        };
+
+        let mut pieces: Vec<Piece<'_>> = Vec::with_capacity(partners.len() + 1);
+        if let Some((x, p, omega)) = own {
+            pieces.push(Piece {
+                x,
+                p,
+                updated_s: own_updated_s,
+                fresh: !own_coasting,
+                manoeuvring: turn_probability >= 0.5 || omega.abs() >= MANOEUVRE_RAD_S,
+                partner: None,
             });
-            if omega.is_none() {
-                omega = partner.state.omega;
+        }
+        for partner in partners.iter().filter_map(|&p| self.joint.partner(p)) {
+            let (x, p) = self.partner_at(partner, t);
+            pieces.push(Piece {
+                x,
+                p,
+                updated_s: partner.state.updated_s,
+                fresh: !partner.state.coasting,
+                manoeuvring: partner
+                    .state
+                    .omega
+                    .is_some_and(|w| w.abs() >= MANOEUVRE_RAD_S),
+                partner: Some(partner),
+            });
+        }
+        let (fused, taken) = fuse_pieces(&mut pieces, self.config.fusion_chi2);
+        let (x, p) = fused?;
+        let mut sensors = Vec::new();
+        let mut contributors = Vec::new();
+        let mut partner_tracks = Vec::with_capacity(partners.len());
+        let mut last_update_s = f64::NEG_INFINITY;
+        let mut omega = None;
+        for (piece, taken) in pieces.iter().zip(&taken) {
+            if let Some(partner) = piece.partner {
+                partner_tracks.push((partner.source, partner.number));
             }
-            sensors.push(partner.source);
-            last_update_s = last_update_s.max(partner.state.time_s);
-            partner_tracks.push((partner.source, partner.number));
-            if partner.contributors.is_empty() {
-                let config = self.source_config(partner.source);
-                contributors.push(Contributor {
-                    nation: config.and_then(|c| c.nation.clone()),
-                    sensor: config.map_or_else(String::new, |c| c.name.clone()),
-                });
-            } else {
-                contributors.extend(partner.contributors.iter().cloned());
+            if !taken {
+                // Correlated, but not agreeing now: it adds nothing (see `fusion_chi2`).
+                continue;
+            }
+            last_update_s = last_update_s.max(piece.updated_s);
+            match piece.partner {
+                None => {
+                    omega = omega.or(own.map(|o| o.2));
+                    sensors.extend(own_sensors.iter().copied());
+                    contributors.extend(own_contributors.iter().cloned());
+                }
+                Some(partner) => {
+                    omega = omega.or(partner.state.omega);
+                    sensors.push(partner.source);
+                    if partner.contributors.is_empty() {
+                        let config = self.source_config(partner.source);
+                        contributors.push(Contributor {
+                            nation: config.and_then(|c| c.nation.clone()),
+                            sensor: config.map_or_else(String::new, |c| c.name.clone()),
+                        });
+                    } else {
+                        contributors.extend(partner.contributors.iter().cloned());
+                    }
+                }
             }
         }
-        let (x, p) = fused?;
         sensors.sort_unstable();
         sensors.dedup();
         contributors.sort();
@@ -1218,6 +1323,8 @@ impl Tracker {
             turn_probability,
             last_update_s,
             own,
+            own_updated_s,
+            own_coasting,
             sensors,
             contributors,
             own_contributors,
@@ -1262,6 +1369,8 @@ impl Tracker {
                         &op,
                     )?,
                     contributors: estimate.own_contributors,
+                    updated_s: estimate.own_updated_s,
+                    coasting: estimate.own_coasting,
                 })
             }
             None => None,
@@ -1306,6 +1415,74 @@ impl Tracker {
         let remote = self.joint.remote(r)?;
         Some((remote.id, remote.number, &remote.info))
     }
+}
+
+/// One estimate of a joint track's aircraft at the picture time: ours, or a partner's.
+struct Piece<'a> {
+    x: State4,
+    p: Cov4,
+    /// Time of its latest measurement.
+    updated_s: f64,
+    /// Not coasting: its sensors updated it at their latest chance.
+    fresh: bool,
+    /// Its tracker sees a manoeuvre (a turn rate, or the turn mode the more probable).
+    manoeuvring: bool,
+    partner: Option<&'a PartnerTrack>,
+}
+
+/// Fuses estimates of one aircraft. They are taken in order of belief: those not coasting
+/// first, then those whose tracker sees a manoeuvre (when two disagree, the usual reason is
+/// one tracker lagging a turn the other has caught: its small covariance belongs to the
+/// straight-flight model it still follows), then the more precise (smaller position
+/// covariance), ours before a partner's on a tie, then by source and number. The first is
+/// taken as it is, each next one by covariance intersection if it agrees with what is fused
+/// so far within `gate` (squared Mahalanobis distance, 4 degrees of freedom); one that
+/// disagrees adds nothing. Sorts `pieces` in that order and returns the fusion and which
+/// pieces it took.
+fn fuse_pieces(pieces: &mut [Piece<'_>], gate: f64) -> (Option<(State4, Cov4)>, Vec<bool>) {
+    let trace = |p: &Piece<'_>| p.p.0[0][0] + p.p.0[1][1];
+    pieces.sort_by(|a, b| {
+        b.fresh
+            .cmp(&a.fresh)
+            .then(b.manoeuvring.cmp(&a.manoeuvring))
+            .then(trace(a).total_cmp(&trace(b)))
+            .then(a.partner.is_some().cmp(&b.partner.is_some()))
+            .then_with(|| {
+                let key = |p: &Piece<'_>| p.partner.map(|q| (q.source, q.number));
+                key(a).cmp(&key(b))
+            })
+    });
+    let mut fused: Option<(State4, Cov4)> = None;
+    let mut taken = vec![false; pieces.len()];
+    // A straight-flight estimate's covariance says nothing true of an aircraft another
+    // tracker sees turning: it is not fused into a manoeuvring one.
+    let manoeuvring = pieces.first().is_some_and(|p| p.manoeuvring);
+    let first_fresh = pieces.first().is_some_and(|p| p.fresh);
+
+    for (piece, taken) in pieces.iter().zip(taken.iter_mut()) {
+        if manoeuvring && !piece.manoeuvring {
+            continue;
+        }
+        let Some((fx, fp)) = fused.as_mut() else {
+            fused = Some((piece.x, piece.p));
+            *taken = true;
+            continue;
+        };
+        // Fresh estimates are fused whatever their disagreement (covariance intersection
+        // weighs them by their accuracies); a coasting one only if it agrees.
+        let agree = (piece.fresh && first_fresh)
+            || mahalanobis2((fx, fp), (&piece.x, &piece.p), &Cov4::zeros())
+                .is_some_and(|d2| d2 <= gate);
+        if !agree {
+            continue;
+        }
+        if let Some((nx, np, _)) = covariance_intersection((fx, fp), (&piece.x, &piece.p)) {
+            *fx = nx;
+            *fp = np;
+        }
+        *taken = true;
+    }
+    (fused, taken)
 }
 
 /// Whether partner `p` is already fused into `host`.
