@@ -223,7 +223,9 @@ pub struct SystemTrack {
     /// updated it lately (under [`TrackerConfig::nation`]) and the contributors partners name.
     /// Sorted, without repeats.
     pub contributors: Vec<Contributor>,
-    /// The partner tracks fused into this one: (source, the source's track number), sorted.
+    /// The partner tracks correlated with this one: (source, the source's track number),
+    /// sorted. A number the source has given to another aircraft while its old track still
+    /// lingers (until stale) may show in two joint tracks.
     pub partner_tracks: Vec<(SensorId, u32)>,
     /// The estimate from this tracker's own sensors alone, when they hold the track (`None`
     /// for a track only partners see): what [`SystemTrack::report`] sends to partners.

@@ -413,6 +413,52 @@ impl Tracker {
         Ok(())
     }
 
+    /// Checks the links between partner tracks and joint tracks both ways (every partner
+    /// track's host lists it, every listed partner names that host, no partner in two hosts),
+    /// for the fuzz targets and property tests.
+    #[doc(hidden)]
+    pub fn check_joint_links(&self) -> Result<(), String> {
+        let mut listed: HashMap<u32, Host> = HashMap::new();
+        let hosts = self
+            .tracks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((Host::Local(i as u32), &t.as_ref()?.partners)))
+            .chain(
+                self.joint
+                    .remote
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| Some((Host::Remote(i as u32), &r.as_ref()?.partners))),
+            );
+        for (host, partners) in hosts {
+            if let Host::Remote(_) = host
+                && partners.is_empty()
+            {
+                return Err(format!("{host:?} has no partner"));
+            }
+            for &p in partners {
+                if let Some(other) = listed.insert(p, host) {
+                    return Err(format!("partner {p} in {other:?} and {host:?}"));
+                }
+                match self.joint.partner(p) {
+                    Some(partner) if partner.host == Some(host) => {}
+                    other => return Err(format!("{host:?} lists {p}, which says {other:?}")),
+                }
+            }
+        }
+        for (i, partner) in self.joint.partners.iter().enumerate() {
+            if let Some(host) = partner.as_ref().and_then(|p| p.host)
+                && listed.get(&(i as u32)) != Some(&host)
+            {
+                return Err(format!(
+                    "partner {i} names {host:?}, which does not list it"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Number of partner tracks held.
     pub fn n_partner_tracks(&self) -> usize {
         self.joint.partners.iter().flatten().count()
