@@ -53,6 +53,11 @@
 //! [`sim`] (the seeded scenario simulator), [`scenarios`] (built-in scenarios and a driver
 //! that feeds one through a tracker), [`offline`] (the `liptako track` file formats) and
 //! [`metrics`] (OSPA and track-to-truth scoring for tests and benches).
+//!
+//! The joint picture across nations: [`partner`] (partners' system tracks as a sensor kind,
+//! [`Tracker::push_system_track`], and covariance intersection), [`link`] (what to send a
+//! partner now within the link's budget), [`wire`] (the frames the link carries) and
+//! [`confederation`] (several nations' trackers linked, for tests and benches).
 
 pub mod airspace;
 pub mod assign;

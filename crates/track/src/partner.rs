@@ -17,6 +17,7 @@
 //! takes it. What a [`crate::Tracker`] sends its partners is the same type, built from its own
 //! sensors' estimate by [`crate::SystemTrack::report`].
 
+use crate::filter::{add_white_acceleration, turn_transition};
 use crate::geo::{Geodetic, TangentPlane, local_velocity_to_plane, plane_to_plane_jacobian};
 use crate::mat::{Mat, Vector};
 
@@ -443,33 +444,29 @@ impl PlaneState {
         if dt == 0.0 {
             return (self.x, self.p);
         }
-        let mut f = Cov4::identity();
-        let (vx, vy) = (self.x.get(2), self.x.get(3));
-        let mut x = self.x;
-        match self.omega {
-            Some(w) if (w * dt).abs() > 1e-6 => {
-                let (s, c) = (w * dt).sin_cos();
-                let (s_w, c_w) = (s / w, (1.0 - c) / w);
-                x.set(0, self.x.get(0) + s_w * vx - c_w * vy);
-                x.set(1, self.x.get(1) + c_w * vx + s_w * vy);
-                x.set(2, c * vx - s * vy);
-                x.set(3, s * vx + c * vy);
-                f.0[0][2] = s_w;
-                f.0[0][3] = -c_w;
-                f.0[1][2] = c_w;
-                f.0[1][3] = s_w;
-                f.0[2][2] = c;
-                f.0[2][3] = -s;
-                f.0[3][2] = s;
-                f.0[3][3] = c;
+        let (x, f) = match self.omega {
+            Some(w) => {
+                // The filter's own turn model, with the reported turn rate held fixed.
+                let x5 = Vector::from_array([
+                    self.x.get(0),
+                    self.x.get(1),
+                    self.x.get(2),
+                    self.x.get(3),
+                    w,
+                ]);
+                let (y, f5) = turn_transition(&x5, dt);
+                (
+                    Vector::from_array([y.get(0), y.get(1), y.get(2), y.get(3)]),
+                    f5.block::<4, 4>(),
+                )
             }
-            _ => {
-                x.set(0, self.x.get(0) + vx * dt);
-                x.set(1, self.x.get(1) + vy * dt);
+            None => {
+                let mut f = Cov4::identity();
                 f.0[0][2] = dt;
                 f.0[1][3] = dt;
+                (f * self.x, f)
             }
-        }
+        };
         let p = (f * self.p * f.transpose() + white_acceleration(accel_psd, dt)).symmetrized();
         (x, p)
     }
@@ -477,16 +474,8 @@ impl PlaneState {
 
 /// Process noise of a white-acceleration model over `|dt|` seconds.
 pub(crate) fn white_acceleration(q: f64, dt: f64) -> Cov4 {
-    let t = dt.abs();
-    let t2 = t * t;
     let mut out = Cov4::zeros();
-    for axis in 0..2 {
-        let (p, v) = (axis, axis + 2);
-        out.0[p][p] = q * t2 * t / 3.0;
-        out.0[p][v] = q * t2 / 2.0;
-        out.0[v][p] = q * t2 / 2.0;
-        out.0[v][v] = q * t;
-    }
+    add_white_acceleration(&mut out, q, dt.abs());
     out
 }
 

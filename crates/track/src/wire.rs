@@ -506,19 +506,7 @@ fn encode_covariance(c: &[[f64; 4]; 4]) -> Result<([u8; 4], [i8; 6]), WireError>
 
 /// An upper bound of the largest eigenvalue of `q^-1 c` (both symmetric positive definite).
 fn largest_ratio(q: &Mat<4, 4>, c: &Mat<4, 4>) -> Option<f64> {
-    let l = q.cholesky()?;
-    // L^-1 by forward substitution.
-    let mut linv = Mat::<4, 4>::zeros();
-    for i in 0..4 {
-        linv.0[i][i] = 1.0 / l.0[i][i];
-        for j in 0..i {
-            let mut sum = 0.0;
-            for k in j..i {
-                sum -= l.0[i][k] * linv.0[k][j];
-            }
-            linv.0[i][j] = sum / l.0[i][i];
-        }
-    }
+    let linv = q.cholesky()?.lower_triangular_inverse();
     let s = linv * *c * linv.transpose();
     let bound = (0..4)
         .map(|i| (0..4).map(|j| s.0[i][j].abs()).sum::<f64>())

@@ -19,7 +19,7 @@ use liptako_track::{
     TrackerError,
 };
 
-use crate::common::key;
+use crate::common::{key, track_positions};
 
 const CENTRE: (f64, f64) = (15.0, 0.75);
 
@@ -84,14 +84,7 @@ fn assign_run(nation: &NationRun, truth: &[liptako_track::sim::TruthSample]) -> 
     };
     for p in &nation.pictures {
         let truths = truth_at.get(&key(p.time_s)).cloned().unwrap_or_default();
-        let tracks: Vec<(u32, [f64; 2])> = p
-            .tracks
-            .iter()
-            .map(|t| {
-                let (x, y) = plane.from_geodetic(t.lat_deg, t.lon_deg);
-                (t.id.0, [x, y])
-            })
-            .collect();
+        let tracks = track_positions(p, &plane);
         out.ids.add(&truths, &tracks);
         let dist = |a: [f64; 2], b: [f64; 2]| (a[0] - b[0]).hypot(a[1] - b[1]);
         let pairs = assign::assign(

@@ -674,6 +674,22 @@ impl Tracker {
         partner.state.predict(t, q)
     }
 
+    /// A partner track's estimate at `t`, for fusion.
+    fn partner_piece<'a>(&self, partner: &'a PartnerTrack, t: f64) -> Piece<'a> {
+        let (x, p) = self.partner_at(partner, t);
+        Piece {
+            x,
+            p,
+            updated_s: partner.state.updated_s,
+            fresh: !partner.state.coasting,
+            manoeuvring: partner
+                .state
+                .omega
+                .is_some_and(|w| w.abs() >= MANOEUVRE_RAD_S),
+            partner: Some(partner),
+        }
+    }
+
     /// Slack of the correlation test for a source's tracks.
     fn alignment(&self, source: SensorId) -> Cov4 {
         let (m, v) = self
@@ -688,20 +704,7 @@ impl Tracker {
             .iter()
             .filter(|&&p| Some(p) != except)
             .filter_map(|&p| self.joint.partner(p))
-            .map(|partner| {
-                let (x, p) = self.partner_at(partner, t);
-                Piece {
-                    x,
-                    p,
-                    updated_s: partner.state.updated_s,
-                    fresh: !partner.state.coasting,
-                    manoeuvring: partner
-                        .state
-                        .omega
-                        .is_some_and(|w| w.abs() >= MANOEUVRE_RAD_S),
-                    partner: Some(partner),
-                }
-            })
+            .map(|partner| self.partner_piece(partner, t))
             .collect();
         fuse_pieces(&mut pieces, self.config.fusion_chi2).0
     }
@@ -747,28 +750,29 @@ impl Tracker {
     }
 
     /// Cost of fusing partner track `p` (state `pred` at `t`) into `host`: squared distance
-    /// plus code evidence, within `gate` (twice as wide on agreeing Mode S addresses).
-    fn pair_cost(
-        &self,
-        p: u32,
-        pred: &(State4, Cov4),
-        host: Host,
-        t: f64,
-        gate: f64,
-    ) -> Option<f64> {
+    /// plus code evidence, within the correlation gate.
+    fn pair_cost(&self, p: u32, pred: &(State4, Cov4), host: Host, t: f64) -> Option<f64> {
         let partner = self.joint.partner(p)?;
         let info = self.host_info(host)?;
         let codes = code_cost((partner.mode_s, partner.mode3a), (info.mode_s, info.mode3a))?;
         let reference = self.host_reference(host, Some(p), t)?;
-        let d2 = mahalanobis2(
-            (&pred.0, &pred.1),
-            (&reference.0, &reference.1),
-            &self.alignment(partner.source),
-        )?;
+        self.gated_cost(pred, &reference, &self.alignment(partner.source), codes)
+    }
+
+    /// The cost of pairing two estimates of one aircraft (squared distance plus the code
+    /// evidence `codes`), if within the correlation gate (twice as wide on agreeing Mode S).
+    fn gated_cost(
+        &self,
+        a: &(State4, Cov4),
+        b: &(State4, Cov4),
+        slack: &Cov4,
+        codes: f64,
+    ) -> Option<f64> {
+        let d2 = mahalanobis2((&a.0, &a.1), (&b.0, &b.1), slack)?;
         let gate = if codes <= MODE_S_MATCH_COST {
-            2.0 * gate
+            2.0 * self.config.correlation_chi2
         } else {
-            gate
+            self.config.correlation_chi2
         };
         (d2 <= gate).then_some(d2 + codes)
     }
@@ -838,34 +842,38 @@ impl Tracker {
             let Some(remote) = self.joint.remote(r) else {
                 continue;
             };
-            let Some(codes) = code_cost(
-                (track.info.mode_s, track.info.mode3a),
-                (remote.info.mode_s, remote.info.mode3a),
-            ) else {
-                continue;
-            };
             let Some(reference) = self.fuse_partners(&remote.partners, None, t) else {
                 continue;
             };
-            let slack = remote
-                .partners
-                .first()
-                .and_then(|&p| self.joint.partner(p))
-                .map_or_else(Cov4::zeros, |p| self.alignment(p.source));
-            let Some(d2) = mahalanobis2((&own.0, &own.1), (&reference.0, &reference.1), &slack)
-            else {
+            let Some(cost) = self.local_remote_cost(track, &own, remote, &reference) else {
                 continue;
             };
-            let gate = if codes <= MODE_S_MATCH_COST {
-                2.0 * self.config.correlation_chi2
-            } else {
-                self.config.correlation_chi2
-            };
-            if d2 <= gate && best.is_none_or(|(b, _)| d2 + codes < b) {
-                best = Some((d2 + codes, r));
+            if best.is_none_or(|(b, _)| cost < b) {
+                best = Some((cost, r));
             }
         }
         best.map(|(_, r)| r)
+    }
+
+    /// The cost of taking our track (`own`: its estimate) and a remote joint track (`remote`:
+    /// its partners' fused estimate) for one aircraft, within the correlation gate.
+    fn local_remote_cost(
+        &self,
+        track: &Track,
+        own: &(State4, Cov4),
+        remote: &RemoteTrack,
+        estimate: &(State4, Cov4),
+    ) -> Option<f64> {
+        let codes = code_cost(
+            (track.info.mode_s, track.info.mode3a),
+            (remote.info.mode_s, remote.info.mode3a),
+        )?;
+        let slack = remote
+            .partners
+            .first()
+            .and_then(|&p| self.joint.partner(p))
+            .map_or_else(Cov4::zeros, |p| self.alignment(p.source));
+        self.gated_cost(own, estimate, &slack, codes)
     }
 
     /// Partner tracks at a picture tick (see the module documentation): staleness,
@@ -1081,7 +1089,7 @@ impl Tracker {
                 if host_contains(self, host, p) {
                     continue;
                 }
-                let Some(cost) = self.pair_cost(p, &pred, host, tick, gate) else {
+                let Some(cost) = self.pair_cost(p, &pred, host, tick) else {
                     continue;
                 };
                 let h = match hosts.iter().position(|&x| x == host) {
@@ -1201,27 +1209,12 @@ impl Tracker {
                 let Some(track) = self.tracks.get(slot as usize).and_then(Option::as_ref) else {
                     continue;
                 };
-                let Some(codes) = code_cost(
-                    (track.info.mode_s, track.info.mode3a),
-                    (remote.info.mode_s, remote.info.mode3a),
-                ) else {
-                    continue;
-                };
                 let own = four_state(&track.filter.predict(&self.config.filter, tick));
-                let slack = sources
-                    .first()
-                    .map_or_else(Cov4::zeros, |&s| self.alignment(s));
-                let Some(d2) = mahalanobis2((&own.0, &own.1), (&estimate.0, &estimate.1), &slack)
-                else {
+                let Some(cost) = self.local_remote_cost(track, &own, remote, &estimate) else {
                     continue;
                 };
-                let gate = if codes <= MODE_S_MATCH_COST {
-                    2.0 * self.config.correlation_chi2
-                } else {
-                    self.config.correlation_chi2
-                };
-                if d2 <= gate && best.is_none_or(|(b, _)| d2 + codes < b) {
-                    best = Some((d2 + codes, slot));
+                if best.is_none_or(|(b, _)| cost < b) {
+                    best = Some((cost, slot));
                 }
             }
             if let Some((_, slot)) = best {
@@ -1307,18 +1300,7 @@ impl Tracker {
             });
         }
         for partner in partners.iter().filter_map(|&p| self.joint.partner(p)) {
-            let (x, p) = self.partner_at(partner, t);
-            pieces.push(Piece {
-                x,
-                p,
-                updated_s: partner.state.updated_s,
-                fresh: !partner.state.coasting,
-                manoeuvring: partner
-                    .state
-                    .omega
-                    .is_some_and(|w| w.abs() >= MANOEUVRE_RAD_S),
-                partner: Some(partner),
-            });
+            pieces.push(self.partner_piece(partner, t));
         }
         let (fused, taken) = fuse_pieces(&mut pieces, self.config.fusion_chi2);
         let (x, p) = fused?;
