@@ -23,7 +23,8 @@ Stone Soup, given the same plots, runs two ways:
   sovereign nodes exchanging tracks has).
 
 Stone Soup's process noise q is tuned on this scenario (the grid of bench/track, best OSPA per
-configuration: an oracle Stone Soup is given). Scoring is Stone Soup's own OSPA, GOSPA and
+configuration by assignment OSPA, which equals Stone Soup's own on every bench/track scenario:
+an oracle Stone Soup is given). Scoring is Stone Soup's own OSPA, GOSPA and
 SIAP (c = 1,000 m, p = 2) via bench/track/compare.py. CPU: ours is the `joint_bench
 --time-joint` process minus the same binary simulating only (both nations' trackers, the link
 schedulers, wire encoding and decoding included; the scenario's simulation and process start
@@ -158,25 +159,26 @@ def main():
         tracks = base.read_liptako_tracks(os.path.join(d, f"tracks-{nation}-alone.csv"), plane)
         rows.append((f"Liptako, {nation}'s radar alone", base.score(tracks, truth), None))
 
-    # Stone Soup, q tuned per configuration on this scenario.
+    # Stone Soup, q tuned per configuration on this scenario by the assignment OSPA (Stone
+    # Soup's own generators are slow; the chosen runs are scored with them below).
     best_fused, best_central = None, None
+    batches = base.register(plots, sensors, plane)
     for q in base.PROCESS_NOISE_GRID:
         local, local_cpu = local_tracks(plots, sensors, plane, q)
         fused, fuse_cpu = fuse(local, q, period)
-        s = base.score(fused, truth)
-        if best_fused is None or s["OSPA mean (m)"] < best_fused[1]["OSPA mean (m)"]:
-            best_fused = (q, s, local_cpu + fuse_cpu)
-        batches = base.register(plots, sensors, plane)
+        ospa = base.hungarian_ospa(fused, truth)
+        if best_fused is None or ospa < best_fused[1]:
+            best_fused = (q, ospa, fused, local_cpu + fuse_cpu)
         central, central_cpu = base.run_stonesoup(batches, sensors, q, duration)
-        s = base.score(central, truth)
-        if best_central is None or s["OSPA mean (m)"] < best_central[1]["OSPA mean (m)"]:
-            best_central = (q, s, central_cpu)
-        print(f"# q = {q}: track fusion OSPA {best_fused[1]['OSPA mean (m)']:.2f} (best so far), "
-              f"multi-sensor {best_central[1]['OSPA mean (m)']:.2f}", file=sys.stderr)
-    rows.append((f"Stone Soup track-to-track fusion (q = {best_fused[0]})", best_fused[1],
-                 best_fused[2]))
+        ospa = base.hungarian_ospa(central, truth)
+        if best_central is None or ospa < best_central[1]:
+            best_central = (q, ospa, central, central_cpu)
+        print(f"# q = {q}: track fusion OSPA {best_fused[1]:.2f} (best so far), "
+              f"multi-sensor {best_central[1]:.2f}", file=sys.stderr)
+    rows.append((f"Stone Soup track-to-track fusion (q = {best_fused[0]})",
+                 base.score(best_fused[2], truth), best_fused[3]))
     rows.append((f"Stone Soup multi-sensor tracker, both radars' plots (q = {best_central[0]})",
-                 best_central[1], best_central[2]))
+                 base.score(best_central[2], truth), best_central[3]))
 
     ours_tracking = max(ours_cpu - sim_cpu, 1e-9)
     keys = ["OSPA mean (m)", "GOSPA mean (m)", "SIAP completeness", "SIAP ambiguity",
