@@ -58,6 +58,14 @@ pub struct SystemTrackSourceConfig {
     /// source fits the same joint track, is taken as replaced by it (the source lost the
     /// aircraft and started again, or restarted and numbers its tracks anew), seconds.
     pub replace_after_s: f64,
+    /// Most tracks held from this source at once: a report that would start one more is
+    /// refused (a partner cannot fill our memory).
+    pub max_tracks: usize,
+    /// The best accuracy believed of this source, position and velocity standard deviations
+    /// per axis (m, m/s): an axis claiming better gets variance added up to it, so no source
+    /// (a faulty or hostile one included) takes over a joint track by claiming precision.
+    pub min_position_sigma_m: f64,
+    pub min_velocity_sigma_mps: f64,
 }
 
 impl SystemTrackSourceConfig {
@@ -75,6 +83,9 @@ impl SystemTrackSourceConfig {
             alignment_sigma_m: 100.0,
             alignment_sigma_mps: 5.0,
             replace_after_s: 5.0,
+            max_tracks: 20_000,
+            min_position_sigma_m: 5.0,
+            min_velocity_sigma_mps: 0.5,
         }
     }
 }
@@ -178,6 +189,8 @@ pub enum ReportError {
     BadModeS(u32),
     #[error("{what} is too long")]
     TooLong { what: &'static str },
+    #[error("the source already has {0} tracks held, its limit")]
+    TooManyTracks(usize),
 }
 
 /// Largest turn rate a report may give, degrees per second.
@@ -376,6 +389,21 @@ fn local_covariance(
             Mat::diagonal([p2, p2, v2, v2])
         }
     };
+    // The source's believable best: variance added where an axis claims more (adding to the
+    // diagonal only ever makes the covariance larger).
+    let floors = [
+        config.min_position_sigma_m,
+        config.min_position_sigma_m,
+        config.min_velocity_sigma_mps,
+        config.min_velocity_sigma_mps,
+    ];
+    for (i, floor) in floors.iter().enumerate() {
+        let var = cov.0[i][i];
+        let want = floor * floor;
+        if var < want {
+            cov.0[i][i] = want;
+        }
+    }
     if report.velocity_mps.is_none() {
         // No velocity: an uninformative one, uncorrelated with the position.
         let v2 = NO_VELOCITY_SIGMA_MPS * NO_VELOCITY_SIGMA_MPS;

@@ -661,6 +661,30 @@ fn bad_partner_input_is_refused_and_nothing_kept() {
     // The good one is taken.
     tracker.push_system_track(source, &good).expect("good");
     assert_eq!(tracker.n_partner_tracks(), 1);
+    // A source cannot hold more tracks than its limit.
+    let small = tracker
+        .add_system_track_source(SystemTrackSourceConfig {
+            max_tracks: 3,
+            ..SystemTrackSourceConfig::new("SMALL")
+        })
+        .expect("source");
+    for n in 0..3 {
+        tracker
+            .push_system_track(
+                small,
+                &report(n, 100.0, 15.0 + f64::from(n) * 0.1, 0.8, None),
+            )
+            .expect("within the limit");
+    }
+    assert!(matches!(
+        tracker.push_system_track(small, &report(9, 100.0, 15.5, 0.8, None)),
+        Err(TrackerError::BadReport { .. })
+    ));
+    // Ending one makes room.
+    tracker.end_system_track(small, 0).expect("end");
+    tracker
+        .push_system_track(small, &report(9, 100.0, 15.5, 0.8, None))
+        .expect("room again");
 }
 
 #[test]

@@ -94,6 +94,8 @@ pub(super) struct Joint {
     index: HashMap<(u16, u32), u32>,
     /// Partner tracks by their position at the last tick.
     grid: Grid,
+    /// Partner tracks held per source.
+    per_source: HashMap<u16, usize>,
     refiled_s: f64,
     pub remote: Vec<Option<RemoteTrack>>,
     remote_free: Vec<u32>,
@@ -106,6 +108,7 @@ impl Joint {
             free: Vec::new(),
             index: HashMap::new(),
             grid: Grid::new(cell_m),
+            per_source: HashMap::new(),
             refiled_s: f64::NEG_INFINITY,
             remote: Vec::new(),
             remote_free: Vec::new(),
@@ -212,6 +215,8 @@ impl Tracker {
             config.alignment_sigma_m,
             config.alignment_sigma_mps,
             config.replace_after_s,
+            config.min_position_sigma_m,
+            config.min_velocity_sigma_mps,
         ];
         if !non_negative.iter().all(|v| v.is_finite() && *v >= 0.0) {
             return bad("noise and alignment must be finite and not negative");
@@ -247,11 +252,13 @@ impl Tracker {
     }
 
     /// Takes one report of a source's system track. Bad input (non-finite numbers, absurd
-    /// speed or accuracy, a time far from the picture clock) is an error and nothing of it is
-    /// kept; a report older than the state held for its track is ignored (counted). A report
-    /// that cannot be the aircraft its track number stood for (another Mode S address, or out
-    /// of reach of the previous state) ends that track and starts a new one: sources reuse
-    /// numbers. The report is fused at the next picture tick.
+    /// speed or accuracy, a time far from the picture clock, one track more than the source's
+    /// `max_tracks`) is an error and nothing of it is kept; a report older than the state held
+    /// for its track is ignored (counted). A report that cannot be the aircraft its track
+    /// number stood for (another Mode S address, or out of reach of the previous state) starts
+    /// a new track under that number (sources reuse numbers); the old one is no longer fed and
+    /// ends when stale, unless a new track of the source takes its place first. The report is
+    /// fused at the next picture tick.
     pub fn push_system_track(
         &mut self,
         source: SensorId,
@@ -320,6 +327,19 @@ impl Tracker {
             self.stats.partner_numbers_reused += 1;
             self.joint.index.remove(&key);
         }
+        let held = self.joint.per_source.get(&source.0).copied().unwrap_or(0);
+        let limit = self.source_config(source).map_or(0, |c| c.max_tracks);
+        if held >= limit {
+            self.stats.partner_reports_rejected += 1;
+            return Err(TrackerError::BadReport {
+                sensor: self
+                    .source_config(source)
+                    .map_or_else(String::new, |c| c.name.clone()),
+                track_number: report.track_number,
+                source: crate::partner::ReportError::TooManyTracks(held),
+            });
+        }
+        *self.joint.per_source.entry(source.0).or_insert(0) += 1;
         let partner = PartnerTrack {
             source,
             number: report.track_number,
@@ -483,6 +503,9 @@ impl Tracker {
             self.joint.grid.remove(cell, p);
         }
         self.joint.free.push(p);
+        if let Some(n) = self.joint.per_source.get_mut(&partner.source.0) {
+            *n = n.saturating_sub(1);
+        }
         self.stats.partner_tracks_ended += 1;
         if let Some(host) = partner.host {
             self.detach(p, host, time_s);
