@@ -261,7 +261,23 @@ class PreGatedHypothesiser(Hypothesiser):
                                              **kwargs)
 
 
-def run_stonesoup(batches, sensors, q, duration_hint):
+def gnn_step(associator, updater, deleter, initiator, tracks, detections, ts):
+    """One scan of a Stone Soup tracker, in place on the set `tracks`: associate, update,
+    delete, initiate from the detections no track took."""
+    hyps = associator.associate(tracks, detections, ts)
+    used = set()
+    for tr, h in hyps.items():
+        if h:
+            tr.append(updater.update(h))
+            used.add(h.measurement)
+    tracks -= deleter.delete_tracks(tracks, timestamp=ts)
+    tracks |= initiator.initiate(detections - used, ts)
+
+
+def run_stonesoup(batches, sensors, q, duration_hint, states=None):
+    """Tracks the batches; returns the tracks sampled at whole seconds (plane x, vx, y, vy) and
+    the CPU time of the tracking loop. With `states` (a dict), also files there, per whole
+    second, each track's predicted Gaussian state (bench/joint fuses them)."""
     transition = CombinedLinearGaussianTransitionModel([ConstantVelocity(q), ConstantVelocity(q)])
     predictor = ExtendedKalmanPredictor(transition)
     updater = ExtendedKalmanUpdater(measurement_model=None)
@@ -299,6 +315,8 @@ def run_stonesoup(batches, sensors, q, duration_hint):
             v = st.state_vector
             samples[tr.id].append((float(k), float(v[0, 0]), float(v[1, 0]),
                                    float(v[2, 0]), float(v[3, 0])))
+            if states is not None:
+                states.setdefault(k, []).append((tr.id, st))
 
     for start, dets in batches:
         # Seconds strictly before this batch are complete (outside the timed section: it is
@@ -308,15 +326,8 @@ def run_stonesoup(batches, sensors, q, duration_hint):
             next_second += 1
         t0 = time.process_time()
         det_set = set(dets)
-        ts = max(d.timestamp for d in dets)
-        hyps = associator.associate(tracks, det_set, ts)
-        used = set()
-        for tr, h in hyps.items():
-            if h:
-                tr.append(updater.update(h))
-                used.add(h.measurement)
-        tracks -= deleter.delete_tracks(tracks, timestamp=ts)
-        tracks |= initiator.initiate(det_set - used, ts)
+        gnn_step(associator, updater, deleter, initiator, tracks, det_set,
+                 max(d.timestamp for d in dets))
         elapsed += time.process_time() - t0
     while next_second <= last_s:
         emit(next_second)

@@ -2,12 +2,17 @@
 //! and the corpus replay test: each function takes arbitrary bytes, must never panic, and
 //! asserts what must hold of whatever it accepts.
 
+use std::collections::HashSet;
+
 use crate::borders::Borders;
 use crate::offline::{self, OfflineRun, TrackRow};
+use crate::partner::{Contributor, ReportAccuracy, SystemTrackReport, SystemTrackSourceConfig};
 use crate::region::RegionIndex;
 use crate::sensor::{AdsbConfig, AdsbReport, RadarConfig, RadarPlot, RangeGeometry};
 use crate::sim::{Scenario, SimEvent, Simulator};
+use crate::tracker::Picture;
 use crate::tracker::{Tracker, TrackerConfig};
+use crate::wire::{LinkRecord, decode_frame, encode_frame};
 
 fn two_radars() -> Vec<RadarConfig> {
     let radar = |name: &str, lat: f64, lon: f64| RadarConfig {
@@ -221,6 +226,209 @@ pub fn scenario_toml(data: &[u8]) {
     }
 }
 
+/// What must hold of every picture with partner tracks: finite positions and covariances,
+/// distinct track ids, contributors sorted and distinct; and of the tracker, consistent links
+/// between partner tracks and joint tracks (each partner track in one joint track at most).
+fn check_joint_picture(tracker: &Tracker, p: &Picture) {
+    if let Err(e) = tracker.check_joint_links() {
+        panic!("{e}");
+    }
+    let mut seen: HashSet<u32> = HashSet::new();
+    for t in &p.tracks {
+        assert!(seen.insert(t.id.0), "two tracks with one id");
+        assert!(
+            t.lat_deg.is_finite() && t.lon_deg.is_finite(),
+            "non-finite track"
+        );
+        assert!(
+            t.covariance.iter().flatten().all(|v| v.is_finite()),
+            "non-finite covariance"
+        );
+        assert!(
+            t.contributors.windows(2).all(|w| w[0] < w[1]),
+            "contributors not sorted and distinct"
+        );
+    }
+}
+
+/// Arbitrary partner input into a tracker with one radar and two partner sources: the bytes
+/// are read as a link frame (fed as it is when it decodes) and as raw reports, plots and
+/// clock moves (fields read as raw `f64` bit patterns, so NaN, infinities and absurd values
+/// all appear). Refused or taken, never a panic; pictures stay sound (`check_joint_picture`).
+pub fn partner_input(data: &[u8]) {
+    let mut tracker = Tracker::new(TrackerConfig::new(14.2, 1.2));
+    let Some(radar) = two_radars().into_iter().next() else {
+        panic!("a fixed radar");
+    };
+    let Ok(radar) = tracker.add_radar(radar) else {
+        panic!("a fixed radar is always valid");
+    };
+    let (Ok(a), Ok(b)) = (
+        tracker.add_system_track_source(SystemTrackSourceConfig::new("A")),
+        tracker.add_system_track_source(SystemTrackSourceConfig {
+            nation: Some("BFA".into()),
+            ..SystemTrackSourceConfig::new("B")
+        }),
+    ) else {
+        panic!("default sources are always valid");
+    };
+    if let Ok(frame) = decode_frame(data) {
+        for record in &frame.records {
+            match record {
+                LinkRecord::State { report, .. } => {
+                    let _ = tracker.push_system_track(a, report);
+                }
+                LinkRecord::Ended { track_number } => {
+                    let _ = tracker.end_system_track(a, *track_number);
+                }
+            }
+        }
+        for p in tracker.advance(frame.time_s) {
+            check_joint_picture(&tracker, &p);
+        }
+    }
+    let mut words = data.chunks_exact(8).map(|c| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        f64::from_le_bytes(w)
+    });
+    let tame = |v: f64, lo: f64, hi: f64| {
+        if v.is_finite() {
+            lo + (v.abs() % (hi - lo))
+        } else {
+            v
+        }
+    };
+    let mut clock: f64 = 0.0;
+    while let (Some(kind), Some(x), Some(y), Some(z)) =
+        (words.next(), words.next(), words.next(), words.next())
+    {
+        let selector = if kind.is_finite() {
+            (kind.abs() % 6.0) as u8
+        } else {
+            5
+        };
+        let number = (x.to_bits() % 7) as u32;
+        let source = if y.to_bits() % 2 == 0 { a } else { b };
+        match selector {
+            0..=2 => {
+                // A plausible report near the radar, so most get past validation.
+                let report = SystemTrackReport {
+                    track_number: number,
+                    time_s: clock + tame(x, 0.0, 3.0),
+                    lat_deg: tame(y, 13.5, 15.0),
+                    lon_deg: tame(z, 0.5, 2.0),
+                    velocity_mps: Some([tame(x, -250.0, 250.0), tame(z, -250.0, 250.0)]),
+                    accuracy: match selector {
+                        0 => ReportAccuracy::Sigmas {
+                            position_sigma_m: tame(z, 1.0, 500.0),
+                            velocity_sigma_mps: tame(y, 0.5, 20.0),
+                        },
+                        1 => ReportAccuracy::Unknown,
+                        _ => ReportAccuracy::Covariance([
+                            [tame(x, 1.0, 1e5), y, 0.0, 0.0],
+                            [y, tame(z, 1.0, 1e5), 0.0, 0.0],
+                            [0.0, 0.0, tame(y, 0.1, 100.0), 0.0],
+                            [0.0, 0.0, 0.0, tame(x, 0.1, 100.0)],
+                        ]),
+                    },
+                    turn_rate_deg_s: Some(tame(z, -5.0, 5.0)),
+                    mode_s: (x.to_bits() % 3 == 0).then_some((y.to_bits() & 0xFF_FFFF) as u32),
+                    mode3a: Some(((z.to_bits() >> 5) & 0o7777) as u16),
+                    contributors: vec![Contributor {
+                        nation: Some("XYZ".into()),
+                        sensor: "S".into(),
+                    }],
+                    updated_s: Some(clock),
+                    coasting: z.to_bits() % 5 == 0,
+                    ..SystemTrackReport::default()
+                };
+                clock = clock.max(report.time_s.min(1e9));
+                let _ = tracker.push_system_track(source, &report);
+            }
+            3 => {
+                // Raw values straight in.
+                let report = SystemTrackReport {
+                    track_number: number,
+                    time_s: x,
+                    lat_deg: y,
+                    lon_deg: z,
+                    velocity_mps: Some([kind, x]),
+                    accuracy: ReportAccuracy::Covariance([[x, y, z, kind]; 4]),
+                    turn_rate_deg_s: Some(y),
+                    altitude_m: Some(z),
+                    updated_s: Some(kind),
+                    ..SystemTrackReport::default()
+                };
+                let _ = tracker.push_system_track(source, &report);
+                let _ = tracker.end_system_track(source, number.wrapping_add(1));
+            }
+            4 => {
+                let plot = RadarPlot {
+                    time_s: clock + tame(x, 0.0, 2.0),
+                    range_m: tame(y, 0.0, 200_000.0),
+                    azimuth_deg: tame(z, 0.0, 360.0),
+                    ..RadarPlot::default()
+                };
+                let _ = tracker.push_plot(radar, &plot);
+            }
+            _ => {
+                if y.to_bits() % 11 == 0 {
+                    let _ = tracker.end_system_track_source(source);
+                }
+                clock += tame(x, 0.0, 5.0);
+                for p in tracker.advance(clock) {
+                    check_joint_picture(&tracker, &p);
+                }
+            }
+        }
+    }
+    for p in tracker.advance(clock + 30.0) {
+        check_joint_picture(&tracker, &p);
+    }
+    let _ = tracker.take_events();
+}
+
+/// A link frame: decoding never panics; a frame that decodes and encodes again decodes to the
+/// same records, with the same track numbers and kinds and positions within the wire's
+/// resolution.
+pub fn wire_frame(data: &[u8]) {
+    let Ok(frame) = decode_frame(data) else {
+        return;
+    };
+    let Ok(bytes) = encode_frame(&frame) else {
+        return;
+    };
+    let Ok(again) = decode_frame(&bytes) else {
+        panic!("our own encoding of a decoded frame does not decode");
+    };
+    assert_eq!(frame.records.len(), again.records.len());
+    for (a, b) in frame.records.iter().zip(&again.records) {
+        match (a, b) {
+            (LinkRecord::Ended { track_number: x }, LinkRecord::Ended { track_number: y }) => {
+                assert_eq!(x, y);
+            }
+            (
+                LinkRecord::State {
+                    report: x,
+                    marking: mx,
+                },
+                LinkRecord::State {
+                    report: y,
+                    marking: my,
+                },
+            ) => {
+                assert_eq!(x.track_number, y.track_number);
+                assert_eq!(mx, my);
+                assert!((x.lat_deg - y.lat_deg).abs() < 2e-7);
+                assert_eq!((x.mode_s, x.mode3a), (y.mode_s, y.mode3a));
+                assert_eq!(x.contributors, y.contributors);
+            }
+            _ => panic!("a record changed kind"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +440,9 @@ mod tests {
         borders(b"# liptako-borders 1\nT 1 1 0 0\nA AAEA\nA EAAE\nA EEFA\nA AEAF\nC AAA 0,1,2,3\n");
         tracker_input(&[0u8; 64]);
         tracker_input(&f64::NAN.to_le_bytes().repeat(16));
+        partner_input(&[0u8; 256]);
+        partner_input(&f64::NAN.to_le_bytes().repeat(32));
+        wire_frame(b"LT\x01\x00\x00\x00\x00\x00");
         scenario_toml(b"name = \"x\"\nduration_s = 10\n");
     }
 }

@@ -199,6 +199,25 @@ fn transition(model: Model, x: &State, dt: f64) -> (State, Cov) {
     }
 }
 
+/// The coordinated-turn transition over `dt` seconds at the turn rate in `x` (partner states
+/// are carried forward with it): the predicted state and its Jacobian.
+pub(crate) fn turn_transition(x: &State, dt: f64) -> (State, Cov) {
+    transition(Model::Ct, x, dt)
+}
+
+/// Adds to the position-velocity block of `out` the noise of a white acceleration of power
+/// spectral density `q` (per axis) over `t` seconds.
+pub(crate) fn add_white_acceleration<const N: usize>(out: &mut Mat<N, N>, q: f64, t: f64) {
+    let t2 = t * t;
+    for axis in 0..2 {
+        let (p, v) = (axis, axis + 2);
+        out.0[p][p] += q * t2 * t / 3.0;
+        out.0[p][v] += q * t2 / 2.0;
+        out.0[v][p] += q * t2 / 2.0;
+        out.0[v][v] += q * t;
+    }
+}
+
 /// Process noise accumulated over `|dt|` seconds for one model.
 fn process_noise(model: Model, params: &FilterParams, dt: f64) -> Cov {
     let t = dt.abs();
@@ -206,15 +225,8 @@ fn process_noise(model: Model, params: &FilterParams, dt: f64) -> Cov {
         Model::Cv => params.cv_accel_psd,
         Model::Ct => params.ct_accel_psd,
     };
-    let t2 = t * t;
     let mut out = Cov::zeros();
-    for axis in 0..2 {
-        let (p, v) = (axis, axis + 2);
-        out.0[p][p] = q * t2 * t / 3.0;
-        out.0[p][v] = q * t2 / 2.0;
-        out.0[v][p] = q * t2 / 2.0;
-        out.0[v][v] = q * t;
-    }
+    add_white_acceleration(&mut out, q, t);
     match model {
         Model::Ct => out.0[OMEGA][OMEGA] = params.ct_turn_psd * t,
         // A token variance keeps the CV mode's (zero) turn rate from being exactly certain.

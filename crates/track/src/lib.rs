@@ -53,21 +53,30 @@
 //! [`sim`] (the seeded scenario simulator), [`scenarios`] (built-in scenarios and a driver
 //! that feeds one through a tracker), [`offline`] (the `liptako track` file formats) and
 //! [`metrics`] (OSPA and track-to-truth scoring for tests and benches).
+//!
+//! The joint picture across nations: [`partner`] (partners' system tracks as a sensor kind,
+//! [`Tracker::push_system_track`], and covariance intersection), [`link`] (what to send a
+//! partner now within the link's budget), [`wire`] (the frames the link carries) and
+//! [`confederation`] (several nations' trackers linked, for tests and benches).
 
 pub mod airspace;
 pub mod assign;
 pub mod check;
+pub mod confederation;
 pub mod filter;
 mod grid;
+pub mod link;
 pub mod mat;
 pub mod metrics;
 mod num;
 pub mod offline;
+pub mod partner;
 mod rng;
 pub mod scenarios;
 pub mod sensor;
 pub mod sim;
 mod tracker;
+pub mod wire;
 
 // Geography lives in its own pure crate (operations use it too); these names stay for callers.
 pub use liptako_geo::{borders, region, wgs84 as geo};
@@ -75,9 +84,12 @@ pub use liptako_geo::{borders, region, wgs84 as geo};
 pub use airspace::{Airspace, AirspaceParams, Zone};
 pub use borders::Borders;
 pub use filter::FilterParams;
+pub use partner::{
+    Contributor, ReportAccuracy, ReportError, SystemTrackReport, SystemTrackSourceConfig,
+};
 pub use region::GeoBox;
 pub use sensor::{AdsbConfig, AdsbReport, RadarConfig, RadarPlot, RangeGeometry, SensorId};
 pub use tracker::{
-    DeletionReason, EMERGENCY_CODES, Event, EventKind, MAX_TIME_S, Picture, SystemTrack, TrackId,
-    Tracker, TrackerConfig, TrackerError, TrackerStats,
+    DeletionReason, EMERGENCY_CODES, Event, EventKind, MAX_TIME_S, OwnEstimate, Picture,
+    SystemTrack, TrackId, Tracker, TrackerConfig, TrackerError, TrackerStats,
 };

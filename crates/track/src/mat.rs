@@ -119,19 +119,26 @@ impl<const N: usize> Mat<N, N> {
         for i in 0..N {
             log_det += 2.0 * l.0[i][i].ln();
         }
-        // Invert L (lower triangular), then inverse = L^-T L^-1.
+        // inverse = L^-T L^-1.
+        let linv = l.lower_triangular_inverse();
+        Some((linv.transpose() * linv, log_det))
+    }
+
+    /// The inverse of a lower-triangular matrix with a non-zero diagonal (a Cholesky factor),
+    /// by forward substitution.
+    pub fn lower_triangular_inverse(&self) -> Self {
         let mut linv = Self::zeros();
         for i in 0..N {
-            linv.0[i][i] = 1.0 / l.0[i][i];
+            linv.0[i][i] = 1.0 / self.0[i][i];
             for j in 0..i {
                 let mut sum = 0.0;
                 for k in j..i {
-                    sum -= l.0[i][k] * linv.0[k][j];
+                    sum -= self.0[i][k] * linv.0[k][j];
                 }
-                linv.0[i][j] = sum / l.0[i][i];
+                linv.0[i][j] = sum / self.0[i][i];
             }
         }
-        Some((linv.transpose() * linv, log_det))
+        linv
     }
 
     pub fn trace(&self) -> f64 {

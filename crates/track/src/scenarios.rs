@@ -11,7 +11,7 @@ use crate::sim::{
 use crate::tracker::{Event, Picture, Tracker, TrackerConfig, TrackerStats};
 
 /// Names accepted by [`by_name`].
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 8] = [
     "crossing",
     "manoeuvring",
     "border",
@@ -19,6 +19,7 @@ pub const NAMES: [&str; 7] = [
     "clutter",
     "dense",
     "demo",
+    "joint",
 ];
 
 /// A built-in scenario by name, with the given seed.
@@ -31,6 +32,7 @@ pub fn by_name(name: &str, seed: u64) -> Option<Scenario> {
         "clutter" => clutter(seed, 20.0, 600.0),
         "dense" => dense(seed, 500, 4, 120.0),
         "demo" => demo(seed),
+        "joint" => joint(seed),
         _ => return None,
     })
 }
@@ -411,6 +413,60 @@ pub fn demo(seed: u64) -> Scenario {
         mayday,
         helo,
     ];
+    s
+}
+
+/// Two nations' radars overlapping across the Mali/Niger border, for the joint air picture
+/// (`crate::confederation`): Ansongo (MLI, radar 0) and Téra (NER, radar 1), 184 km apart,
+/// 160 km of range each. Aircraft seen by both (an airliner entering Téra's coverage after
+/// 150 s, a transponder-less aircraft all along, two crossing each other at 30 degrees, an
+/// aircraft turning through 180 degrees), one seen only by each, and one flying from Téra's
+/// coverage alone into both. 800 s.
+pub fn joint(seed: u64) -> Scenario {
+    let mut s = base("joint", seed, 800.0);
+    let mut mli = radar("ANSONGO", 15.4, 0.0, 0.0);
+    mli.sac = 1;
+    mli.sic = 2;
+    mli.max_range_m = 160_000.0;
+    mli.clutter_per_scan = 2.0;
+    let mut ner = radar("TERA", 14.6, 1.5, 200.0);
+    ner.sac = 3;
+    ner.sic = 2;
+    ner.max_range_m = 160_000.0;
+    ner.period_s = 5.0;
+    ner.clutter_per_scan = 2.0;
+    s.radars = vec![mli, ner];
+    let mut airliner = aircraft("BOTH-AIRLINER", 15.6, 0.2, 135.0, 230.0);
+    airliner.altitude_m = 10_500.0;
+    airliner.mode_s = Some(0x0A2B3C);
+    airliner.mode3a = Some(0o4521);
+    airliner.callsign = Some("SAH12".into());
+    let dark = aircraft("BOTH-DARK", 14.8, 0.5, 60.0, 150.0);
+    let mli_only = aircraft("MLI-ONLY", 15.6, -0.9, 0.0, 120.0);
+    let mut ner_only = aircraft("NER-ONLY", 14.0, 1.8, 135.0, 120.0);
+    ner_only.mode3a = Some(0o3301);
+    ner_only.mode_s = Some(0x0C1D2E);
+    let mut turner = aircraft("TURNER", 15.1, 0.5, 0.0, 200.0);
+    turner.legs = vec![
+        Leg {
+            duration_s: 100.0,
+            ..Leg::default()
+        },
+        Leg {
+            duration_s: 60.0,
+            turn_rate_deg_s: 3.0,
+            ..Leg::default()
+        },
+    ];
+    let handover = aircraft("HANDOVER", 14.2, 1.9, 315.0, 220.0);
+    s.aircraft = vec![airliner, dark, mli_only, ner_only, turner, handover];
+    s.aircraft.extend(converging(
+        (15.0, 0.8),
+        250.0,
+        &[75.0, 105.0],
+        180.0,
+        "CROSS-",
+    ));
     s
 }
 

@@ -30,13 +30,18 @@
 
 use std::collections::VecDeque;
 
+mod joint;
+
+use joint::{Host, Joint};
+
 use crate::airspace::{Airspace, AirspaceEvent, AirspaceWatch};
 use crate::assign;
 use crate::filter::{FilterParams, Imm, LinearMeasurement, Prediction};
-use crate::geo::{TangentPlane, plane_velocity_to_local, wrap_360};
+use crate::geo::{TangentPlane, wrap_360};
 use crate::grid::{Cell, Grid};
 use crate::mat::{Mat, Vector};
 use crate::num::{positive, within};
+use crate::partner::{Contributor, ReportError, SystemTrackReport, SystemTrackSourceConfig};
 use crate::sensor::{
     AdsbConfig, AdsbReport, MeasureError, Measurement, RadarConfig, RadarModel, RadarPlot,
     SensorId, adsb_measurement,
@@ -102,6 +107,31 @@ pub struct TrackerConfig {
     pub code_memory_s: f64,
     /// Side of a spatial-hash cell, metres.
     pub grid_cell_m: f64,
+    /// ISO alpha-3 code of the nation whose sensors this tracker's own are: names their
+    /// contribution in a joint track ([`SystemTrack::contributors`]).
+    pub nation: Option<String>,
+    /// Gate on the squared Mahalanobis distance (4 degrees of freedom: position and velocity)
+    /// between a partner's track and one of ours for a new correlation (18.5 keeps 99.9 % of
+    /// true pairs). Twice as wide when their Mode S addresses agree.
+    pub correlation_chi2: f64,
+    /// A correlation, once made, holds until the distance has exceeded this for
+    /// `decorrelation_ticks` pictures in a row (or at once on conflicting Mode S addresses):
+    /// the hysteresis that keeps crossing aircraft from swapping partners.
+    pub decorrelation_chi2: f64,
+    /// See `decorrelation_chi2`.
+    pub decorrelation_ticks: u8,
+    /// A partner track whose correlation failed is held this long, seconds, before it may
+    /// become a joint track of its own: a partner's track lagging in a manoeuvre (or lost and
+    /// about to be dropped) must not show as a second aircraft. It may correlate again
+    /// meanwhile.
+    pub decorrelated_hold_s: f64,
+    /// A partner's estimate is fused into a joint track only while it agrees with the rest
+    /// (squared Mahalanobis distance of position and velocity, 4 degrees of freedom, 13.3
+    /// keeps 99 %): covariance intersection is sound for any correlation, not for an estimate
+    /// whose covariance understates its error (a tracker lagging in a turn). A correlated
+    /// partner track outside it stays correlated (it still names the aircraft) but adds
+    /// nothing to the estimate until it agrees again.
+    pub fusion_chi2: f64,
 }
 
 impl TrackerConfig {
@@ -130,6 +160,12 @@ impl TrackerConfig {
             max_accel_mps2: 30.0,
             code_memory_s: 30.0,
             grid_cell_m: 10_000.0,
+            nation: None,
+            correlation_chi2: 18.5,
+            decorrelation_chi2: 40.0,
+            decorrelation_ticks: 3,
+            decorrelated_hold_s: 10.0,
+            fusion_chi2: 13.3,
         }
     }
 }
@@ -180,6 +216,78 @@ pub struct SystemTrack {
     pub no_transponder: bool,
     /// Squawking 7500, 7600 or 7700.
     pub emergency: Option<u16>,
+    /// Covariance of (east, north, east velocity, north velocity) in the local frame at the
+    /// track: m², m²/s, m²/s².
+    pub covariance: [[f64; 4]; 4],
+    /// The nations and sensors whose data the track holds: this tracker's own sensors that
+    /// updated it lately (under [`TrackerConfig::nation`]) and the contributors partners name.
+    /// Sorted, without repeats.
+    pub contributors: Vec<Contributor>,
+    /// The partner tracks correlated with this one: (source, the source's track number),
+    /// sorted. A number the source has given to another aircraft while its old track still
+    /// lingers (until stale) may show in two joint tracks.
+    pub partner_tracks: Vec<(SensorId, u32)>,
+    /// The estimate from this tracker's own sensors alone, when they hold the track (`None`
+    /// for a track only partners see): what [`SystemTrack::report`] sends to partners.
+    pub own: Option<OwnEstimate>,
+}
+
+/// A track's estimate from one tracker's own sensors, in the local frame at the track.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnEstimate {
+    pub lat_deg: f64,
+    pub lon_deg: f64,
+    pub velocity_east_mps: f64,
+    pub velocity_north_mps: f64,
+    /// Turn rate, degrees per second, positive to the right.
+    pub turn_rate_deg_s: f64,
+    /// Covariance of (east, north, east velocity, north velocity), as [`SystemTrack::covariance`].
+    pub covariance: [[f64; 4]; 4],
+    /// The own sensors that updated the track lately.
+    pub contributors: Vec<Contributor>,
+    /// Time of the latest own measurement, seconds.
+    pub updated_s: f64,
+    /// Our sensors missed their latest chances to update it.
+    pub coasting: bool,
+}
+
+impl SystemTrack {
+    /// The report to send partners about this track at `time_s` (the picture time): our own
+    /// sensors' estimate, never what partners told us (they would get their own data back and,
+    /// once the aircraft left their coverage, keep alive on our echo what nobody sees). `None`
+    /// when none of our sensors holds the track. The track number is the track's id, which is
+    /// unique for the tracker's life.
+    pub fn report(&self, time_s: f64) -> Option<SystemTrackReport> {
+        let own = self.own.as_ref()?;
+        Some(SystemTrackReport {
+            track_number: self.id.0,
+            time_s,
+            lat_deg: own.lat_deg,
+            lon_deg: own.lon_deg,
+            velocity_mps: Some([own.velocity_east_mps, own.velocity_north_mps]),
+            accuracy: crate::partner::ReportAccuracy::Covariance(own.covariance),
+            turn_rate_deg_s: Some(own.turn_rate_deg_s),
+            altitude_m: self.altitude_m,
+            mode3a: self.mode3a,
+            mode_s: self.mode_s,
+            callsign: self.callsign.clone(),
+            contributors: own.contributors.clone(),
+            updated_s: Some(own.updated_s),
+            coasting: own.coasting,
+        })
+    }
+
+    /// The nations that contribute, sorted, without repeats.
+    pub fn nations(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .contributors
+            .iter()
+            .filter_map(|c| c.nation.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
 }
 
 /// The confirmed tracks at one instant, sorted by id.
@@ -286,6 +394,13 @@ pub enum TrackerError {
         time_s: f64,
         clock_s: f64,
     },
+    #[error("source {sensor}: track {track_number}: {source}")]
+    BadReport {
+        sensor: String,
+        track_number: u32,
+        #[source]
+        source: ReportError,
+    },
 }
 
 /// Counters for monitoring (the node exports them as metrics).
@@ -303,12 +418,29 @@ pub struct TrackerStats {
     /// New tracks that took over a lost track's identity.
     pub tracks_continued: u64,
     pub filter_failures: u64,
+    /// Partners' system track reports taken.
+    pub partner_reports: u64,
+    /// ... refused as bad input.
+    pub partner_reports_rejected: u64,
+    /// ... older than the state already held for their track (kept nothing).
+    pub partner_reports_superseded: u64,
+    /// A source's track number came back for another aircraft.
+    pub partner_numbers_reused: u64,
+    /// Partner tracks ended: by the source, stale, or reused.
+    pub partner_tracks_ended: u64,
+    /// Partner tracks correlated with one of our joint tracks, and correlations undone.
+    pub correlations: u64,
+    pub decorrelations: u64,
+    /// Joint tracks started from partners' tracks alone.
+    pub remote_tracks_started: u64,
 }
 
 #[derive(Debug, Clone)]
 enum SensorKind {
     Radar(Box<RadarModel>),
     Adsb(AdsbConfig),
+    /// A partner's (or another system's) system tracks: never plots, see `joint.rs`.
+    SystemTracks(Box<SystemTrackSourceConfig>),
 }
 
 #[derive(Debug, Clone)]
@@ -331,10 +463,12 @@ struct SensorSlot {
 }
 
 impl SensorSlot {
-    fn period_s(&self) -> f64 {
+    /// Update period of a sensor of plots (`None` for a source of system tracks).
+    fn period_s(&self) -> Option<f64> {
         match &self.kind {
-            SensorKind::Radar(r) => r.config.period_s,
-            SensorKind::Adsb(a) => a.max_coast_s / 3.0,
+            SensorKind::Radar(r) => Some(r.config.period_s),
+            SensorKind::Adsb(a) => Some(a.max_coast_s / 3.0),
+            SensorKind::SystemTracks(_) => None,
         }
     }
     /// Density of plots that no track explains, per square metre.
@@ -358,7 +492,7 @@ impl SensorSlot {
     fn pd(&self) -> f64 {
         match &self.kind {
             SensorKind::Radar(r) => r.config.pd.clamp(0.05, 0.995),
-            SensorKind::Adsb(_) => 0.95,
+            SensorKind::Adsb(_) | SensorKind::SystemTracks(_) => 0.95,
         }
     }
 }
@@ -405,13 +539,11 @@ struct Track {
     /// Per sensor that has seen the track: time of its last hit, and for a radar the azimuth
     /// bucket the track is filed under in that radar's sweep index.
     hits_by: Vec<Hit>,
-    mode3a: Option<u16>,
-    mode_s: Option<u32>,
-    callsign: Option<String>,
-    altitude_m: Option<f64>,
-    code_seen_s: Option<f64>,
-    no_transponder: bool,
-    emergency: Option<u16>,
+    info: Info,
+    /// When the track was confirmed (its identity's, if it took over another's), seconds.
+    confirmed_s: f64,
+    /// Partner tracks fused into this one (slots of `Joint::partners`).
+    partners: Vec<u32>,
     cell: Cell,
     /// Position and velocity at `filed_s`, for cheap extrapolation.
     filed_xy: [f64; 2],
@@ -422,7 +554,68 @@ struct Track {
     filed_pos_var: f64,
     filed_vel_var: f64,
     filed_turn_var: f64,
+}
+
+/// What a track says of its aircraft besides kinematics: codes, altitude, flags and the
+/// airspace rules' state. Tracks of our own sensors and joint tracks only partners feed keep
+/// the same.
+#[derive(Debug, Clone, Default)]
+struct Info {
+    mode3a: Option<u16>,
+    mode_s: Option<u32>,
+    callsign: Option<String>,
+    altitude_m: Option<f64>,
+    code_seen_s: Option<f64>,
+    no_transponder: bool,
+    emergency: Option<u16>,
     airspace: AirspaceWatch,
+}
+
+impl Info {
+    /// Takes codes, altitude and callsign seen at `time_s` (absent ones keep their value).
+    fn observe(
+        &mut self,
+        time_s: f64,
+        mode3a: Option<u16>,
+        mode_s: Option<u32>,
+        altitude_m: Option<f64>,
+        callsign: Option<&String>,
+    ) {
+        if mode3a.is_some() {
+            self.mode3a = mode3a;
+        }
+        if mode_s.is_some() {
+            self.mode_s = mode_s;
+        }
+        if mode3a.is_some() || mode_s.is_some() {
+            self.code_seen_s = Some(self.code_seen_s.map_or(time_s, |t| t.max(time_s)));
+        }
+        if altitude_m.is_some() {
+            self.altitude_m = altitude_m;
+        }
+        if let Some(c) = callsign {
+            self.callsign = Some(c.clone());
+        }
+    }
+
+    /// Codes and flags of another track of the same aircraft fill what this one lacks.
+    fn absorb(&mut self, other: Info) {
+        self.mode3a = self.mode3a.or(other.mode3a);
+        self.mode_s = self.mode_s.or(other.mode_s);
+        self.callsign = self.callsign.take().or(other.callsign);
+        self.altitude_m = self.altitude_m.or(other.altitude_m);
+        self.code_seen_s = match (self.code_seen_s, other.code_seen_s) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    /// The identity-bound state (flags and airspace) of `other`, which this track continues.
+    fn take_identity_state(&mut self, other: &Info) {
+        self.airspace = other.airspace.clone();
+        self.no_transponder = other.no_transponder;
+        self.emergency = other.emergency;
+    }
 }
 
 impl Track {
@@ -465,6 +658,8 @@ pub struct Tracker {
     airspace: Option<Airspace>,
     stats: TrackerStats,
     score_max: f64,
+    /// Partners' tracks and the joint tracks only they feed.
+    joint: Joint,
     // Scratch buffers reused across batches.
     scratch_candidates: Vec<u32>,
     scratch_sweep: Vec<u32>,
@@ -515,6 +710,7 @@ impl Tracker {
             airspace: None,
             stats: TrackerStats::default(),
             score_max,
+            joint: Joint::new(config.grid_cell_m),
             scratch_candidates: Vec::new(),
             scratch_sweep: Vec::new(),
             config,
@@ -540,7 +736,10 @@ impl Tracker {
     pub fn set_airspace(&mut self, airspace: Airspace) {
         self.airspace = Some(airspace);
         for track in self.tracks.iter_mut().flatten() {
-            track.airspace = AirspaceWatch::default();
+            track.info.airspace = AirspaceWatch::default();
+        }
+        for remote in self.joint.remote.iter_mut().flatten() {
+            remote.info.airspace = AirspaceWatch::default();
         }
     }
 
@@ -872,7 +1071,7 @@ impl Tracker {
             self.flush_until(tick);
             pictures.push(self.maintain(tick));
             let mut next = k.saturating_add(1);
-            if self.tracks.iter().all(Option::is_none) {
+            if self.tracks.iter().all(Option::is_none) && self.joint.is_empty() {
                 // No track: every picture until the next pending plot (or the last tick) is
                 // empty. Skip to there, so a long silence, or a corrupt far-away time, costs one
                 // picture, not one per period.
@@ -894,7 +1093,9 @@ impl Tracker {
 
     /// No track, tentative or confirmed, and no plot waiting in an open batch.
     pub fn is_idle(&self) -> bool {
-        self.tracks.iter().all(Option::is_none) && self.sensors.iter().all(|s| s.open.is_empty())
+        self.tracks.iter().all(Option::is_none)
+            && self.joint.is_empty()
+            && self.sensors.iter().all(|s| s.open.is_empty())
     }
 
     /// Events raised since the last call.
@@ -907,66 +1108,28 @@ impl Tracker {
         self.tracks.iter().flatten().count()
     }
 
-    /// The confirmed tracks predicted to `time_s` (without advancing anything).
+    /// The confirmed joint tracks predicted to `time_s` (without advancing anything).
     pub fn picture(&self, time_s: f64) -> Picture {
         let mut tracks: Vec<SystemTrack> = self
             .tracks
             .iter()
-            .flatten()
-            .filter(|t| t.confirmed())
-            .filter_map(|t| {
-                let pred = t.filter.predict(&self.config.filter, time_s);
-                self.system_track(t, &pred, time_s)
+            .enumerate()
+            .filter_map(|(slot, t)| Some((slot, t.as_ref()?)))
+            .filter(|(_, t)| t.confirmed())
+            .filter_map(|(slot, t)| {
+                let estimate = self.joint_estimate(Host::Local(slot as u32), None, time_s)?;
+                self.joint_system_track(t.id, t.number, &t.info, estimate)
             })
             .collect();
+        for (r, estimate) in self.remote_estimates(time_s) {
+            if let Some((id, number, info)) = self.remote_track(r)
+                && let Some(t) = self.joint_system_track(id, number, info, estimate)
+            {
+                tracks.push(t);
+            }
+        }
         tracks.sort_by_key(|t| t.id);
         Picture { time_s, tracks }
-    }
-
-    fn system_track(&self, track: &Track, pred: &Prediction, time_s: f64) -> Option<SystemTrack> {
-        let (x, y) = (pred.x.get(0), pred.x.get(1));
-        let p = self.plane.to_ecef(x, y)?;
-        let g = p.surface_geodetic();
-        let (ve, vn) = plane_velocity_to_local(&self.plane, p, pred.x.get(2), pred.x.get(3));
-        let pos_cov = pred.p.block::<2, 2>();
-        let nation = self
-            .airspace
-            .as_ref()
-            .and_then(|a| track.airspace.nation().and_then(|n| a.nation_name(n)))
-            .map(str::to_string);
-        let recent = 3.0
-            * self
-                .sensors
-                .iter()
-                .map(SensorSlot::period_s)
-                .fold(1.0, f64::max);
-        let mut sensors: Vec<SensorId> = track
-            .hits_by
-            .iter()
-            .filter(|h| time_s - h.time_s <= recent)
-            .map(|h| h.sensor)
-            .collect();
-        sensors.sort();
-        Some(SystemTrack {
-            id: track.id,
-            number: track.number,
-            lat_deg: g.lat_deg,
-            lon_deg: g.lon_deg,
-            velocity_east_mps: ve,
-            velocity_north_mps: vn,
-            position_sigma_m: largest_sigma(&pos_cov),
-            turn_rate_deg_s: -pred.x.get(4).to_degrees(),
-            turn_probability: track.filter.turn_probability(),
-            altitude_m: track.altitude_m,
-            mode3a: track.mode3a,
-            mode_s: track.mode_s,
-            callsign: track.callsign.clone(),
-            last_update_s: track.last_update_s,
-            sensors,
-            nation,
-            no_transponder: track.no_transponder,
-            emergency: track.emergency,
-        })
     }
 
     /// Processes, for every sensor, the open plots with a time up to `t`.
@@ -1221,21 +1384,13 @@ impl Tracker {
                 bucket: None,
             }),
         }
-        if m.mode3a.is_some() {
-            track.mode3a = m.mode3a;
-        }
-        if m.mode_s.is_some() {
-            track.mode_s = m.mode_s;
-        }
-        if m.mode3a.is_some() || m.mode_s.is_some() {
-            track.code_seen_s = Some(track.code_seen_s.map_or(m.time_s, |t| t.max(m.time_s)));
-        }
-        if m.altitude_m.is_some() {
-            track.altitude_m = m.altitude_m;
-        }
-        if m.callsign.is_some() {
-            track.callsign = m.callsign;
-        }
+        track.info.observe(
+            m.time_s,
+            m.mode3a,
+            m.mode_s,
+            m.altitude_m,
+            m.callsign.as_ref(),
+        );
         let mut confirm = false;
         match &mut track.status {
             Status::Tentative {
@@ -1279,7 +1434,7 @@ impl Tracker {
         let min_period = self
             .sensors
             .iter()
-            .map(SensorSlot::period_s)
+            .filter_map(SensorSlot::period_s)
             .fold(f64::INFINITY, f64::min);
         let a = self.config.max_accel_mps2;
         let search = self.search_radius(time_s);
@@ -1297,7 +1452,7 @@ impl Tracker {
             {
                 return;
             }
-            if let (Some(x), Some(y)) = (old.mode_s, new.mode_s)
+            if let (Some(x), Some(y)) = (old.info.mode_s, new.info.mode_s)
                 && x != y
             {
                 return;
@@ -1342,17 +1497,16 @@ impl Tracker {
         };
         track.id = old_track.id;
         track.number = old_track.number;
-        track.airspace = old_track.airspace;
-        track.no_transponder = old_track.no_transponder;
-        track.emergency = old_track.emergency;
-        track.mode3a = track.mode3a.or(old_track.mode3a);
-        track.mode_s = track.mode_s.or(old_track.mode_s);
-        track.callsign = track.callsign.take().or(old_track.callsign);
-        track.altitude_m = track.altitude_m.or(old_track.altitude_m);
-        track.code_seen_s = match (track.code_seen_s, old_track.code_seen_s) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
+        track.confirmed_s = old_track.confirmed_s;
+        track.info.take_identity_state(&old_track.info);
+        track.info.absorb(old_track.info);
+        // The partners' tracks of the lost track follow its identity.
+        for &p in &old_track.partners {
+            if let Some(Some(partner)) = self.joint.partners.get_mut(p as usize) {
+                partner.host = Some(joint::Host::Local(slot));
+            }
+        }
+        track.partners.extend(old_track.partners);
         for hit in old_track.hits_by {
             if track.hit_from(hit.sensor).is_none() {
                 track.hits_by.push(Hit {
@@ -1377,44 +1531,27 @@ impl Tracker {
             }
             return;
         }
-        let number = self.numbers.take();
         let score = self.score_max;
+        // An aircraft partners already showed us: the new track takes over that identity.
+        if let Some(remote) = self.remote_for(slot, time_s) {
+            if let Some(Some(track)) = self.tracks.get_mut(slot as usize) {
+                track.status = Status::Confirmed;
+                track.score = score;
+            }
+            self.absorb_remote(slot, remote, true, false, time_s);
+            return;
+        }
+        let number = self.numbers.take();
         let Some(Some(track)) = self.tracks.get_mut(slot as usize) else {
             return;
         };
         track.status = Status::Confirmed;
         track.score = score;
         track.number = number;
+        track.confirmed_s = time_s;
         self.stats.tracks_confirmed += 1;
-        let (id, no_transponder, emergency) = (
-            track.id,
-            track.code_seen_s.is_none(),
-            track.mode3a.filter(|c| EMERGENCY_CODES.contains(c)),
-        );
-        track.no_transponder = no_transponder;
-        track.emergency = emergency;
-        self.events.push(Event {
-            time_s,
-            track: id,
-            track_number: number,
-            kind: EventKind::Confirmed,
-        });
-        if no_transponder {
-            self.events.push(Event {
-                time_s,
-                track: id,
-                track_number: number,
-                kind: EventKind::NoTransponder,
-            });
-        }
-        if let Some(code) = emergency {
-            self.events.push(Event {
-                time_s,
-                track: id,
-                track_number: number,
-                kind: EventKind::Emergency { code },
-            });
-        }
+        let id = track.id;
+        announce(&mut self.events, &mut track.info, id, number, time_s);
     }
 
     fn start_track(&mut self, m: Measurement) {
@@ -1443,13 +1580,16 @@ impl Tracker {
                 time_s: m.time_s,
                 bucket: None,
             }],
-            mode3a: m.mode3a,
-            mode_s: m.mode_s,
-            callsign: m.callsign,
-            altitude_m: m.altitude_m,
-            code_seen_s,
-            no_transponder: false,
-            emergency: None,
+            info: Info {
+                mode3a: m.mode3a,
+                mode_s: m.mode_s,
+                callsign: m.callsign,
+                altitude_m: m.altitude_m,
+                code_seen_s,
+                ..Info::default()
+            },
+            confirmed_s: m.time_s,
+            partners: Vec::new(),
             cell: self.grid.cell_of(m.z),
             filed_xy: m.z,
             filed_v: [0.0, 0.0],
@@ -1457,7 +1597,6 @@ impl Tracker {
             filed_pos_var: m.r.trace(),
             filed_vel_var: 2.0 * params.initial_speed_sigma_mps * params.initial_speed_sigma_mps,
             filed_turn_var: params.initial_turn_sigma_rad_s * params.initial_turn_sigma_rad_s,
-            airspace: AirspaceWatch::default(),
         };
         let cell = track.cell;
         let slot = match self.free_slots.pop() {
@@ -1545,6 +1684,11 @@ impl Tracker {
             unfile_sweep(&mut self.sensors, slot, hit);
         }
         self.free_slots.push(slot);
+        if track.confirmed() && !track.partners.is_empty() {
+            // Partners still report the aircraft: the joint track goes on, fed by them.
+            self.convert_to_remote(track);
+            return;
+        }
         if track.confirmed() {
             self.stats.tracks_deleted += 1;
             self.numbers.give_back(track.number);
@@ -1678,6 +1822,7 @@ impl Tracker {
                 .map(|s| match &s.kind {
                     SensorKind::Radar(r) => r.config.period_s * self.config.unseen_periods,
                     SensorKind::Adsb(a) => a.max_coast_s,
+                    SensorKind::SystemTracks(_) => 0.0,
                 })
                 .fold(0.0, f64::max);
             let unseen = tick - track.last_update_s.max(track.last_opportunity_s);
@@ -1700,121 +1845,65 @@ impl Tracker {
         }
         self.last_refile_s = tick;
 
-        let code_memory = self.config.code_memory_s;
-        let mut raised: Vec<Event> = Vec::new();
-        let mut found: Vec<AirspaceEvent> = Vec::new();
+        // Partners' tracks: staleness, correlations, merges (may change identities).
+        self.partner_tick(tick);
+
+        // Every joint track's estimate at the tick: ours (with their partners) and remote.
+        let mut estimates: Vec<(Host, joint::JointEstimate)> = Vec::new();
         for (slot, pred) in &checks {
-            let (slot, pred) = (*slot, *pred);
-            let Some(Some(track)) = self.tracks.get_mut(slot as usize) else {
-                continue;
-            };
-            if !track.confirmed() {
-                continue;
-            }
-            let (id, number) = (track.id, track.number);
-            let mut raise = |kind| {
-                raised.push(Event {
-                    time_s: tick,
-                    track: id,
-                    track_number: number,
-                    kind,
-                })
-            };
-            let silent = track.code_seen_s.is_none_or(|t| tick - t > code_memory);
-            if silent != track.no_transponder {
-                track.no_transponder = silent;
-                raise(if silent {
-                    EventKind::NoTransponder
-                } else {
-                    EventKind::TransponderSeen
-                });
-            }
-            let emergency = track.mode3a.filter(|c| EMERGENCY_CODES.contains(c));
-            if emergency != track.emergency {
-                track.emergency = emergency;
-                raise(match emergency {
-                    Some(code) => EventKind::Emergency { code },
-                    None => EventKind::EmergencyCleared,
-                });
-            }
-            let Some(airspace) = self.airspace.as_ref() else {
-                continue;
-            };
-            let Some(g) = self.plane.to_geodetic(pred.x.get(0), pred.x.get(1)) else {
-                continue;
-            };
-            found.clear();
-            let sigma = largest_sigma(&pred.p.block::<2, 2>());
-            airspace.evaluate(
-                &mut track.airspace,
-                tick,
-                [g.lon_deg, g.lat_deg],
-                track.altitude_m,
-                sigma,
-                &mut found,
-            );
-            for e in found.drain(..) {
-                let zone = |z: usize| {
-                    airspace
-                        .zones()
-                        .get(z)
-                        .map(|z| (z.id.clone(), z.name.clone()))
-                        .unwrap_or_default()
-                };
-                raise(match e {
-                    AirspaceEvent::BorderCrossing {
-                        from,
-                        to,
-                        crossing_time_s,
-                        at,
-                    } => EventKind::BorderCrossing {
-                        from,
-                        to,
-                        crossing_time_s,
-                        lat_deg: at[1],
-                        lon_deg: at[0],
-                    },
-                    AirspaceEvent::ZoneEntry {
-                        zone: z,
-                        crossing_time_s,
-                        at,
-                    } => {
-                        let (zone_id, zone_name) = zone(z);
-                        EventKind::ZoneEntry {
-                            zone_id,
-                            zone_name,
-                            crossing_time_s,
-                            lat_deg: at[1],
-                            lon_deg: at[0],
-                        }
-                    }
-                    AirspaceEvent::ZoneExit {
-                        zone: z,
-                        crossing_time_s,
-                        at,
-                    } => {
-                        let (zone_id, zone_name) = zone(z);
-                        EventKind::ZoneExit {
-                            zone_id,
-                            zone_name,
-                            crossing_time_s,
-                            lat_deg: at[1],
-                            lon_deg: at[0],
-                        }
-                    }
-                });
+            let confirmed = self
+                .tracks
+                .get(*slot as usize)
+                .and_then(Option::as_ref)
+                .is_some_and(Track::confirmed);
+            if confirmed && let Some(e) = self.joint_estimate(Host::Local(*slot), Some(pred), tick)
+            {
+                estimates.push((Host::Local(*slot), e));
             }
         }
+        for (r, e) in self.remote_estimates(tick) {
+            estimates.push((Host::Remote(r), e));
+        }
+
+        // Flags and airspace rules on the joint estimate.
+        let mut watch = Watch {
+            airspace: self.airspace.as_ref(),
+            plane: &self.plane,
+            code_memory_s: self.config.code_memory_s,
+            tick,
+            found: Vec::new(),
+            raised: Vec::new(),
+        };
+        for (host, estimate) in &estimates {
+            let xy = [estimate.x.get(0), estimate.x.get(1)];
+            let sigma = largest_sigma(&estimate.p.block::<2, 2>());
+            match *host {
+                Host::Local(slot) => {
+                    if let Some(Some(track)) = self.tracks.get_mut(slot as usize) {
+                        watch.check(track.id, track.number, &mut track.info, xy, sigma);
+                    }
+                }
+                Host::Remote(r) => {
+                    if let Some(Some(remote)) = self.joint.remote.get_mut(r as usize) {
+                        watch.check(remote.id, remote.number, &mut remote.info, xy, sigma);
+                    }
+                }
+            }
+        }
+        let raised = watch.raised;
         self.events.extend(raised);
 
-        let mut tracks: Vec<SystemTrack> = checks
-            .iter()
-            .filter_map(|(slot, pred)| {
-                let track = self.tracks.get(*slot as usize)?.as_ref()?;
-                track
-                    .confirmed()
-                    .then(|| self.system_track(track, pred, tick))
-                    .flatten()
+        let mut tracks: Vec<SystemTrack> = estimates
+            .into_iter()
+            .filter_map(|(host, estimate)| match host {
+                Host::Local(slot) => {
+                    let track = self.tracks.get(slot as usize)?.as_ref()?;
+                    self.joint_system_track(track.id, track.number, &track.info, estimate)
+                }
+                Host::Remote(r) => {
+                    let (id, number, info) = self.remote_track(r)?;
+                    self.joint_system_track(id, number, info, estimate)
+                }
             })
             .collect();
         tracks.sort_by_key(|t| t.id);
@@ -1822,6 +1911,139 @@ impl Tracker {
             time_s: tick,
             tracks,
         }
+    }
+}
+
+/// The flag and airspace checks of one picture tick.
+struct Watch<'a> {
+    airspace: Option<&'a Airspace>,
+    plane: &'a TangentPlane,
+    code_memory_s: f64,
+    tick: f64,
+    found: Vec<AirspaceEvent>,
+    raised: Vec<Event>,
+}
+
+impl Watch<'_> {
+    /// Transponder and emergency flags from the codes, then the borders and zones at `xy`.
+    fn check(&mut self, id: TrackId, number: u16, info: &mut Info, xy: [f64; 2], sigma_m: f64) {
+        let tick = self.tick;
+        let raised = &mut self.raised;
+        let mut raise = |kind| {
+            raised.push(Event {
+                time_s: tick,
+                track: id,
+                track_number: number,
+                kind,
+            })
+        };
+        let silent = info
+            .code_seen_s
+            .is_none_or(|t| tick - t > self.code_memory_s);
+        if silent != info.no_transponder {
+            info.no_transponder = silent;
+            raise(if silent {
+                EventKind::NoTransponder
+            } else {
+                EventKind::TransponderSeen
+            });
+        }
+        let emergency = info.mode3a.filter(|c| EMERGENCY_CODES.contains(c));
+        if emergency != info.emergency {
+            info.emergency = emergency;
+            raise(match emergency {
+                Some(code) => EventKind::Emergency { code },
+                None => EventKind::EmergencyCleared,
+            });
+        }
+        let Some(airspace) = self.airspace else {
+            return;
+        };
+        let Some(g) = self.plane.to_geodetic(xy[0], xy[1]) else {
+            return;
+        };
+        self.found.clear();
+        airspace.evaluate(
+            &mut info.airspace,
+            tick,
+            [g.lon_deg, g.lat_deg],
+            info.altitude_m,
+            sigma_m,
+            &mut self.found,
+        );
+        for e in self.found.drain(..) {
+            let zone = |z: usize| {
+                airspace
+                    .zones()
+                    .get(z)
+                    .map(|z| (z.id.clone(), z.name.clone()))
+                    .unwrap_or_default()
+            };
+            raise(match e {
+                AirspaceEvent::BorderCrossing {
+                    from,
+                    to,
+                    crossing_time_s,
+                    at,
+                } => EventKind::BorderCrossing {
+                    from,
+                    to,
+                    crossing_time_s,
+                    lat_deg: at[1],
+                    lon_deg: at[0],
+                },
+                AirspaceEvent::ZoneEntry {
+                    zone: z,
+                    crossing_time_s,
+                    at,
+                } => {
+                    let (zone_id, zone_name) = zone(z);
+                    EventKind::ZoneEntry {
+                        zone_id,
+                        zone_name,
+                        crossing_time_s,
+                        lat_deg: at[1],
+                        lon_deg: at[0],
+                    }
+                }
+                AirspaceEvent::ZoneExit {
+                    zone: z,
+                    crossing_time_s,
+                    at,
+                } => {
+                    let (zone_id, zone_name) = zone(z);
+                    EventKind::ZoneExit {
+                        zone_id,
+                        zone_name,
+                        crossing_time_s,
+                        lat_deg: at[1],
+                        lon_deg: at[0],
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// A new identity on the picture: sets its flags from its codes and raises `Confirmed` and
+/// the flags' events.
+fn announce(events: &mut Vec<Event>, info: &mut Info, id: TrackId, number: u16, time_s: f64) {
+    info.no_transponder = info.code_seen_s.is_none();
+    info.emergency = info.mode3a.filter(|c| EMERGENCY_CODES.contains(c));
+    let mut raise = |kind| {
+        events.push(Event {
+            time_s,
+            track: id,
+            track_number: number,
+            kind,
+        })
+    };
+    raise(EventKind::Confirmed);
+    if info.no_transponder {
+        raise(EventKind::NoTransponder);
+    }
+    if let Some(code) = info.emergency {
+        raise(EventKind::Emergency { code });
     }
 }
 
@@ -1847,12 +2069,12 @@ fn window_mask(n: u8) -> u16 {
 /// Association aid: negative log-likelihood ratio contributed by the codes.
 fn aid_cost(track: &Track, m: &Measurement) -> f64 {
     let mut cost = 0.0;
-    if let (Some(a), Some(b)) = (track.mode_s, m.mode_s) {
+    if let (Some(a), Some(b)) = (track.info.mode_s, m.mode_s) {
         // Mode S addresses are unique and CRC-protected: a mismatch all but rules the pair out,
         // a match strongly supports it, but the kinematic gate still has to pass.
         cost += if a == b { -6.0 } else { 20.0 };
     }
-    if let (Some(a), Some(b)) = (track.mode3a, m.mode3a) {
+    if let (Some(a), Some(b)) = (track.info.mode3a, m.mode3a) {
         if a == b {
             if !SHARED_CODES.contains(&a) {
                 cost -= 2.0;

@@ -4,6 +4,7 @@
 
 mod common;
 mod fuzz_corpus;
+mod joint_tests;
 mod offline_mode;
 mod properties;
 mod scenario_tests;

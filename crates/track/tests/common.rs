@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use liptako_track::Picture;
 use liptako_track::geo::TangentPlane;
 use liptako_track::metrics::IdentityScore;
 use liptako_track::scenarios::ScenarioRun;
@@ -52,14 +53,7 @@ pub fn score(run: &ScenarioRun, plane: &TangentPlane, gate_m: f64, warmup_s: f64
     };
     for p in &run.pictures {
         let truths = truth_at.remove(&key(p.time_s)).unwrap_or_default();
-        let tracks: Vec<(u32, [f64; 2])> = p
-            .tracks
-            .iter()
-            .map(|t| {
-                let (x, y) = plane.from_geodetic(t.lat_deg, t.lon_deg);
-                (t.id.0, [x, y])
-            })
-            .collect();
+        let tracks = track_positions(p, plane);
         let plain: Vec<(usize, [f64; 2])> = truths.iter().map(|t| (t.0, t.1)).collect();
         let covered = out.ids.add(&plain, &tracks);
         for t in &truths {
@@ -72,4 +66,15 @@ pub fn score(run: &ScenarioRun, plane: &TangentPlane, gate_m: f64, warmup_s: f64
         }
     }
     out
+}
+
+/// A picture's tracks as (id, plane position).
+pub fn track_positions(p: &Picture, plane: &TangentPlane) -> Vec<(u32, [f64; 2])> {
+    p.tracks
+        .iter()
+        .map(|t| {
+            let (x, y) = plane.from_geodetic(t.lat_deg, t.lon_deg);
+            (t.id.0, [x, y])
+        })
+        .collect()
 }

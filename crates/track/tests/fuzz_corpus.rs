@@ -43,3 +43,13 @@ fn tracker_input() {
 fn scenario_toml() {
     replay("track_scenario", liptako_track::check::scenario_toml);
 }
+
+#[test]
+fn partner_input() {
+    replay("track_partner", liptako_track::check::partner_input);
+}
+
+#[test]
+fn wire_frame() {
+    replay("track_wire", liptako_track::check::wire_frame);
+}

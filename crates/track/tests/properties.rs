@@ -1,8 +1,15 @@
 //! Property tests: no input makes the parsers or the tracker panic, and the geometry and the
-//! offline format round-trip.
+//! offline format round-trip; partner input and the link's wire form likewise, the wire never
+//! makes a state look more accurate than it was, and the joint scenario never shows one
+//! aircraft twice whatever the seed and the link's budget.
 
+use liptako_track::confederation::{self, LinkSpec};
 use liptako_track::geo::{Geodetic, TangentPlane};
+use liptako_track::mat::Mat;
 use liptako_track::offline::{parse_address, parse_mode3a};
+use liptako_track::partner::{ReportAccuracy, SystemTrackReport};
+use liptako_track::wire::{LinkFrame, LinkRecord, decode_frame, encode_frame};
+use liptako_track::{TrackerConfig, scenarios};
 use proptest::prelude::*;
 
 proptest! {
@@ -64,5 +71,101 @@ proptest! {
         prop_assert!((back.height_m - h).abs() < 1e-5);
         let dlon = (back.lon_deg - lon + 540.0).rem_euclid(360.0) - 180.0;
         prop_assert!(dlon.abs() < 1e-9);
+    }
+
+    #[test]
+    fn partner_input_never_panics(data in proptest::collection::vec(any::<u8>(), 0..3_000)) {
+        liptako_track::check::partner_input(&data);
+        liptako_track::check::wire_frame(&data);
+    }
+
+    #[test]
+    fn wire_round_trips_and_never_understates_accuracy(
+        lat in -89.0f64..89.0, lon in -180.0f64..180.0, ve in -900.0f64..900.0, vn in -900.0f64..900.0,
+        sigmas in proptest::array::uniform4(0.3f64..3_000.0),
+        rho in proptest::array::uniform6(-0.7f64..0.7),
+        time_ms in 0i64..4_000_000_000_000, age_ms in 0i64..30_000,
+        mode_s in proptest::option::of(0u32..0x100_0000), mode3a in proptest::option::of(0u16..0o10000),
+    ) {
+        // A covariance from sigmas and correlations (position sigmas as given, velocities a
+        // tenth), kept positive definite by shrinking the correlations.
+        let s = [sigmas[0], sigmas[1], sigmas[2] / 10.0, sigmas[3] / 10.0];
+        let mut c = [[0.0; 4]; 4];
+        let mut k = 0;
+        for i in 0..4 {
+            c[i][i] = s[i] * s[i];
+            for j in (i + 1)..4 {
+                c[i][j] = 0.3 * rho[k] * s[i] * s[j];
+                c[j][i] = c[i][j];
+                k += 1;
+            }
+        }
+        let time_s = time_ms as f64 / 1000.0;
+        let report = SystemTrackReport {
+            track_number: 42,
+            time_s,
+            lat_deg: lat,
+            lon_deg: lon,
+            velocity_mps: Some([ve, vn]),
+            accuracy: ReportAccuracy::Covariance(c),
+            mode_s,
+            mode3a,
+            updated_s: Some(time_s - age_ms as f64 / 1000.0),
+            ..SystemTrackReport::default()
+        };
+        let frame = LinkFrame {
+            time_s: time_s + 0.4,
+            records: vec![LinkRecord::State { report: report.clone(), marking: None }],
+        };
+        let bytes = encode_frame(&frame).expect("encodable");
+        let back = decode_frame(&bytes).expect("decodes");
+        let [LinkRecord::State { report: got, .. }] = back.records.as_slice() else {
+            panic!("one state");
+        };
+        prop_assert!((got.lat_deg - lat).abs() <= 0.6e-7);
+        prop_assert!((got.lon_deg - lon).abs() <= 0.6e-7);
+        let [gve, gvn] = got.velocity_mps.expect("velocity");
+        prop_assert!((gve - ve).abs() <= 0.051 && (gvn - vn).abs() <= 0.051);
+        prop_assert_eq!((got.mode_s, got.mode3a), (mode_s, mode3a));
+        prop_assert!((got.updated_s.expect("update time") - report.updated_s.expect("u")).abs() <= 1e-3);
+        let ReportAccuracy::Covariance(q) = got.accuracy else { panic!("covariance") };
+        // Decoded minus sent is positive semi-definite (within rounding).
+        let d = Mat(q) - Mat(c);
+        let slack = Mat::<4, 4>::identity().scale(1e-9 * s.iter().fold(1.0f64, |a, b| a.max(b * b)));
+        prop_assert!((d + slack).cholesky().is_some(), "{:?}", d);
+    }
+}
+
+proptest! {
+    // Whole scenario runs: a few cases, each a minute of simulated flight or more.
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    #[test]
+    fn never_two_joint_tracks_for_one_aircraft(seed in 10u64..10_000, budget in 3_000.0f64..16_000.0) {
+        let mut s = scenarios::joint(seed);
+        s.duration_s = 400.0;
+        let link = LinkSpec { budget_bytes_per_s: Some(budget), ..LinkSpec::satellite() };
+        let run = confederation::run(&s, &confederation::joint_nations(),
+            &TrackerConfig::new(15.0, 0.75), &link, None).expect("run");
+        let plane = TangentPlane::new(15.0, 0.75);
+        for nation in &run.nations {
+            prop_assert_eq!(nation.refused, 0);
+            for p in &nation.pictures {
+                let truths: Vec<(f64, f64)> = run.truth.iter()
+                    .filter(|t| t.time_s == p.time_s)
+                    .map(|t| plane.from_geodetic(t.lat_deg, t.lon_deg)).collect();
+                // Every aircraft has at most one track within 2 km; no track is beside one
+                // without being its closest.
+                for (tx, ty) in &truths {
+                    let near = p.tracks.iter().filter(|t| {
+                        let (x, y) = plane.from_geodetic(t.lat_deg, t.lon_deg);
+                        (x - tx).hypot(y - ty) < 2_000.0
+                    }).count();
+                    let others = truths.iter().filter(|(ux, uy)| (ux - tx).hypot(uy - ty) < 4_000.0).count();
+                    prop_assert!(near <= others, "seed {} budget {:.0} {} at {} s: {} tracks near one aircraft",
+                        seed, budget, nation.nation, p.time_s, near);
+                }
+            }
+        }
     }
 }
