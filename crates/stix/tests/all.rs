@@ -178,8 +178,7 @@ mod properties {
                 let key = keys[pick.index(keys.len())].clone();
                 target[key.as_str()] = replacement;
             }
-            check::import_bytes(json!({ "objects": stix }).to_string().as_bytes());).to_string().as_bytes());
-            }
+            check::import_bytes(json!({ "objects": stix }).to_string().as_bytes());
         }
     }
 
