@@ -80,6 +80,12 @@ pub struct Config {
     /// The air picture's sensors, one `[[sensor]]` table each.
     #[serde(default, rename = "sensor", skip_serializing_if = "Vec::is_empty")]
     pub sensors: Vec<crate::air::SensorSection>,
+    /// TAXII 2.1: the server's inboxes and TLP table, the sources pulled (`[[taxii.source]]`).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::taxii::TaxiiSection::is_default"
+    )]
+    pub taxii: crate::taxii::TaxiiSection,
 }
 
 /// Default address of the federation listener.
@@ -320,6 +326,7 @@ impl Config {
             cot: crate::tak::CotSection::default(),
             air: crate::air::AirSection::default(),
             sensors: Vec::new(),
+            taxii: crate::taxii::TaxiiSection::default(),
         }
     }
 

@@ -22,6 +22,7 @@ pub mod pki;
 pub mod server;
 pub mod state;
 pub mod tak;
+pub mod taxii;
 
 pub use config::Config;
 pub use error::AppError;

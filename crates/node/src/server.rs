@@ -22,6 +22,7 @@ pub async fn serve(
     crate::federation::start(node.clone()).await?;
     crate::tak::start(node.clone()).await?;
     crate::air::start(node.clone()).await?;
+    crate::taxii::start(node.clone()).await?;
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, nation = %node.nation(), "HTTP API listening");
     let app = api::router(node.clone()).into_make_service_with_connect_info::<SocketAddr>();

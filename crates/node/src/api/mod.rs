@@ -63,7 +63,8 @@ pub fn router(node: Arc<Node>) -> Router {
         );
     }
     let max_body = node.config().http.max_body_bytes;
-    api.fallback(not_found)
+    api.merge(crate::taxii::router(node.clone()))
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(node)
