@@ -9,3 +9,4 @@ mod api {
     pub mod objects;
 }
 mod tak;
+mod taxii;
