@@ -39,12 +39,33 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// Where a source's pull stands (the state file).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceState {
-    /// `added_after` for the next pull: the last `date_added` seen.
+    /// `added_after` for the next pull: the last `date_added` of the last complete pull.
     #[serde(default)]
     pub added_after: Option<String>,
     /// The server's `next` while a pull is under way.
     #[serde(default)]
     pub next: Option<String>,
+    /// The `added_after` the pull under way started from (servers want `next` with the
+    /// filters it was made for).
+    #[serde(default)]
+    pub pulling_since: Option<String>,
+    /// The latest `date_added` the pull under way has seen.
+    #[serde(default)]
+    pub last_seen: Option<String>,
+}
+
+/// The later of two timestamps (as text; unreadable ones lose).
+fn later(a: Option<String>, b: Option<String>) -> Option<String> {
+    let at = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|text| liptako_stix::timestamp::parse(text).ok())
+    };
+    match (at(&a), at(&b)) {
+        (Some(x), Some(y)) if y > x => b,
+        (Some(_), _) => a,
+        (None, Some(_)) => b,
+        (None, None) => a.or(b),
+    }
 }
 
 /// The state file of a source.
@@ -153,22 +174,32 @@ pub async fn pull(
     );
     let mut n_objects = 0usize;
     let mut retried_without_next = false;
+    // A pull under way (a `next` saved) goes on with the `added_after` it started from; a
+    // new one starts after the last complete pull. The mark moves only when a pull is
+    // complete, so objects sharing a `date_added` across a page boundary are never skipped.
+    if state.next.is_none() {
+        state.pulling_since = state.added_after.clone();
+        state.last_seen = None;
+    }
+    let since = state.pulling_since.clone();
     loop {
         let mut url = format!("{base}?limit={}", source.page);
+        if let Some(after) = &since {
+            url.push_str(&format!("&added_after={}", percent_encode(after)));
+        }
         if let Some(next) = &state.next {
             url.push_str(&format!("&next={}", percent_encode(next)));
-        } else if let Some(after) = &state.added_after {
-            url.push_str(&format!("&added_after={}", percent_encode(after)));
         }
         let (status, headers, body) = get(source, &url).await?;
         if status == 400 && state.next.is_some() && !retried_without_next {
-            // The server forgot its `next` (a restart): go on from the last date added.
-            tracing::info!(source = %source.name, "TAXII source no longer knows our next; resuming from added_after");
+            // The server forgot its `next` (a restart): take the pull again from where it
+            // started; what is already held is recognised as unchanged.
+            tracing::info!(source = %source.name, "TAXII source no longer knows our next; pulling again from where this pull started");
             state.next = None;
             retried_without_next = true;
             continue;
         }
-        if status == 404 && state.next.is_none() && state.added_after.is_some() {
+        if status == 404 && state.next.is_none() && since.is_some() {
             // Some servers answer 404 for an empty page.
             break;
         }
@@ -222,13 +253,16 @@ pub async fn pull(
                 )
                 .inc();
         }
-        if let Some(last) = headers {
-            state.added_after = Some(last);
+        state.last_seen = later(state.last_seen.take(), headers);
+        let done = !more || next.is_none();
+        state.next = if done { None } else { next };
+        if done {
+            state.added_after = later(state.added_after.take(), state.last_seen.take());
+            state.pulling_since = None;
         }
-        state.next = if more { next.clone() } else { None };
         save_state(node, &source.name, &state)
             .map_err(|err| anyhow::anyhow!("saving the state of source {}: {err}", source.name))?;
-        if !more || next.is_none() {
+        if done {
             break;
         }
     }
