@@ -6,4 +6,5 @@ mod demo;
 mod durability;
 mod federation;
 mod first_steps;
+mod stix;
 mod util;
