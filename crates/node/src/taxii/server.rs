@@ -859,12 +859,25 @@ fn finish(mut items: Vec<Item>, limit: usize) -> (Vec<Item>, bool) {
 }
 
 fn date_headers(response: &mut Response, items: &[Item]) {
-    for (name, item) in [
-        ("x-taxii-date-added-first", items.first()),
-        ("x-taxii-date-added-last", items.last()),
+    set_date_headers(
+        response,
+        items.first().map(|item| item.added),
+        items.last().map(|item| item.added),
+    );
+}
+
+/// `X-TAXII-Date-Added-First` and `-Last`.
+fn set_date_headers(
+    response: &mut Response,
+    first: Option<OffsetDateTime>,
+    last: Option<OffsetDateTime>,
+) {
+    for (name, added) in [
+        ("x-taxii-date-added-first", first),
+        ("x-taxii-date-added-last", last),
     ] {
-        if let Some(item) = item
-            && let Ok(value) = HeaderValue::from_str(&timestamp::format(item.added))
+        if let Some(added) = added
+            && let Ok(value) = HeaderValue::from_str(&timestamp::format(added))
         {
             response.headers_mut().insert(name, value);
         }
@@ -883,6 +896,38 @@ fn served(taxii: &Taxii, n_objects: usize) {
         .add(n_objects as u64);
 }
 
+/// The caller and filters of a read of a collection the caller may read.
+async fn read_request(
+    taxii: &Taxii,
+    headers: &HeaderMap,
+    addr: Option<IpAddr>,
+    collection: &str,
+    query: Option<&str>,
+) -> Result<(Principal, Filters), TaxiiError> {
+    let principal = caller(taxii, headers, addr).await?;
+    taxii.readable(&principal, collection)?;
+    let filters = parse_filters(query)?;
+    Ok((principal, filters))
+}
+
+/// `next` for a page: the position of its last object, when more follow.
+fn next_token(items: &[Item], more: bool) -> Option<String> {
+    more.then(|| items.last().map(|item| item.position.encode()))
+        .flatten()
+}
+
+/// Versions found for one object as items (for the date headers).
+fn found_items(found: Vec<(Value, OffsetDateTime)>) -> Vec<Item> {
+    found
+        .into_iter()
+        .map(|(object, added)| Item {
+            object,
+            added,
+            position: Position::Meta(0),
+        })
+        .collect()
+}
+
 async fn objects(
     State(taxii): State<Arc<Taxii>>,
     ClientAddr(addr): ClientAddr,
@@ -890,21 +935,21 @@ async fn objects(
     Path(collection): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, TaxiiError> {
-    let principal = caller(&taxii, &headers, addr).await?;
-    taxii.readable(&principal, &collection)?;
-    let filters = parse_filters(query.as_deref())?;
+    let (principal, filters) =
+        read_request(&taxii, &headers, addr, &collection, query.as_deref()).await?;
     let (items, more) = taxii.page(&principal, &filters).await?;
     served(&taxii, items.len());
-    let next = more
-        .then(|| items.last().map(|item| item.position.encode()))
-        .flatten();
+    let (first, last) = (
+        items.first().map(|item| item.added),
+        items.last().map(|item| item.added),
+    );
     let envelope = Envelope {
         more,
-        next,
-        objects: items.iter().map(|item| item.object.clone()).collect(),
+        next: next_token(&items, more),
+        objects: items.into_iter().map(|item| item.object).collect(),
     };
     let mut response = taxii_json(StatusCode::OK, &envelope);
-    date_headers(&mut response, &items);
+    set_date_headers(&mut response, first, last);
     Ok(response)
 }
 
@@ -915,15 +960,12 @@ async fn manifest(
     Path(collection): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, TaxiiError> {
-    let principal = caller(&taxii, &headers, addr).await?;
-    taxii.readable(&principal, &collection)?;
-    let filters = parse_filters(query.as_deref())?;
+    let (principal, filters) =
+        read_request(&taxii, &headers, addr, &collection, query.as_deref()).await?;
     let (items, more) = taxii.page(&principal, &filters).await?;
     let manifest = Manifest {
         more,
-        next: more
-            .then(|| items.last().map(|item| item.position.encode()))
-            .flatten(),
+        next: next_token(&items, more),
         objects: items
             .iter()
             .map(|item| ManifestRecord {
@@ -971,9 +1013,8 @@ async fn object(
     Path((collection, object)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, TaxiiError> {
-    let principal = caller(&taxii, &headers, addr).await?;
-    taxii.readable(&principal, &collection)?;
-    let filters = parse_filters(query.as_deref())?;
+    let (principal, filters) =
+        read_request(&taxii, &headers, addr, &collection, query.as_deref()).await?;
     let found = object_versions(&taxii, &principal, &object, &filters).await?;
     let objects: Vec<Value> = found
         .iter()
@@ -990,15 +1031,7 @@ async fn object(
             objects,
         },
     );
-    let items: Vec<Item> = found
-        .into_iter()
-        .map(|(object, added)| Item {
-            object,
-            added,
-            position: Position::Meta(0),
-        })
-        .collect();
-    date_headers(&mut response, &items);
+    date_headers(&mut response, &found_items(found));
     Ok(response)
 }
 
@@ -1009,9 +1042,8 @@ async fn versions(
     Path((collection, object)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, TaxiiError> {
-    let principal = caller(&taxii, &headers, addr).await?;
-    taxii.readable(&principal, &collection)?;
-    let mut filters = parse_filters(query.as_deref())?;
+    let (principal, mut filters) =
+        read_request(&taxii, &headers, addr, &collection, query.as_deref()).await?;
     if filters.version == VersionMatch::Last {
         filters.version = VersionMatch::All;
     }
@@ -1023,14 +1055,6 @@ async fn versions(
         .collect();
     versions.dedup();
     versions.truncate(filters.limit);
-    let items: Vec<Item> = found
-        .into_iter()
-        .map(|(object, added)| Item {
-            object,
-            added,
-            position: Position::Meta(0),
-        })
-        .collect();
     let mut response = taxii_json(
         StatusCode::OK,
         &Versions {
@@ -1039,7 +1063,7 @@ async fn versions(
             versions,
         },
     );
-    date_headers(&mut response, &items);
+    date_headers(&mut response, &found_items(found));
     Ok(response)
 }
 
