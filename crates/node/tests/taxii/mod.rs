@@ -886,3 +886,85 @@ async fn our_client_pulls_from_medallion_and_resumes_after_a_restart() {
     assert_eq!(state["added_after"], "2026-11-21T09:00:00.000000Z");
     taxii.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_interrupted_mid_way_resumes_from_the_saved_next_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let medallion_dir = tempfile::tempdir().unwrap();
+    let objects: Vec<Value> = (0..100).map(indicator).collect();
+    let server = medallion(medallion_dir.path(), &objects, |_| {
+        "2026-11-20T09:00:00.000000Z".to_owned()
+    });
+    // A first page of 40 taken by a node that then stopped: medallion's `next` is in its
+    // state file, as our client writes it after each page.
+    let url = format!(
+        "{}collections/{MEDALLION_COLLECTION}/objects/?limit=40",
+        server.url
+    );
+    let output = Command::new(python())
+        .args([
+            "-c",
+            "import sys, requests; r = requests.get(sys.argv[1], auth=('puller', 'medallion-pw'), \
+             headers={'Accept': 'application/taxii+json;version=2.1'}); print(r.json()['next'])",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let next = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let state_dir = dir.path().join("taxii-sources");
+    std::fs::create_dir_all(&state_dir).unwrap();
+    std::fs::write(
+        state_dir.join("medallion.json"),
+        json!({"next": next, "pulling_since": null, "added_after": null, "last_seen": null})
+            .to_string(),
+    )
+    .unwrap();
+    let source = SourceSection {
+        name: "medallion".into(),
+        api_root: server.url.clone(),
+        collection: MEDALLION_COLLECTION.into(),
+        username: Some("puller".into()),
+        password: Some("medallion-pw".into()),
+        token: None,
+        every: "1h".parse().unwrap(),
+        page: 40,
+        default_marking: Marking::new("NP", ["AES"]),
+        ca: None,
+    };
+    let taxii = TaxiiNode::start(dir.path(), |config| {
+        config.taxii.sources.push(source.clone())
+    })
+    .await;
+    let held = |node: &Arc<Node>, range: std::ops::Range<usize>| {
+        range
+            .filter(|idx| {
+                let stix_id = indicator(*idx)["id"].as_str().unwrap().to_owned();
+                node.store()
+                    .get(liptako_stix::ids::import_uuid(&stix_id))
+                    .unwrap()
+                    .is_some()
+            })
+            .count()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while held(&taxii.node, 40..100) < 60 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "resumed pull took {}",
+            held(&taxii.node, 40..100)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The pull went on from the saved `next`: the first page was not asked for again.
+    assert_eq!(held(&taxii.node, 0..40), 0);
+    let state: Value =
+        serde_json::from_slice(&std::fs::read(state_dir.join("medallion.json")).unwrap()).unwrap();
+    assert_eq!(state["next"], Value::Null);
+    assert_eq!(state["added_after"], "2026-11-20T09:00:00.000000Z");
+    taxii.stop().await;
+}
