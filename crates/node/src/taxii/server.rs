@@ -760,7 +760,12 @@ impl Taxii {
                     .group(principal, &arrival.object, arrival.added, filters)
                     .await?;
                 for (idx, (value, added)) in group.into_iter().enumerate() {
-                    if skip_upto.is_some_and(|last| idx <= last) || !matches(filters, &value) {
+                    // An older version (match[version]=all) has its own date_added.
+                    let too_old = filters.added_after.is_some_and(|after| added <= after);
+                    if skip_upto.is_some_and(|last| idx <= last)
+                        || too_old
+                        || !matches(filters, &value)
+                    {
                         continue;
                     }
                     items.push(Item {
