@@ -7,10 +7,17 @@ end (requests, JSON parsing in the client) and checked: every object once, none 
 Liptako is asked with a bearer token and with HTTP basic (an argon2 check per request);
 medallion with HTTP basic (its passwords are compared in plain text).
 
-Usage: bench.py --liptako target/release/liptako [--objects 100000] [--page 1000] [--runs 3]
+medallion orders a page by walking its manifest and, for each record, its objects: the first
+request of a walk is quadratic in the collection's size (its later pages come from the order
+it then keeps in memory). So each size runs both servers, and medallion's walks stop after
+--medallion-timeout seconds without an answer (then the row says so).
+
+Usage: bench.py --liptako target/release/liptako [--sizes 1000,10000,100000] [--page 1000]
+                [--runs 3] [--medallion-timeout 900]
 Prints one line per run and a table (median of the runs).
 """
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -68,9 +75,12 @@ class Bearer(requests.auth.AuthBase):
         return request
 
 
-def walk(url, page, **auth):
+def walk(url, page, timeout=None, **auth):
     """Pages through a collection; returns (seconds, n_objects, n_distinct, n_pages)."""
     collection = Collection(url, **auth)
+    if timeout:
+        session = collection._conn.session
+        session.request = functools.partial(session.request, timeout=timeout)
     started = time.perf_counter()
     seen = set()
     n_objects = 0
@@ -162,44 +172,64 @@ def start_medallion(python, work, objects):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--liptako", required=True)
-    parser.add_argument("--objects", type=int, default=100_000)
+    parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--page", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--medallion-timeout", type=float, default=900)
     args = parser.parse_args()
-    work = tempfile.mkdtemp(prefix="taxii-bench-")
     rows = []
-    try:
-        liptako, liptako_url, token, load_s = start_liptako(args.liptako, work, indicators(args.objects))
-        print(f"liptako: loaded {args.objects} indicators through its inbox in {load_s:.1f} s "
-              f"({args.objects / load_s:,.0f} objects/s)", flush=True)
-        medallion, medallion_url = start_medallion(sys.executable, work, indicators(args.objects))
-        cases = [
-            ("liptako (bearer)", liptako_url, {"auth": Bearer(token)}),
-            ("liptako (basic)", liptako_url, {"user": "admin", "password": PASSWORD}),
-            ("medallion 3.0.0 (basic)", medallion_url, {"user": "admin", "password": PASSWORD}),
-        ]
-        for name, url, auth in cases:
-            times = []
-            for run in range(args.runs):
-                seconds, n_objects, n_distinct, n_pages = walk(url, args.page, **auth)
-                ok = n_objects == n_distinct and n_distinct >= args.objects
-                print(f"{name}: run {run + 1}: {n_objects} objects ({n_distinct} distinct) in "
-                      f"{n_pages} pages, {seconds:.2f} s, {n_objects / seconds:,.0f} objects/s"
-                      f"{'' if ok else '  <-- LOST OR REPEATED'}", flush=True)
-                times.append((seconds, n_objects, n_distinct, n_pages, ok))
-            median = statistics.median(t[0] for t in times)
-            spread = (min(t[0] for t in times), max(t[0] for t in times))
-            rows.append((name, times[0][1], times[0][3], median, spread, all(t[4] for t in times)))
-        for proc in (liptako, medallion):
-            proc.terminate()
-            proc.wait(timeout=30)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for n in [int(size) for size in args.sizes.split(",")]:
+        work = tempfile.mkdtemp(prefix="taxii-bench-")
+        procs = []
+        try:
+            liptako, liptako_url, token, load_s = start_liptako(args.liptako, work, indicators(n))
+            procs.append(liptako)
+            print(f"liptako: loaded {n} indicators through its inbox in {load_s:.1f} s "
+                  f"({n / load_s:,.0f} objects/s)", flush=True)
+            medallion, medallion_url = start_medallion(sys.executable, work, indicators(n))
+            procs.append(medallion)
+            cases = [
+                ("liptako (bearer)", liptako_url, {"auth": Bearer(token)}, args.runs, None),
+                ("liptako (basic)", liptako_url, {"user": "admin", "password": PASSWORD}, args.runs, None),
+                ("medallion 3.0.0 (basic)", medallion_url, {"user": "admin", "password": PASSWORD},
+                 args.runs if n <= 5000 else 1, args.medallion_timeout),
+            ]
+            for name, url, auth, runs, timeout in cases:
+                times = []
+                for run in range(runs):
+                    try:
+                        seconds, n_objects, n_distinct, n_pages = walk(url, args.page, timeout, **auth)
+                    except requests.exceptions.Timeout:
+                        print(f"{name}: n={n}: run {run + 1}: no answer within {timeout:.0f} s", flush=True)
+                        times = None
+                        break
+                    ok = n_objects == n_distinct and n_distinct >= n
+                    print(f"{name}: n={n}: run {run + 1}: {n_objects} objects ({n_distinct} distinct) in "
+                          f"{n_pages} pages, {seconds:.2f} s, {n_objects / seconds:,.0f} objects/s"
+                          f"{'' if ok else '  <-- LOST OR REPEATED'}", flush=True)
+                    times.append((seconds, n_objects, n_distinct, n_pages, ok))
+                if times is None:
+                    rows.append((name, n, None, None, None, None, None))
+                    continue
+                median = statistics.median(t[0] for t in times)
+                spread = (min(t[0] for t in times), max(t[0] for t in times))
+                rows.append((name, n, times[0][1], times[0][3], median, spread, all(t[4] for t in times)))
+        finally:
+            for proc in procs:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            shutil.rmtree(work, ignore_errors=True)
     print()
-    print(f"| server | objects | pages | time to page all (median of {args.runs}) | min–max | objects/s | none lost or repeated |")
-    print("|---|---|---|---|---|---|---|")
-    for name, n_objects, n_pages, median, spread, ok in rows:
-        print(f"| {name} | {n_objects:,} | {n_pages} | {median:.2f} s | {spread[0]:.2f}–{spread[1]:.2f} s | "
+    print(f"| server | indicators | objects served | pages | time to page all (median) | min–max | objects/s | none lost or repeated |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, n, n_objects, n_pages, median, spread, ok in rows:
+        if median is None:
+            print(f"| {name} | {n:,} | – | – | no answer within {args.medallion_timeout:.0f} s | – | – | – |")
+            continue
+        print(f"| {name} | {n:,} | {n_objects:,} | {n_pages} | {median:.2f} s | {spread[0]:.2f}–{spread[1]:.2f} s | "
               f"{n_objects / median:,.0f} | {'yes' if ok else 'NO'} |")
 
 
