@@ -208,12 +208,12 @@ impl Markings {
         let mut releasabilities: Vec<Vec<String>> = vec![Vec::new(), vec![confederation.clone()]];
         let n_members = members.len();
         let all_subsets = n_members <= ENUMERATE_ALL_SUBSETS_UP_TO;
-        // Every proper, non-empty subset of the members (the full set is written as the
-        // confederation's name), sorted as canonical markings are.
+        // Every non-empty subset of the members, sorted as canonical markings are (all of them
+        // too: a client may list every member instead of the confederation's name).
         if n_members > 0 && n_members < 64 {
             let mut sorted = members.clone();
             sorted.sort();
-            for mask in 1u64..(1u64 << n_members) - 1 {
+            for mask in 1u64..(1u64 << n_members) {
                 if !all_subsets && mask.count_ones() > 3 {
                     continue;
                 }
@@ -375,8 +375,9 @@ mod tests {
     #[test]
     fn definitions_state_the_marking_and_are_recognised() {
         let markings = Markings::new(&policy());
-        // national, all members, and the six proper subsets of three members, at four levels
-        assert_eq!(markings.all().len(), 4 * 8);
+        // national, the confederation, and the seven non-empty subsets of three members, at
+        // four levels
+        assert_eq!(markings.all().len(), 4 * 9);
         let marking = Marking::new("DR", ["BFA", "MLI"]);
         let definition = markings.definition(&marking);
         assert_eq!(

@@ -68,21 +68,12 @@ fn later(a: Option<String>, b: Option<String>) -> Option<String> {
     }
 }
 
-/// The state file of a source.
+/// The state file of a source (names are 1 to 64 letters, digits, `-` and `_`: checked in
+/// `[[taxii.source]]`).
 pub fn state_path(node: &Node, source: &str) -> PathBuf {
-    let safe: String = source
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
     node.data_dir()
         .join("taxii-sources")
-        .join(format!("{safe}.json"))
+        .join(format!("{source}.json"))
 }
 
 fn load_state(node: &Node, source: &str) -> SourceState {

@@ -212,13 +212,20 @@ impl TaxiiSection {
         }
         let mut sources = Vec::new();
         for source in &self.sources {
-            if source.name.trim().is_empty()
+            // The name is also the state file's name.
+            let name_ok = !source.name.is_empty()
+                && source.name.len() <= 64
+                && source
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !name_ok
                 || sources
                     .iter()
                     .any(|s: &SourceSection| s.name == source.name)
             {
                 return Err(format!(
-                    "taxii.source: name {:?} is empty or repeated",
+                    "taxii.source: name {:?}: use 1 to 64 letters, digits, '-' or '_', once",
                     source.name
                 ));
             }
@@ -256,5 +263,54 @@ impl TaxiiSection {
             inboxes,
             sources,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liptako_model::{Confederation, Levels, Nation};
+
+    fn policy() -> Policy {
+        let nation = |code| Nation::parse(code).unwrap();
+        Policy::new(
+            Confederation::new("AES", vec![nation("MLI"), nation("BFA"), nation("NER")]).unwrap(),
+            Levels::default(),
+        )
+    }
+
+    #[test]
+    fn sections_are_checked_and_markings_made_canonical() {
+        let text = r#"
+            tlp_import = [{ tlp = "green", marking = { level = "NP", releasable_to = ["mli", "aes"] } }]
+            [[inbox]]
+            name = "opencti"
+            default_marking = { level = "DR", releasable_to = ["ner", "bfa"] }
+            [[source]]
+            name = "cert-1"
+            api_root = "http://127.0.0.1:5000/api1/"
+            collection = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+            default_marking = { level = "C" }
+        "#;
+        let section: TaxiiSection = toml::from_str(text).unwrap();
+        let settings = section.resolve(&policy(), "t".into()).unwrap();
+        assert_eq!(settings.tlp_import[0].1, Marking::new("NP", ["AES"]));
+        assert_eq!(
+            settings.inboxes[0].default_marking,
+            Some(Marking::new("DR", ["BFA", "NER"]))
+        );
+        assert_eq!(settings.sources[0].every.0.as_secs(), 300);
+        assert_eq!(settings.sources[0].page, DEFAULT_PAGE);
+        for bad in [
+            text.replace("cert-1", "../etc"),
+            text.replace("http://", "ftp://"),
+            text.replace("level = \"C\"", "level = \"TOP\""),
+            text.replace("[\"ner\", \"bfa\"]", "[\"TCD\"]"),
+        ] {
+            let section: TaxiiSection = toml::from_str(&bad).unwrap();
+            assert!(section.resolve(&policy(), "t".into()).is_err(), "{bad}");
+        }
+        assert!(toml::from_str::<TaxiiSection>("unknown = 1").is_err());
+        assert!(TaxiiSection::default().is_default());
     }
 }
