@@ -9,8 +9,9 @@
 //!   objects that carry none this node knows (`LEVEL` national only, `LEVEL:AES` all
 //!   members, `LEVEL:BFA,NER` those nations). Prints a summary and each refusal as JSON.
 //!
-//! Both open the data directory directly: a running node does not wake its federation for
-//! an import until its next own write.
+//! Both open the data directory directly. Import while the node is stopped (or post to a
+//! TAXII inbox while it runs): a running node would not wake its federation until its next
+//! own write, and could serve a changed report's previous version from its cache.
 
 use std::io::Write as _;
 use std::path::PathBuf;
