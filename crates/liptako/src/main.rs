@@ -6,6 +6,7 @@ mod asterix_cmd;
 mod certs_cmd;
 mod demo;
 mod node_cmd;
+mod stix_cmd;
 mod track_cmd;
 
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Track(track_cmd::TrackArgs),
     /// Simulate aircraft and radars, emitting ASTERIX over UDP.
     Simulate(track_cmd::SimulateArgs),
+    /// STIX 2.1 bundles for air-gapped transfers: export what a nation may hold, import.
+    Stix(stix_cmd::StixArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Asterix(args) => asterix_cmd::run(args),
         Command::Track(args) => track_cmd::run_track(args),
         Command::Simulate(args) => track_cmd::run_simulate(args),
+        Command::Stix(args) => stix_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -36,6 +36,7 @@ pub mod air;
 pub mod api;
 pub mod federation;
 pub mod tak;
+pub mod taxii;
 
 // composition root
 pub mod server;
@@ -45,4 +46,4 @@ pub use http::error::AppError;
 pub use state::{Node, NodeError};
 
 /// The feature modules: each imports the core and never another feature.
-pub const FEATURES: &[&str] = &["api", "tak", "air", "federation"];
+pub const FEATURES: &[&str] = &["api", "tak", "air", "federation", "taxii"];

@@ -33,6 +33,7 @@ pub fn router(node: Arc<Node>) -> Router {
     let max_body = node.config().http.max_body_bytes;
     crate::api::routes()
         .merge(crate::air::api::routes())
+        .merge(crate::taxii::router(node.clone()))
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -100,6 +101,7 @@ pub async fn serve(
     crate::federation::start(node.clone()).await?;
     crate::tak::start(node.clone()).await?;
     crate::air::start(node.clone()).await?;
+    crate::taxii::start(node.clone()).await?;
     tracing::info!(
         addr = %local,
         nation = %node.nation(),

@@ -12,3 +12,4 @@ mod api {
 mod architecture;
 mod exits;
 mod tak;
+mod taxii;

@@ -83,6 +83,21 @@ pub trait Store: Send + Sync + 'static {
         keep: &mut dyn FnMut(&Object) -> bool,
     ) -> Result<Page, StoreError>;
 
+    /// Latest versions of one type in one world in this store's order of arrival (oldest
+    /// first), after position `query.after`, each with its position and when this store took
+    /// it, keeping those `keep` accepts until `query.limit` are kept or the rows end. Deleted
+    /// objects are left out. An object changed since a page was read has moved past it: a
+    /// reader paging forward by position sees every latest version once, whatever their times.
+    fn arrivals(
+        &self,
+        query: &ArrivalQuery,
+        keep: &mut dyn FnMut(&Object) -> bool,
+    ) -> Result<Vec<Arrival>, StoreError>;
+
+    /// Every version of `id` this store holds with its content (not those a recall dropped),
+    /// oldest first, each with its position and when this store took it.
+    fn version_arrivals(&self, id: Uuid) -> Result<Vec<Arrival>, StoreError>;
+
     /// Entries of `origin`'s log with a sequence number above `after_seq`, in order.
     fn log_after(
         &self,
@@ -355,6 +370,32 @@ impl Query {
             scan_budget: limit.saturating_mul(20).max(10_000),
         }
     }
+}
+
+/// What [`Store::arrivals`] reads.
+#[derive(Debug, Clone)]
+pub struct ArrivalQuery {
+    /// The object type.
+    pub object_type: ObjectType,
+    /// The exercise whose world to read; `None` is the real world.
+    pub exercise: Option<String>,
+    /// Only positions above this one (0: from the start).
+    pub after: u64,
+    /// Only versions this store took strictly after this time.
+    pub added_after: Option<OffsetDateTime>,
+    /// How many objects to return at most.
+    pub limit: usize,
+}
+
+/// A version and where it stands in this store's order of arrival.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    /// Its position (this store's local change sequence, `lseq`): increasing with arrival.
+    pub position: u64,
+    /// When this store took it (its own clock).
+    pub added: OffsetDateTime,
+    /// The version.
+    pub object: Object,
 }
 
 /// One page of a scan.

@@ -22,9 +22,9 @@ use uuid::Uuid;
 
 use crate::schema;
 use crate::{
-    AirHistoryQuery, AirHistoryRow, AuditEntry, AuditQuery, AuditRecord, Change, CommitHook,
-    Committed, LogBody, LogEntry, Page, Query, Recalled, ReplicaEntry, Store, StoreError, Stored,
-    UserRecord, WriteCallback, WriteJob, WriteOp, WriteOutcome,
+    AirHistoryQuery, AirHistoryRow, Arrival, ArrivalQuery, AuditEntry, AuditQuery, AuditRecord,
+    Change, CommitHook, Committed, LogBody, LogEntry, Page, Query, Recalled, ReplicaEntry, Store,
+    StoreError, Stored, UserRecord, WriteCallback, WriteJob, WriteOp, WriteOutcome,
 };
 
 /// Jobs (calls to `write`) that may wait for the writer before callers block.
@@ -252,6 +252,63 @@ impl Store for SqliteStore {
             objects,
             next_cursor,
         })
+    }
+
+    fn arrivals(
+        &self,
+        query: &ArrivalQuery,
+        keep: &mut dyn FnMut(&Object) -> bool,
+    ) -> Result<Vec<Arrival>, StoreError> {
+        let mut sql = String::from(
+            "SELECT l.payload, l.lseq, g.appended FROM latest l JOIN log g ON g.lseq = l.lseq
+             WHERE l.type = ?1 AND l.exercise = ?2 AND l.deleted = 0 AND l.lseq > ?3",
+        );
+        let mut args: Vec<Value> = vec![
+            Value::Text(query.object_type.as_str().to_owned()),
+            Value::Text(query.exercise.clone().unwrap_or_default()),
+            Value::Integer(clamp_i64(query.after)),
+        ];
+        if let Some(added_after) = query.added_after {
+            sql.push_str(" AND g.appended > ?4");
+            args.push(Value::Integer(micros(added_after)));
+        }
+        sql.push_str(" ORDER BY l.lseq");
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut arrivals = Vec::new();
+        while arrivals.len() < query.limit
+            && let Some(row) = rows.next()?
+        {
+            let lseq: i64 = row.get(1)?;
+            let object = decode(blob(row, 0)?, || format!("latest row lseq {lseq}"))?;
+            if keep(&object) {
+                arrivals.push(Arrival {
+                    position: lseq as u64,
+                    added: from_micros(row.get(2)?),
+                    object,
+                });
+            }
+        }
+        Ok(arrivals)
+    }
+
+    fn version_arrivals(&self, id: Uuid) -> Result<Vec<Arrival>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT payload, lseq, appended FROM log WHERE id = ?1 AND state = 0 ORDER BY version",
+        )?;
+        let mut rows = stmt.query([id.as_bytes().as_slice()])?;
+        let mut versions = Vec::new();
+        while let Some(row) = rows.next()? {
+            let lseq: i64 = row.get(1)?;
+            versions.push(Arrival {
+                position: lseq as u64,
+                added: from_micros(row.get(2)?),
+                object: decode(blob(row, 0)?, || format!("log lseq {lseq}"))?,
+            });
+        }
+        Ok(versions)
     }
 
     fn log_after(

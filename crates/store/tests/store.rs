@@ -595,3 +595,127 @@ fn a_first_version_database_gets_the_air_history_table() {
     };
     assert_eq!(store.air_history(&query).unwrap().len(), 1);
 }
+
+#[test]
+fn arrivals_page_forward_by_position_and_versions_keep_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let ids: Vec<Uuid> = (0..10).map(|_| Uuid::now_v7()).collect();
+    let mut ops: Vec<WriteOp> = ids
+        .iter()
+        .enumerate()
+        .map(|(idx, id)| {
+            create(
+                *id,
+                report(&format!("r{idx}"), ReportKind::Incident, None),
+                None,
+                T0,
+            )
+        })
+        .collect();
+    ops.push(create(
+        Uuid::now_v7(),
+        report("drill", ReportKind::Incident, None),
+        Some("Flintlock"),
+        T0,
+    ));
+    store.write(ops).unwrap();
+    let all = |after: u64, limit: usize| {
+        store
+            .arrivals(
+                &ArrivalQuery {
+                    object_type: ObjectType::Report,
+                    exercise: None,
+                    after,
+                    added_after: None,
+                    limit,
+                },
+                &mut |_| true,
+            )
+            .unwrap()
+    };
+    // Oldest first, the exercise apart; paging by position loses and repeats nothing.
+    let first = all(0, 4);
+    let rest = all(first.last().unwrap().position, 100);
+    let order: Vec<Uuid> = first
+        .iter()
+        .chain(&rest)
+        .map(|a| a.object.meta.id)
+        .collect();
+    assert_eq!(order, ids);
+    // A change moves the object to the end; a deletion takes it out.
+    let change = WriteOp::Local {
+        draft: Draft {
+            id: ids[2],
+            origin: nation("MLI"),
+            expect: Expect::Version(1),
+            at: T0,
+            marking: Marking::new("DR", ["AES"]),
+            valid_until: None,
+            exercise: None,
+            body: Some(report("r2 again", ReportKind::Incident, None)),
+        },
+        actor: "tester".into(),
+    };
+    let deletion = WriteOp::Local {
+        draft: Draft {
+            id: ids[3],
+            origin: nation("MLI"),
+            expect: Expect::Version(1),
+            at: T0,
+            marking: Marking::new("DR", ["AES"]),
+            valid_until: None,
+            exercise: None,
+            body: None,
+        },
+        actor: "tester".into(),
+    };
+    store.write(vec![change, deletion]).unwrap();
+    let after_change: Vec<Uuid> = all(0, 100).iter().map(|a| a.object.meta.id).collect();
+    assert_eq!(after_change.len(), 9);
+    assert_eq!(after_change.last(), Some(&ids[2]));
+    assert!(!after_change.contains(&ids[3]));
+    // added_after: only what arrived later.
+    let last = all(0, 100).last().unwrap().added;
+    let later = store
+        .arrivals(
+            &ArrivalQuery {
+                object_type: ObjectType::Report,
+                exercise: None,
+                after: 0,
+                added_after: Some(last - time::Duration::microseconds(1)),
+                limit: 100,
+            },
+            &mut |_| true,
+        )
+        .unwrap();
+    assert!(later.iter().any(|a| a.object.meta.id == ids[2]));
+    assert!(later.iter().all(|a| a.added >= last));
+    // Every held version, oldest first, each at its own position.
+    let versions = store.version_arrivals(ids[2]).unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| v.object.meta.version)
+            .collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert!(versions[0].position < versions[1].position);
+    // The keep predicate filters without counting against the limit.
+    let odd = store
+        .arrivals(
+            &ArrivalQuery {
+                object_type: ObjectType::Report,
+                exercise: None,
+                after: 0,
+                added_after: None,
+                limit: 2,
+            },
+            &mut |object| object.meta.id == ids[7] || object.meta.id == ids[9],
+        )
+        .unwrap();
+    assert_eq!(
+        odd.iter().map(|a| a.object.meta.id).collect::<Vec<_>>(),
+        vec![ids[7], ids[9]]
+    );
+}

@@ -7,6 +7,7 @@ mod durability;
 mod federation;
 mod first_steps;
 mod security;
+mod stix;
 mod tak_security;
 mod util;
 mod web;

@@ -23,6 +23,7 @@
 
 pub mod air;
 pub mod cot;
+pub mod taxii;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -87,6 +88,9 @@ pub struct Config {
     /// The air picture's sensors, one `[[sensor]]` table each.
     #[serde(default, rename = "sensor", skip_serializing_if = "Vec::is_empty")]
     pub sensors: Vec<air::SensorSection>,
+    /// TAXII 2.1: the server's inboxes and TLP table, the sources pulled (`[[taxii.source]]`).
+    #[serde(default, skip_serializing_if = "taxii::TaxiiSection::is_default")]
+    pub taxii: taxii::TaxiiSection,
 }
 
 /// Default address of the federation listener.
@@ -374,6 +378,7 @@ impl Config {
             cot: cot::CotSection::default(),
             air: air::AirSection::default(),
             sensors: Vec::new(),
+            taxii: taxii::TaxiiSection::default(),
         }
     }
 
