@@ -115,6 +115,10 @@ pub trait Store: Send + Sync + 'static {
     /// (including one whose content a recall dropped).
     fn version_before(&self, id: Uuid, below_version: u64) -> Result<Option<Meta>, StoreError>;
 
+    /// The envelopes of the versions of `id` above `above_version` that this store holds
+    /// (including those whose content a recall dropped), oldest first.
+    fn envelopes_after(&self, id: Uuid, above_version: u64) -> Result<Vec<Meta>, StoreError>;
+
     /// How far this store has applied each origin's log as received from `peer`.
     fn cursors(&self, peer: Nation) -> Result<Vec<(Nation, u64)>, StoreError>;
 

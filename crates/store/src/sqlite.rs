@@ -361,6 +361,20 @@ impl Store for SqliteStore {
         }
     }
 
+    fn envelopes_after(&self, id: Uuid, above_version: u64) -> Result<Vec<Meta>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT payload FROM log WHERE id = ?1 AND version > ?2 AND state IN (0, 1)
+             ORDER BY version",
+        )?;
+        let mut rows = stmt.query(params![id.as_bytes().as_slice(), clamp_i64(above_version)])?;
+        let mut envelopes = Vec::new();
+        while let Some(row) = rows.next()? {
+            envelopes.push(decode_meta(blob(row, 0)?, || format!("log of {id}"))?);
+        }
+        Ok(envelopes)
+    }
+
     fn cursors(&self, peer: Nation) -> Result<Vec<(Nation, u64)>, StoreError> {
         let conn = self.reader();
         let mut stmt =
