@@ -560,3 +560,7 @@ impl Released {
             .is_some_and(|record| record.entry.action == "release"))
     }
 }
+
+#[cfg(test)]
+#[path = "collect_tests.rs"]
+mod collect_tests;
