@@ -9,7 +9,8 @@
 //!   configuration sections as leaves ([`config`]), certificates ([`pki`]);
 //! - **features**, each a directory that imports the core and never another feature: [`api`]
 //!   (JSON API and live feed), [`tak`] (TAK clients), [`air`] (radar feeds, tracker, alerts),
-//!   [`federation`] (partner nodes). They talk through the bus. `tests/architecture.rs` checks
+//!   [`federation`] (partner nodes), [`taxii`] (STIX 2.1 over TAXII 2.1), [`replay`] (the
+//!   picture as it was). They talk through the bus. `tests/architecture.rs` checks
 //!   the rule;
 //! - **the composition root** [`server`]: builds the HTTP router and OpenAPI document from the
 //!   features' routes, starts every feature, and on shutdown waits for the tasks they started.
@@ -35,6 +36,7 @@ pub mod state;
 pub mod air;
 pub mod api;
 pub mod federation;
+pub mod replay;
 pub mod tak;
 pub mod taxii;
 
@@ -46,4 +48,4 @@ pub use http::error::AppError;
 pub use state::{Node, NodeError};
 
 /// The feature modules: each imports the core and never another feature.
-pub const FEATURES: &[&str] = &["api", "tak", "air", "federation", "taxii"];
+pub const FEATURES: &[&str] = &["api", "tak", "air", "federation", "taxii", "replay"];

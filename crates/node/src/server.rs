@@ -33,6 +33,7 @@ pub fn router(node: Arc<Node>) -> Router {
     let max_body = node.config().http.max_body_bytes;
     crate::api::routes()
         .merge(crate::air::api::routes())
+        .merge(crate::replay::routes())
         .merge(crate::taxii::router(node.clone()))
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
@@ -45,6 +46,7 @@ pub fn router(node: Arc<Node>) -> Router {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut document = crate::api::openapi::document();
     document.merge(crate::air::api::document());
+    document.merge(crate::replay::document());
     document
 }
 

@@ -98,6 +98,21 @@ pub trait Store: Send + Sync + 'static {
     /// oldest first, each with its position and when this store took it.
     fn version_arrivals(&self, id: Uuid) -> Result<Vec<Arrival>, StoreError>;
 
+    /// The picture this store held at `at` (by its own clock of arrival), for replay: per
+    /// object of `object_type` in `world`, the newest version it had taken at or before `at`,
+    /// unless that version was a deletion or a recall has since dropped its content (a recalled
+    /// version is never shown again, not even in the past). In order of arrival after position
+    /// `after`, keeping those `keep` accepts until `limit` are kept or the rows end.
+    fn held_at(
+        &self,
+        at: OffsetDateTime,
+        object_type: ObjectType,
+        world: Option<&str>,
+        after: Option<u64>,
+        limit: usize,
+        keep: &mut dyn FnMut(&Object) -> bool,
+    ) -> Result<Page, StoreError>;
+
     /// Entries of `origin`'s log with a sequence number above `after_seq`, in order.
     fn log_after(
         &self,
@@ -502,6 +517,19 @@ pub struct AirHistoryRow {
     pub lon: f64,
     /// The track as the API showed it, JSON.
     pub payload: String,
+}
+
+/// Recorded air tracks belong to the real world: the air picture records no exercise tracks.
+impl liptako_model::Marked for AirHistoryRow {
+    fn origin(&self) -> Nation {
+        self.origin
+    }
+    fn marking(&self) -> &Marking {
+        &self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Which air-track states to read.

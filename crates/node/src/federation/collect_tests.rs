@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
 
-use super::super::wire::{BatchWriter, Entry, FrameReader, decode_frame};
 use super::{Relay, collect};
+use crate::federation::wire::{BatchWriter, Entry, FrameReader, decode_frame};
 
 const T0: OffsetDateTime = datetime!(2026-12-01 08:00 UTC);
 
