@@ -113,6 +113,19 @@ pub trait Store: Send + Sync + 'static {
         keep: &mut dyn FnMut(&Object) -> bool,
     ) -> Result<Page, StoreError>;
 
+    /// The versions this store took after `from` and at or before `to` (its own clock of
+    /// arrival) of objects in `world`, in order of arrival after position `after`, at most
+    /// `limit`; each with its position, when it was taken and the envelope of the version
+    /// before it. Versions whose content a recall dropped are left out.
+    fn taken_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        world: Option<&str>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Taken>, StoreError>;
+
     /// Entries of `origin`'s log with a sequence number above `after_seq`, in order.
     fn log_after(
         &self,
@@ -313,6 +326,19 @@ pub struct Stored {
 /// Called by the writer after each durable commit with what it changed, in commit order.
 /// It must not block (send to a channel and return).
 pub type CommitHook = Box<dyn Fn(&[Change]) + Send + 'static>;
+
+/// A version as this store took it (for replay).
+#[derive(Debug, Clone)]
+pub struct Taken {
+    /// Its position in this store's order of arrival.
+    pub position: u64,
+    /// When this store took it.
+    pub at: OffsetDateTime,
+    /// The version.
+    pub object: Object,
+    /// The envelope of the version before it, if this store held one.
+    pub previous: Option<Meta>,
+}
 
 /// One entry of a per-origin log.
 #[derive(Debug, Clone)]

@@ -24,7 +24,7 @@ use crate::schema;
 use crate::{
     AirHistoryQuery, AirHistoryRow, Arrival, ArrivalQuery, AuditEntry, AuditQuery, AuditRecord,
     Change, CommitHook, Committed, LogBody, LogEntry, Page, Query, Recalled, ReplicaEntry, Store,
-    StoreError, Stored, UserRecord, WriteCallback, WriteJob, WriteOp, WriteOutcome,
+    StoreError, Stored, Taken, UserRecord, WriteCallback, WriteJob, WriteOp, WriteOutcome,
 };
 
 /// Jobs (calls to `write`) that may wait for the writer before callers block.
@@ -409,6 +409,47 @@ impl Store for SqliteStore {
             objects,
             next_cursor: None,
         })
+    }
+
+    fn taken_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        world: Option<&str>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Taken>, StoreError> {
+        let mut taken = Vec::new();
+        {
+            let conn = self.reader();
+            let mut stmt = conn.prepare_cached(
+                "SELECT g.lseq, g.appended, g.payload FROM log g JOIN latest l ON l.id = g.id
+                 WHERE g.state = 0 AND g.appended > ?1 AND g.appended <= ?2 AND l.exercise = ?3
+                   AND g.lseq > ?4
+                 ORDER BY g.lseq LIMIT ?5",
+            )?;
+            let mut rows = stmt.query(params![
+                micros(from),
+                micros(to),
+                world.unwrap_or_default(),
+                clamp_i64(after.unwrap_or(0)),
+                clamp_i64(limit as u64),
+            ])?;
+            while let Some(row) = rows.next()? {
+                let lseq: i64 = row.get(0)?;
+                taken.push(Taken {
+                    position: lseq as u64,
+                    at: from_micros(row.get(1)?),
+                    object: decode(blob(row, 2)?, || format!("log row lseq {lseq}"))?,
+                    previous: None,
+                });
+            }
+        }
+        for version in &mut taken {
+            version.previous =
+                self.version_before(version.object.meta.id, version.object.meta.version)?;
+        }
+        Ok(taken)
     }
 
     fn envelopes_after(&self, id: Uuid, above_version: u64) -> Result<Vec<Meta>, StoreError> {
