@@ -34,6 +34,7 @@ pub fn router(node: Arc<Node>) -> Router {
     crate::api::routes()
         .merge(crate::air::api::routes())
         .merge(crate::taxii::router(node.clone()))
+        .merge(crate::ops::api::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -45,6 +46,7 @@ pub fn router(node: Arc<Node>) -> Router {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut document = crate::api::openapi::document();
     document.merge(crate::air::api::document());
+    document.merge(crate::ops::api::document());
     document
 }
 
@@ -102,6 +104,7 @@ pub async fn serve(
     crate::tak::start(node.clone()).await?;
     crate::air::start(node.clone()).await?;
     crate::taxii::start(node.clone()).await?;
+    crate::ops::start(node.clone()).await?;
     tracing::info!(
         addr = %local,
         nation = %node.nation(),

@@ -302,6 +302,7 @@ fn report_kind_label(kind: ReportKind) -> &'static str {
         ReportKind::SpotReport => "Spot report",
         ReportKind::CivilianHarm => "Civilian harm",
         ReportKind::AirspaceAlert => "Airspace alert",
+        ReportKind::PursuitAlert => "Pursuit alert",
     }
 }
 
@@ -435,6 +436,9 @@ pub fn object_event(object: &Object, now: OffsetDateTime, object_stale: Duration
                  <fillColor value=\"{fill}\"/><labels_on value=\"true\"/>"
             ));
         }
+        // Not yet drawn for TAK clients (operations as shapes, notices as alerts: issue 14's
+        // TAK part); the web map and the API show them.
+        Body::Operation(_) | Body::PursuitNotice(_) | Body::Acknowledgement(_) => return None,
     }
     Some(event)
 }
