@@ -1096,6 +1096,58 @@ mod tests {
         assert_eq!(unit.check().unwrap_err().field, "course_deg");
         assert!(check_symbol_code("10031000001211000000").is_ok());
         assert!(check_symbol_code("nonsense").is_err());
+        let operation = |lead: &str, units: Vec<u128>, area: serde_json::Value| {
+            serde_json::from_value::<Operation>(serde_json::json!({
+                "name": "SAHEL SHIELD", "lead_nation": lead,
+                "participating_nations": ["MLI", "NER"], "area": area,
+                "start": "2026-12-06T00:00:00Z", "end": "2026-12-08T00:00:00Z",
+                "status": "active",
+                "units": units.into_iter().map(Uuid::from_u128).collect::<Vec<_>>(),
+            }))
+            .map(Body::Operation)
+        };
+        let square = serde_json::json!({"type": "Polygon",
+            "coordinates": [[[1.0, 15.0], [2.0, 15.0], [2.0, 16.0], [1.0, 15.0]]]});
+        let ok = operation("MLI", vec![1, 2], square.clone()).unwrap();
+        assert!(ok.check().is_ok());
+        assert_eq!(ok.kind_str(), Some("active"));
+        assert_eq!(
+            operation("BFA", vec![1], square.clone())
+                .unwrap()
+                .check()
+                .unwrap_err()
+                .field,
+            "lead_nation"
+        );
+        assert_eq!(
+            operation("MLI", vec![1, 1], square.clone())
+                .unwrap()
+                .check()
+                .unwrap_err()
+                .field,
+            "units"
+        );
+        let multi = serde_json::json!({"type": "MultiPolygon", "coordinates": [
+            [[[1.0, 15.0], [2.0, 15.0], [2.0, 16.0], [1.0, 15.0]]],
+            [[[3.0, 15.0], [4.0, 15.0], [4.0, 16.0]]]]});
+        let open_ring = operation("MLI", vec![], multi)
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert_eq!(open_ring.field, "area");
+        assert!(
+            open_ring.reason.contains("polygon 1"),
+            "{}",
+            open_ring.reason
+        );
+        assert!(
+            operation(
+                "MLI",
+                vec![],
+                serde_json::json!({"type": "Point", "coordinates": [1, 2]})
+            )
+            .is_err()
+        );
         assert!(check_exercise_name("Flintlock 26").is_ok());
         assert!(check_exercise_name("a/b").is_err());
     }

@@ -39,7 +39,8 @@ pub fn routes() -> Router<Arc<Node>> {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(acknowledge),
-    components(schemas(AcknowledgeRequest)),
+    // A pursuit notice read by id carries its derived state as `"workflow"`.
+    components(schemas(AcknowledgeRequest, liptako_model::WorkflowState, liptako_model::Act)),
     tags((name = "operations", description = "Cross-border operations and pursuit notices"))
 )]
 struct OpsDoc;

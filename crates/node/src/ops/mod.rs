@@ -30,6 +30,7 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use crate::bus::LiveChange;
+use crate::config::pursuit::PursuitSection;
 use crate::state::Node;
 use border::Location;
 pub use pursuit::PursuitBook;
@@ -179,21 +180,7 @@ impl Pursuits {
     }
 
     fn locate(&self, lat: f64, lon: f64) -> Location {
-        let settings = &self.node.config().pursuit;
-        let deepest_km = settings
-            .partners
-            .iter()
-            .filter_map(|partner| partner.max_depth_km)
-            .fold(settings.max_depth_km, f64::max);
-        // Far enough to measure a depth past the deepest limit.
-        let search_m = (deepest_km * 1000.0 * 1.5).max(settings.hysteresis_m * 4.0);
-        Location {
-            nation: self
-                .index
-                .nation_at(lat, lon)
-                .and_then(|code| Nation::parse(code).ok()),
-            distance_to_border_m: self.index.distance_to_border_m(lat, lon, search_m),
-        }
+        locate(&self.index, &self.node.config().pursuit, lat, lon)
     }
 
     async fn write(&mut self, writes: Vec<PursuitWrite>) {
@@ -214,6 +201,23 @@ impl Pursuits {
             Ok(_) => self.book.written(&writes, self.node.now()),
             Err(err) => tracing::error!(cause = %err, "pursuit: a write failed"),
         }
+    }
+}
+
+/// Where a position is: the nation under it and how far it is from the nearest border,
+/// measured far enough to see a depth past the deepest limit.
+fn locate(index: &NationIndex, settings: &PursuitSection, lat: f64, lon: f64) -> Location {
+    let deepest_km = settings
+        .partners
+        .iter()
+        .filter_map(|partner| partner.max_depth_km)
+        .fold(settings.max_depth_km, f64::max);
+    let search_m = (deepest_km * 1000.0 * 1.5).max(settings.hysteresis_m * 4.0);
+    Location {
+        nation: index
+            .nation_at(lat, lon)
+            .and_then(|code| Nation::parse(code).ok()),
+        distance_to_border_m: index.distance_to_border_m(lat, lon, search_m),
     }
 }
 
@@ -241,6 +245,83 @@ async fn scan_all(node: &Arc<Node>, object_type: ObjectType) -> anyhow::Result<V
         match page.next_cursor {
             Some(next) => cursor = Some(next),
             None => return Ok(objects),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use border::{BorderWatch, Crossing};
+    use proptest::prelude::*;
+
+    fn index() -> NationIndex {
+        Borders::natural_earth()
+            .unwrap()
+            .only(&["MLI", "BFA", "NER"])
+            .index(None)
+    }
+
+    /// On the Natural Earth borders: along latitude 15.3 the MLI/NER line is at longitude
+    /// 1.82; a unit that rides it with up to 800 m of wobble each way, then goes in, enters
+    /// once; the depth reported grows with the distance.
+    #[test]
+    fn riding_the_real_mli_ner_line_enters_once() {
+        let index = index();
+        let settings = PursuitSection::default();
+        let mli = Nation::parse("MLI").unwrap();
+        let is_partner = |nation: Nation| nation != mli;
+        let mut watch = BorderWatch::default();
+        let mut crossings = Vec::new();
+        crossings.extend(watch.observe(locate(&index, &settings, 15.3, 1.4), 1000.0, is_partner));
+        for step in 0..200 {
+            // 0.0075 degrees of longitude at this latitude is 800 m.
+            let wobble = if step % 2 == 0 { 0.0075 } else { -0.0075 };
+            let lon = 1.82 + wobble * f64::from(step % 5) / 4.0;
+            crossings.extend(watch.observe(
+                locate(&index, &settings, 15.3, lon),
+                1000.0,
+                is_partner,
+            ));
+        }
+        assert!(crossings.is_empty(), "{crossings:?}");
+        // The line runs nearly along the parallel here: 1.9 is 300 m inside, 3.0 is 4.4 km.
+        let shallow = locate(&index, &settings, 15.3, 1.9);
+        assert_eq!(shallow.nation, Nation::parse("NER").ok());
+        crossings.extend(watch.observe(shallow, 1000.0, is_partner));
+        assert!(crossings.is_empty(), "{crossings:?}");
+        let inside = locate(&index, &settings, 15.3, 3.0);
+        assert_eq!(inside.nation, Nation::parse("NER").ok());
+        assert!(inside.distance_to_border_m > 1000.0, "{inside:?}");
+        crossings.extend(watch.observe(inside, 1000.0, is_partner));
+        assert_eq!(
+            crossings,
+            vec![Crossing::Entered(Nation::parse("NER").unwrap())]
+        );
+        let deeper = locate(&index, &settings, 15.3, 4.5);
+        assert!(deeper.distance_to_border_m > inside.distance_to_border_m + 50_000.0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+        /// Any path that never goes more than 900 m east of the line (in longitude, so less
+        /// across it) raises nothing, however it wobbles.
+        #[test]
+        fn a_path_along_the_real_line_raises_nothing(
+            offsets in proptest::collection::vec(-0.05f64..0.0084, 1..60),
+        ) {
+            let index = index();
+            let settings = PursuitSection::default();
+            let mli = Nation::parse("MLI").unwrap();
+            let mut watch = BorderWatch::default();
+            for offset in offsets {
+                let crossings = watch.observe(
+                    locate(&index, &settings, 15.3, 1.82 + offset),
+                    1000.0,
+                    |nation| nation != mli,
+                );
+                prop_assert!(crossings.is_empty(), "{:?} at {}", crossings, offset);
+            }
         }
     }
 }
