@@ -131,6 +131,7 @@ fn a_pursuit_into_ner_is_notified_acknowledged_limited_and_ended() {
         took < Duration::from_secs(10),
         "NER held the notice after {took:?}"
     );
+    eprintln!("NER held the pursuit notice {took:?} after the crossing was written on MLI");
     // Riding the line from inside (300 m from it) raises nothing more.
     for lon in [1.9, 2.3, 1.95] {
         move_unit(&c, &unit_id, lon);
