@@ -211,10 +211,10 @@ pub enum Body {
     Unit(Unit),
     /// A zone.
     Zone(Zone),
-    /// An operation.
-    Operation(Operation),
+    /// An operation (boxed, as the larger bodies are, so that drafts stay small).
+    Operation(Box<Operation>),
     /// A pursuit notice.
-    PursuitNotice(PursuitNotice),
+    PursuitNotice(Box<PursuitNotice>),
     /// An acknowledgement.
     Acknowledgement(Acknowledgement),
 }
@@ -1104,7 +1104,7 @@ mod tests {
                 "status": "active",
                 "units": units.into_iter().map(Uuid::from_u128).collect::<Vec<_>>(),
             }))
-            .map(Body::Operation)
+            .map(|operation| Body::Operation(Box::new(operation)))
         };
         let square = serde_json::json!({"type": "Polygon",
             "coordinates": [[[1.0, 15.0], [2.0, 15.0], [2.0, 16.0], [1.0, 15.0]]]});

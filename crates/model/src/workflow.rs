@@ -169,7 +169,7 @@ mod tests {
             1,
             "MLI",
             0,
-            Body::PursuitNotice(PursuitNotice {
+            Body::PursuitNotice(Box::new(PursuitNotice {
                 operation: Uuid::from_u128(9),
                 units: vec![Uuid::from_u128(8)],
                 nation_entered: nation("NER"),
@@ -181,7 +181,7 @@ mod tests {
                 limits_exceeded: Vec::new(),
                 ended: None,
                 track: Vec::new(),
-            }),
+            })),
         )
     }
 

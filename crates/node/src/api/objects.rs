@@ -137,7 +137,8 @@ pub fn parse_input(
         ObjectType::Report => serde_json::from_value::<Report>(fields).map(Body::Report),
         ObjectType::Unit => serde_json::from_value::<Unit>(fields).map(Body::Unit),
         ObjectType::Zone => serde_json::from_value::<Zone>(fields).map(Body::Zone),
-        ObjectType::Operation => serde_json::from_value::<Operation>(fields).map(Body::Operation),
+        ObjectType::Operation => serde_json::from_value::<Operation>(fields)
+            .map(|operation| Body::Operation(Box::new(operation))),
         ObjectType::PursuitNotice | ObjectType::Acknowledgement => {
             return Err(read_only(object_type));
         }

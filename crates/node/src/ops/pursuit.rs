@@ -117,7 +117,7 @@ impl PursuitBook {
                 unit,
                 marking: notice.meta.marking.clone(),
                 exercise: notice.meta.exercise.clone(),
-                notice: body.clone(),
+                notice: (**body).clone(),
                 limits: settings.limits(body.nation_entered),
                 acknowledged,
                 escalated: body.limits_exceeded.is_empty() && acknowledged,
@@ -445,7 +445,7 @@ fn notice_write(open: &OpenPursuit, what: &'static str, ctx: &Context<'_>) -> Pu
             marking: open.marking.clone(),
             valid_until: None,
             exercise: open.exercise.clone(),
-            body: Some(Body::PursuitNotice(open.notice.clone())),
+            body: Some(Body::PursuitNotice(Box::new(open.notice.clone()))),
         },
         what,
     }
@@ -595,7 +595,7 @@ mod tests {
     fn operation(id: u128, start_min: i64, units: &[u128], level: &str) -> Object {
         Object {
             meta: meta(id, "MLI", Marking::new(level, Vec::<String>::new())),
-            body: Body::Operation(Operation {
+            body: Body::Operation(Box::new(Operation {
                 name: format!("op {id}"),
                 lead_nation: nation("MLI"),
                 participating_nations: vec![nation("MLI")],
@@ -607,7 +607,7 @@ mod tests {
                 status: OperationStatus::Active,
                 units: units.iter().map(|u| Uuid::from_u128(*u)).collect(),
                 intent: String::new(),
-            }),
+            })),
         }
     }
 
