@@ -218,6 +218,27 @@ mod tests {
     }
 
     #[test]
+    fn clock_skew_between_nodes_does_not_matter() {
+        // NER's clock runs ten minutes behind MLI's: its acknowledgement is stamped before the
+        // notice was raised. It still counts; order among steps is each step's own.
+        let head = notice();
+        let mut early = ack(6, "NER", 0, 1);
+        early.meta.created -= time::Duration::minutes(10);
+        let state = Workflow::new(&head, [&early]).state();
+        assert_eq!(state.acknowledged.map(|act| act.id), Some(Uuid::from_u128(6)));
+    }
+
+    #[test]
+    fn a_step_in_another_world_or_deleted_does_not_count() {
+        let head = notice();
+        let mut exercise = ack(7, "NER", 1, 1);
+        exercise.meta.exercise = Some("SAHEL 27".into());
+        let mut deleted = ack(8, "NER", 1, 1);
+        deleted.meta.deleted = true;
+        assert!(Workflow::new(&head, [&exercise, &deleted]).state().acknowledged.is_none());
+    }
+
+    #[test]
     fn nothing_held_is_raised_only() {
         let head = notice();
         let state = Workflow::new(&head, []).state();
