@@ -225,7 +225,10 @@ mod tests {
         let mut early = ack(6, "NER", 0, 1);
         early.meta.created -= time::Duration::minutes(10);
         let state = Workflow::new(&head, [&early]).state();
-        assert_eq!(state.acknowledged.map(|act| act.id), Some(Uuid::from_u128(6)));
+        assert_eq!(
+            state.acknowledged.map(|act| act.id),
+            Some(Uuid::from_u128(6))
+        );
     }
 
     #[test]
@@ -235,7 +238,12 @@ mod tests {
         exercise.meta.exercise = Some("SAHEL 27".into());
         let mut deleted = ack(8, "NER", 1, 1);
         deleted.meta.deleted = true;
-        assert!(Workflow::new(&head, [&exercise, &deleted]).state().acknowledged.is_none());
+        assert!(
+            Workflow::new(&head, [&exercise, &deleted])
+                .state()
+                .acknowledged
+                .is_none()
+        );
     }
 
     #[test]
