@@ -120,11 +120,27 @@ impl PursuitBook {
                 notice: (**body).clone(),
                 limits: settings.limits(body.nation_entered),
                 acknowledged,
-                escalated: body.limits_exceeded.is_empty() && acknowledged,
+                // Whether the escalation was raised before the restart is not known: raising it
+                // again is better than never.
+                escalated: false,
                 last_written: notice.meta.updated,
                 dirty: false,
             },
         );
+    }
+
+    /// Records that `writes` were made at `now`: pending updates of those notices are cleared.
+    pub fn written(&mut self, writes: &[PursuitWrite], now: OffsetDateTime) {
+        for write in writes {
+            if let Some(open) = self
+                .open
+                .values_mut()
+                .find(|open| open.id == write.draft.id)
+            {
+                open.last_written = now;
+                open.dirty = false;
+            }
+        }
     }
 
     /// The nation entered acknowledged notice `notice` (an acknowledgement of `origin`).
@@ -448,23 +464,6 @@ fn notice_write(open: &OpenPursuit, what: &'static str, ctx: &Context<'_>) -> Pu
             body: Some(Body::PursuitNotice(Box::new(open.notice.clone()))),
         },
         what,
-    }
-}
-
-/// Marks a notice as written now (the caller wrote it).
-impl PursuitBook {
-    /// Records that the writes were made: pending updates are cleared.
-    pub fn written(&mut self, writes: &[PursuitWrite], now: OffsetDateTime) {
-        for write in writes {
-            if let Some(open) = self
-                .open
-                .values_mut()
-                .find(|open| open.id == write.draft.id)
-            {
-                open.last_written = now;
-                open.dirty = false;
-            }
-        }
     }
 }
 
@@ -842,6 +841,32 @@ mod tests {
         assert!(run.book.is_open(Uuid::from_u128(7)));
         run.step(-3.0, &[]);
         assert_eq!(run.count("notice_ended"), 1);
+    }
+
+    #[test]
+    fn an_open_notice_taken_back_after_a_restart_ends_rather_than_repeats() {
+        let op = operation(1, 0, &[7], "DR");
+        let mut run = Run::new("C");
+        run.step(-10.0, &[&op]);
+        run.step(5.0, &[&op]);
+        let raised = run.writes[0].draft.clone();
+        let notice = liptako_model::next_version(None, raised.clone()).unwrap();
+        // A new book, as after a restart, given the stored notice.
+        let mut after = Run::new("C");
+        after.now = run.now;
+        after.book.restore(&notice, true, &after.settings);
+        after.step(8.0, &[&op]);
+        after.step(-4.0, &[&op]);
+        assert_eq!(after.count("notice_raised"), 0);
+        assert_eq!(after.count("notice_ended"), 1);
+        let ended = after
+            .writes
+            .iter()
+            .find(|w| w.what == "notice_ended")
+            .unwrap();
+        assert_eq!(ended.draft.id, raised.id);
+        after.tick(Duration::from_secs(3600));
+        assert_eq!(after.count("alert_unacknowledged"), 0);
     }
 
     #[test]
