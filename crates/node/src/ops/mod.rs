@@ -31,6 +31,7 @@ use uuid::Uuid;
 
 use crate::bus::LiveChange;
 use crate::config::pursuit::PursuitSection;
+use crate::metrics::Counter;
 use crate::state::Node;
 use border::Location;
 pub use pursuit::PursuitBook;
@@ -72,7 +73,24 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<()> {
             .collect(),
         operations: HashMap::new(),
         book: PursuitBook::default(),
+        written: HashMap::new(),
+        failed: None,
     };
+    for what in pursuit::WHATS {
+        task.written.insert(
+            what,
+            node.metrics().counter(
+                "liptako_pursuit_writes_total",
+                "Pursuit notices raised, updated and ended, and pursuit alerts, by kind.",
+                &[("what", what)],
+            ),
+        );
+    }
+    task.failed = Some(node.metrics().counter(
+        "liptako_pursuit_write_failures_total",
+        "Pursuit writes that failed (logged as errors).",
+        &[],
+    ));
     let changes = node.bus().changes();
     task.load().await?;
     node.spawn(task.run(changes));
@@ -85,6 +103,8 @@ struct Pursuits {
     links: Vec<LinkAccreditation>,
     operations: HashMap<Uuid, Arc<Object>>,
     book: PursuitBook,
+    written: HashMap<&'static str, Counter>,
+    failed: Option<Counter>,
 }
 
 impl Pursuits {
@@ -198,8 +218,20 @@ impl Pursuits {
             })
             .collect();
         match self.node.write(ops).await {
-            Ok(_) => self.book.written(&writes, self.node.now()),
-            Err(err) => tracing::error!(cause = %err, "pursuit: a write failed"),
+            Ok(_) => {
+                self.book.written(&writes, self.node.now());
+                for write in &writes {
+                    if let Some(counter) = self.written.get(write.what) {
+                        counter.inc();
+                    }
+                }
+            }
+            Err(err) => {
+                if let Some(counter) = &self.failed {
+                    counter.inc();
+                }
+                tracing::error!(cause = %err, "pursuit: a write failed");
+            }
         }
     }
 }

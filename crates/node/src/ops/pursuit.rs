@@ -37,6 +37,16 @@ use crate::config::pursuit::{Limits, PursuitSection};
 pub const UPDATE_EVERY: Duration = Duration::from_secs(5);
 /// How long a pursuit alert stays valid.
 pub const ALERT_VALIDITY: Duration = Duration::from_secs(24 * 3600);
+/// Every kind of write the book asks for (`PursuitWrite::what`).
+pub const WHATS: [&str; 7] = [
+    "notice_raised",
+    "notice_updated",
+    "notice_ended",
+    "alert_depth",
+    "alert_duration",
+    "alert_unacknowledged",
+    "alert_not_released",
+];
 /// Positions of a track closer than this to the previous one are not kept, metres.
 const TRACK_SPACING_M: f64 = 200.0;
 

@@ -785,4 +785,12 @@ async fn a_tak_unit_crossing_into_a_partner_raises_one_pursuit_notice() {
         "{alerts:?}"
     );
     assert_eq!(alerts[0]["marking"]["releasable_to"], json!([]));
+    assert_eq!(
+        node.metric("liptako_pursuit_writes_total{what=\"alert_not_released\"}"),
+        1
+    );
+    assert_eq!(
+        node.metric("liptako_pursuit_writes_total{what=\"notice_raised\"}"),
+        1
+    );
 }
