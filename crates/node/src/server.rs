@@ -35,6 +35,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(crate::air::api::routes())
         .merge(crate::replay::routes())
         .merge(crate::taxii::router(node.clone()))
+        .merge(crate::ops::api::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -47,6 +48,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut document = crate::api::openapi::document();
     document.merge(crate::air::api::document());
     document.merge(crate::replay::document());
+    document.merge(crate::ops::api::document());
     document
 }
 
@@ -104,6 +106,7 @@ pub async fn serve(
     crate::tak::start(node.clone()).await?;
     crate::air::start(node.clone()).await?;
     crate::taxii::start(node.clone()).await?;
+    crate::ops::start(node.clone()).await?;
     tracing::info!(
         addr = %local,
         nation = %node.nation(),

@@ -89,6 +89,9 @@ impl Modify for ObjectRoutes {
                 ObjectType::Report => "Report",
                 ObjectType::Unit => "Unit",
                 ObjectType::Zone => "Zone",
+                ObjectType::Operation => "Operation",
+                ObjectType::PursuitNotice => "PursuitNotice",
+                ObjectType::Acknowledgement => "Acknowledgement",
             };
             let input: RefOr<Schema> = AllOfBuilder::new()
                 .item(Ref::from_schema_name("EnvelopeInput"))
@@ -219,10 +222,13 @@ impl Modify for ObjectRoutes {
                 .security(security());
 
             let mut collection_item = PathItem::new(HttpMethod::Get, list);
-            collection_item.merge_operations(PathItem::new(HttpMethod::Post, create));
             let mut item = PathItem::new(HttpMethod::Get, get);
-            item.merge_operations(PathItem::new(HttpMethod::Put, replace));
-            item.merge_operations(PathItem::new(HttpMethod::Delete, delete));
+            // Objects the node writes itself are read-only here (see ObjectType::client_writable).
+            if object_type.client_writable() {
+                collection_item.merge_operations(PathItem::new(HttpMethod::Post, create));
+                item.merge_operations(PathItem::new(HttpMethod::Put, replace));
+                item.merge_operations(PathItem::new(HttpMethod::Delete, delete));
+            }
             openapi
                 .paths
                 .paths
