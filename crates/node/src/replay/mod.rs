@@ -4,7 +4,8 @@
 //! and exercise evaluation.
 //!
 //! What is shown at `T`:
-//! - per object (reports, units, zones) of the world asked for, the newest version this node
+//! - per object (reports, units, zones, operations, pursuit notices, acknowledgements) of the
+//!   world asked for, the newest version this node
 //!   had **taken** by `T` (its own clock of arrival: a partner's version counts from when it
 //!   arrived here, so a partner's node only ever replays what was released to it, when it was);
 //!   deletions by `T` are gone, and a version a recall has dropped since is never shown again;
@@ -98,6 +99,15 @@ pub struct ReplayPicture {
     /// Zones as they were.
     #[schema(value_type = Vec<Object>)]
     pub zones: Vec<Object>,
+    /// Operations as they were.
+    #[schema(value_type = Vec<Object>)]
+    pub operations: Vec<Object>,
+    /// Pursuit notices as they were.
+    #[schema(value_type = Vec<Object>)]
+    pub pursuit_notices: Vec<Object>,
+    /// Acknowledgements as they were.
+    #[schema(value_type = Vec<Object>)]
+    pub acknowledgements: Vec<Object>,
     /// Air tracks as last recorded before the time (the API's track JSON).
     #[schema(value_type = Vec<Object>)]
     pub air_tracks: Vec<serde_json::Value>,
@@ -172,6 +182,9 @@ fn replay(
     let reports = objects(ObjectType::Report)?;
     let units = objects(ObjectType::Unit)?;
     let zones = objects(ObjectType::Zone)?;
+    let operations = objects(ObjectType::Operation)?;
+    let pursuit_notices = objects(ObjectType::PursuitNotice)?;
+    let acknowledgements = objects(ObjectType::Acknowledgement)?;
     let air_tracks = if world.is_none() {
         let (tracks, more) = air_at(store, policy, principal, at)?;
         truncated |= more;
@@ -185,6 +198,9 @@ fn replay(
         reports,
         units,
         zones,
+        operations,
+        pursuit_notices,
+        acknowledgements,
         air_tracks,
         truncated,
     })
