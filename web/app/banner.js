@@ -6,7 +6,8 @@
 import { $$ } from './dom.js';
 import { t } from './i18n.js';
 
-const OBJECT_LAYERS = ['zones-fill', 'zones-line', 'units-symbol', 'reports-symbol', 'alerts-symbol', 'alerts-halo'];
+const OBJECT_LAYERS = ['zones-fill', 'zones-line', 'units-symbol', 'reports-symbol', 'alerts-symbol', 'alerts-halo',
+  'operations-fill', 'operations-line', 'pursuits-circle', 'pursuits-track'];
 const INTERVAL_MS = 200;
 
 export class Banner {

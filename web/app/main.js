@@ -16,6 +16,7 @@ import * as zones from './layers/zones.js';
 import * as units from './layers/units.js';
 import * as reports from './layers/reports.js';
 import * as air from './layers/air.js';
+import * as operations from './layers/operations.js';
 import { Details } from './panels/details.js';
 import { LayersPanel } from './panels/layers.js';
 import { AlertsPanel } from './panels/alerts.js';
@@ -24,14 +25,14 @@ import { reportForm, zoneForm, confirmDelete, errorText } from './forms/objects.
 import { formatDecimal, formatMgrs } from './coords.js';
 import { EMPTY, collection, objectPoint } from './geo.js';
 
-const CLICKABLE = ['air-symbol', 'air-dot', 'units-symbol', 'alerts-symbol', 'reports-symbol', 'zones-fill'];
+const CLICKABLE = ['air-symbol', 'air-dot', 'units-symbol', 'alerts-symbol', 'reports-symbol', 'pursuits-circle', 'zones-fill', 'operations-fill'];
 const ACK_POLL_MS = 10000;
 const AIR_TICK_MS = 1000;
 const EXERCISES_KEY = 'liptako.exercises';
 const SHORTCUTS = [
   ['n', 'shortcut.new_report'], ['z', 'shortcut.draw_zone'], ['l', 'shortcut.layers'],
   ['a', 'shortcut.alerts'], ['k', 'shortcut.links'], ['/', 'shortcut.search'], ['h', 'shortcut.home'],
-  ['1-5', 'shortcut.toggle_layer'], ['Esc', 'shortcut.escape'], ['?', 'shortcut.help'],
+  ['1-6', 'shortcut.toggle_layer'], ['Esc', 'shortcut.escape'], ['?', 'shortcut.help'],
 ];
 
 let baseData = null;
@@ -153,7 +154,7 @@ class App {
     this.alertsPanel = new AlertsPanel(this);
     this.linksPanel = new LinksPanel(this);
     await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
-    for (const layer of [zones, reports, units, air]) layer.install(map);
+    for (const layer of [operations, zones, reports, units, air]) layer.install(map);
     this.installOverlays();
     this.wire();
     this.renderHeader();
@@ -284,7 +285,7 @@ class App {
     this.heldDuringLoad = [];
     const params = { limit: 1000, ...(this.state.world ? { exercise: this.state.world } : {}) };
     try {
-      const lists = await Promise.all(['reports', 'units', 'zones'].map((c) => listAll(`/api/v1/${c}`, params, { geojson: true })));
+      const lists = await Promise.all(['reports', 'units', 'zones', 'operations', 'pursuit-notices'].map((c) => listAll(`/api/v1/${c}`, params, { geojson: true })));
       if (serial !== this.loadSerial) return;
       this.state.resetObjects(lists.flat());
       const held = this.heldDuringLoad;
@@ -351,6 +352,7 @@ class App {
   }
 
   renderObjects() {
+    operations.render(this.map, this.state);
     zones.render(this.map, this.state);
     units.render(this.map, this.state);
     reports.render(this.map, this.state);
@@ -513,7 +515,9 @@ class App {
   }
 
   async reloadObject(object) {
-    const collectionName = { report: 'reports', unit: 'units', zone: 'zones' }[object.type];
+    const collectionName = {
+      report: 'reports', unit: 'units', zone: 'zones', operation: 'operations', pursuit_notice: 'pursuit-notices',
+    }[object.type];
     const query = this.state.world ? `?exercise=${encodeURIComponent(this.state.world)}` : '';
     try {
       const current = await api('GET', `/api/v1/${collectionName}/${object.id}${query}`);

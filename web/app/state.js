@@ -6,7 +6,7 @@
 export const REPORT_KINDS = ['incident', 'threat_warning', 'intelligence_summary', 'spot_report',
   'civilian_harm', 'airspace_alert', 'pursuit_alert'];
 export const ZONE_KINDS = ['restricted', 'protected_site', 'area_of_operations'];
-export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts'];
+export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts', 'operations'];
 /** Report kinds operators acknowledge (the node's rule: kinds ending in `_alert`). */
 export const isAlertKind = (kind) => typeof kind === 'string' && kind.endsWith('_alert');
 /** Points kept per air track for its trail. */

@@ -117,7 +117,9 @@ describe('web COP on one node', () => {
       identity: ['pending', 'unknown', 'assumed_friend', 'neutral', 'suspect'],
       role: ['viewer', 'editor', 'admin'],
       feed: ['connecting', 'open', 'reconnecting', 'closed'],
-      layer: ['zones', 'reports', 'units', 'air', 'alerts'],
+      layer: ['zones', 'reports', 'units', 'air', 'alerts', 'operations'],
+      operation_status: ['planned', 'active', 'ended'],
+      pursuit_limit: ['depth', 'duration'],
       level: ['NP', 'DR', 'C', 'S'],
       window: ['0', '1', '6', '24', '168'],
     };
@@ -158,8 +160,15 @@ describe('web COP on one node', () => {
       kind: 'spot_report', title: `Spot ${RUN}`, body: '', location: { lat: 14.42, lon: -2.1 },
       marking: { level: 'NP', releasable_to: ['AES'] },
     });
+    const operation = await admin.call('POST', '/api/v1/operations', {
+      name: `OPERATION ${RUN}`, lead_nation: 'MLI', participating_nations: ['MLI', 'BFA'],
+      area: { type: 'Polygon', coordinates: [[[-2.6, 14.2], [-1.4, 14.2], [-1.4, 14.8], [-2.6, 14.8], [-2.6, 14.2]]] },
+      start: '2026-01-01T00:00:00Z', end: '2030-01-01T00:00:00Z', status: 'active', units: [unit.id],
+      intent: 'Secure the road', marking: { level: 'NP', releasable_to: ['AES'] },
+    });
     await jumpTo(adminPage, -2, 14.5, 8.5);
     await waitRendered(adminPage, ['zones-fill'], zone.id);
+    await waitRendered(adminPage, ['operations-fill', 'operations-line'], operation.id);
     await waitRendered(adminPage, ['units-symbol'], unit.id);
     await waitRendered(adminPage, ['reports-symbol'], report.id);
     assert.ok(await renderedCount(adminPage, ['land']) > 0, 'no land drawn');

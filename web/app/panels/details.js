@@ -11,7 +11,9 @@ import { isAlertKind } from '../state.js';
 import { flightLevel } from '../layers/air.js';
 import { symbolDataUrl, unitImage, reportImage, airImage } from '../symbols.js';
 
-const COLLECTION = { report: 'reports', unit: 'units', zone: 'zones' };
+const COLLECTION = {
+  report: 'reports', unit: 'units', zone: 'zones', operation: 'operations', pursuit_notice: 'pursuit-notices',
+};
 
 export class Details {
   constructor(ctx) {
@@ -106,6 +108,23 @@ export class Details {
       row('field.kind', t(`zone_kind.${object.kind}`));
       if (object.category) row('field.category', t(`site_category.${object.category}`));
       row('field.description', object.description);
+    } else if (object.type === 'operation') {
+      title = object.name;
+      row('field.status', t(`operation_status.${object.status}`));
+      row('field.lead_nation', object.lead_nation);
+      row('field.participants', (object.participating_nations || []).join(', '));
+      row('field.window', `${formatTime(object.start, lang)} – ${object.end ? formatTime(object.end, lang) : '…'}`);
+      row('field.units', String((object.units || []).length));
+      row('field.intent', object.intent);
+    } else if (object.type === 'pursuit_notice') {
+      title = t('pursuit.title', { nation: object.nation_entered });
+      row('field.depth', t('pursuit.depth', { depth: Number(object.depth_km).toFixed(1), max: object.max_depth_km }));
+      row('field.crossing_time', formatTime(object.crossing_time, lang));
+      row('field.position', formatDecimal(object.crossing_point));
+      if ((object.limits_exceeded || []).length) {
+        row('field.limits', object.limits_exceeded.map((limit) => t(`pursuit_limit.${limit}`)).join(', '));
+      }
+      if (object.ended) row('field.ended', formatTime(object.ended, lang));
     }
     const point = object.location || object.position;
     if (point) {
@@ -128,7 +147,18 @@ export class Details {
     if (object.type === 'report' && isAlertKind(object.kind) && !(ack && ack.version >= object.version)) {
       actions.append(el('button', { type: 'button', class: 'primary', 'data-testid': 'ack', onclick: () => this.ctx.acknowledge(object) }, t('action.acknowledge')));
     }
-    if (mine && editor && markable && object.type !== 'unit') {
+    if (object.type === 'pursuit_notice') {
+      const acked = el('dd', { 'data-testid': 'pursuit-ack' }, t('details.loading'));
+      rows.push(el('dt', {}, t('field.acknowledged')), acked);
+      this.loadAcknowledgement(object, acked);
+      if (this.ctx.principal.nation === object.nation_entered && editor) {
+        actions.append(el('button', {
+          type: 'button', class: 'primary', 'data-testid': 'ack-pursuit',
+          onclick: () => this.acknowledgePursuit(object, acked),
+        }, t('action.acknowledge')));
+      }
+    }
+    if (mine && editor && markable && (object.type === 'report' || object.type === 'zone')) {
       actions.append(el('button', { type: 'button', 'data-testid': 'edit', onclick: () => this.ctx.edit(object) }, t('action.edit')));
       actions.append(el('button', { type: 'button', class: 'danger', 'data-testid': 'delete', onclick: () => this.ctx.remove(object) }, t('action.delete')));
     } else if (!mine) {
@@ -144,6 +174,30 @@ export class Details {
     );
     if (this.history.length) this.renderHistory(historyBox, object);
     else this.loadHistory(historyBox, object);
+  }
+
+  /** The acknowledgement of a pursuit notice, as this node derives it from what it holds. */
+  async loadAcknowledgement(notice, node) {
+    try {
+      const query = this.ctx.state.world ? `?exercise=${encodeURIComponent(this.ctx.state.world)}` : '';
+      const current = await api('GET', `/api/v1/pursuit-notices/${notice.id}${query}`);
+      const ack = current.workflow?.acknowledged;
+      node.textContent = ack
+        ? t('pursuit.acknowledged', { nation: ack.nation, who: ack.by || ack.nation, when: formatTime(ack.at, currentLang()) })
+        : t('pursuit.not_acknowledged');
+    } catch (err) {
+      node.textContent = err.message;
+    }
+  }
+
+  async acknowledgePursuit(notice, node) {
+    try {
+      const query = this.ctx.state.world ? `?exercise=${encodeURIComponent(this.ctx.state.world)}` : '';
+      await api('POST', `/api/v1/pursuit-notices/${notice.id}/acknowledge${query}`, {});
+      await this.loadAcknowledgement(notice, node);
+    } catch (err) {
+      this.ctx.toast(err.message, true);
+    }
   }
 
   async loadHistory(box, object) {

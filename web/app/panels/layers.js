@@ -24,6 +24,7 @@ export class LayersPanel {
       units: state.shown('unit').length,
       air: state.air.size,
       alerts: state.shown('report', { alerts: true }).length,
+      operations: state.shown('operation').length + state.shown('pursuit_notice').length,
     };
     for (const [layer, node] of this.counts) node.textContent = String(counts[layer] ?? '');
   }

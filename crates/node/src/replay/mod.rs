@@ -148,7 +148,7 @@ pub async fn picture(
         })
         .await?;
     Ok(Json(ReplayPicture {
-        at: params.at,
+        at: at.format(&Rfc3339).unwrap_or(params.at),
         exercise: params.exercise,
         ..picture
     }))
