@@ -58,9 +58,20 @@ fn schemathesis(dir: &Path, port: u16, token: &str, examples: u32, who: &str) ->
         .arg("run")
         .arg(format!("http://127.0.0.1:{port}/api/v1/openapi.json"))
         .args(["--header", &format!("Authorization: Bearer {token}")])
-        .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
+        .args([
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "positive_data_acceptance",
+        ])
         .args(["--workers", "1", "--max-examples", &examples.to_string()])
-        .args(["--request-timeout", "20", "--report", "json", "--report-json-path"])
+        .args([
+            "--request-timeout",
+            "20",
+            "--report",
+            "json",
+            "--report-json-path",
+        ])
         .arg(&report_path)
         .current_dir(dir)
         .env("NO_COLOR", "1")
@@ -101,13 +112,25 @@ fn schemathesis(dir: &Path, port: u16, token: &str, examples: u32, who: &str) ->
     .unwrap();
     assert_eq!(report["exit_code"], 0, "{who}:\n{output}");
     assert_eq!(report["complete"], true, "{who}:\n{output}");
-    assert_eq!(report["failures"], Value::Array(Vec::new()), "{who}:\n{output}");
-    assert_eq!(report["errors"], Value::Array(Vec::new()), "{who}:\n{output}");
+    assert_eq!(
+        report["failures"],
+        Value::Array(Vec::new()),
+        "{who}:\n{output}"
+    );
+    assert_eq!(
+        report["errors"],
+        Value::Array(Vec::new()),
+        "{who}:\n{output}"
+    );
     // Every operation of the document was tested, and the document has them all.
     let operations = &report["operations"];
     let total = operations["total"].as_u64().unwrap();
     assert!(total >= 33, "the document lost operations: {operations}");
-    assert_eq!(operations["tested"].as_u64(), Some(total), "{who}: {operations}");
+    assert_eq!(
+        operations["tested"].as_u64(),
+        Some(total),
+        "{who}: {operations}"
+    );
     assert_eq!(operations["errored"], 0, "{who}: {operations}");
     assert!(
         report["test_cases"]["generated"].as_u64().unwrap() > 10 * total,
@@ -177,7 +200,11 @@ fn schemathesis_finds_nothing_the_document_does_not_say() {
         .iter()
         .map(|collection| accepted(&report, &format!("POST /api/v1/{collection}")))
         .sum();
-    assert!(created > 0, "no creation accepted: {}", report["valid_rates"]);
+    assert!(
+        created > 0,
+        "no creation accepted: {}",
+        report["valid_rates"]
+    );
 
     let viewer = login(port, "viewer", VIEWER_PASSWORD);
     schemathesis(dir.path(), port, &viewer, 10, "viewer");

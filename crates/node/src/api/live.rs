@@ -142,10 +142,7 @@ pub async fn live(
     };
     // A request that is no WebSocket handshake gets the API's error body, like any other.
     let upgrade = upgrade.map_err(|rejection| {
-        AppError::BadRequest(format!(
-            "this is a WebSocket: {}",
-            rejection.body_text()
-        ))
+        AppError::BadRequest(format!("this is a WebSocket: {}", rejection.body_text()))
     })?;
     Ok(upgrade.on_upgrade(move |socket| serve(socket, node, subscription)))
 }

@@ -9,18 +9,17 @@ use liptako_model::{
     Body, Marking, Meta, ObjectType, Point, Polygon, PolygonTag, Principal, Report, ReportKind,
     Role, SiteCategory, Unit, Zone, ZoneKind,
 };
-use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
-};
 use serde_json::{Value, json};
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{
+    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{
-    ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Required, Response, ResponseBuilder,
-    Schema,
+    ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Required, Response, ResponseBuilder, Schema,
 };
 use utoipa::{IntoParams, Modify, OpenApi};
 
@@ -252,10 +251,7 @@ impl Modify for ObjectRoutes {
                 .parameter(if_match())
                 .parameters(Some(ItemParams::into_params(|| Some(ParameterIn::Query))))
                 .response("200", ok_object("Deleted"))
-                .response(
-                    "403",
-                    error("Role too low, or not the origin node"),
-                )
+                .response("403", error("Role too low, or not the origin node"))
                 .response("404", error("No such object, or not visible to the caller"))
                 .response("409", error("Stale version"))
                 .response("410", error("Already deleted"))
@@ -432,7 +428,10 @@ fn add_common_responses(path: &str, operation: &mut Operation) {
 
 /// The properties and required names of an object schema (as JSON).
 fn parts(schema: &Value) -> (serde_json::Map<String, Value>, Vec<Value>) {
-    let properties = schema["properties"].as_object().cloned().unwrap_or_default();
+    let properties = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     let required = schema["required"].as_array().cloned().unwrap_or_default();
     (properties, required)
 }
@@ -464,10 +463,7 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
     let nullable = |schema: Value| json!({"oneOf": [schema, {"type": "null"}]});
     let marking = json!({"$ref": "#/components/schemas/Marking"});
     let envelope = [
-        (
-            "marking",
-            if change { nullable(marking) } else { marking },
-        ),
+        ("marking", if change { nullable(marking) } else { marking }),
         (
             "valid_until",
             json!({"type": ["string", "null"], "format": "date-time",

@@ -389,7 +389,10 @@ pub async fn audit(
         .map(|text| super::objects::parse_time("since", text))
         .transpose()?;
     // Record ids are SQLite rows (at most i64::MAX), as the document says.
-    if params.before.is_some_and(|before| i64::try_from(before).is_err()) {
+    if params
+        .before
+        .is_some_and(|before| i64::try_from(before).is_err())
+    {
         return Err(AppError::BadRequest(format!(
             "before: at most {}",
             i64::MAX
