@@ -49,8 +49,15 @@ fn schemathesis(dir: &Path, port: u16, token: &str, examples: u32, who: &str) ->
     let output_path = dir.join(format!("output-{who}.txt"));
     // `PUT /api/v1/users/{name}` changes the user named in the path; pointed at the
     // administrator it could disable the very account the run uses. It is fuzzed on `target`.
+    // Stateful chains follow the document's links and the `Location` of a creation; links
+    // guessed from names (`dependency-analysis`) would leave out the object's exercise world.
     let config = dir.join("schemathesis.toml");
-    std::fs::write(&config, "[parameters]\n\"path.name\" = \"target\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[parameters]\n\"path.name\" = \"target\"\n\n\
+         [phases.stateful.inference]\nalgorithms = [\"location-headers\"]\n",
+    )
+    .unwrap();
     let output = std::fs::File::create(&output_path).unwrap();
     let mut child = Command::new(python())
         .args(["-m", "schemathesis.cli", "--config-file"])
@@ -95,11 +102,6 @@ fn schemathesis(dir: &Path, port: u16, token: &str, examples: u32, who: &str) ->
         std::thread::sleep(Duration::from_millis(200));
     };
     let output = std::fs::read_to_string(&output_path).unwrap_or_default();
-    eprintln!(
-        "schemathesis as {who}: {:.0} s, {}",
-        started.elapsed().as_secs_f64(),
-        output.lines().last().unwrap_or_default()
-    );
     assert!(
         status.success(),
         "schemathesis as {who} found failures:\n{output}"
@@ -110,6 +112,12 @@ fn schemathesis(dir: &Path, port: u16, token: &str, examples: u32, who: &str) ->
         }),
     )
     .unwrap();
+    eprintln!(
+        "schemathesis as {who}: {:.0} s, {} test cases, {}",
+        started.elapsed().as_secs_f64(),
+        report["test_cases"]["generated"],
+        output.lines().last().unwrap_or_default()
+    );
     assert_eq!(report["exit_code"], 0, "{who}:\n{output}");
     assert_eq!(report["complete"], true, "{who}:\n{output}");
     assert_eq!(

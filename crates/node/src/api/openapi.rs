@@ -70,6 +70,11 @@ pub fn document() -> OpenApiDoc {
     // The version history is served for every type; the annotation names the reports'.
     let reports = objects::collection(ObjectType::Report);
     let history = format!("/api/v1/{reports}/{{id}}/versions");
+    if let Some(item) = document.paths.paths.get_mut(&history)
+        && let Some(operation) = item.get.as_mut()
+    {
+        operation.operation_id = Some("versions_report".to_owned());
+    }
     if let Some(item) = document.paths.paths.get(&history).cloned() {
         for object_type in [ObjectType::Unit, ObjectType::Zone] {
             let collection = objects::collection(object_type);
@@ -118,7 +123,8 @@ impl Modify for ObjectRoutes {
                     .build()
             };
             // What a client (and a stateful fuzzer) does next with the object it was answered.
-            // A change sends back what was read (its `version` is the precondition).
+            // The object is in its world (`exercise`); a change sends back what was read (its
+            // `version` is the precondition).
             let link = |operation: &str, version: Option<&str>, send_back: bool| {
                 let mut link = LinkBuilder::new()
                     .operation_id(format!("{operation}_{name}"))
@@ -128,17 +134,33 @@ impl Modify for ObjectRoutes {
                 }
                 if send_back {
                     link = link.request_body(Some("$response.body#"));
+                } else {
+                    link = link.parameter("query.exercise", "$response.body#/exercise");
                 }
                 link.build()
             };
             let ok_object_linked = |status: &str| {
-                ResponseBuilder::new()
+                let mut response = ResponseBuilder::new()
                     .description(format!("{status}: the {name}"))
                     .content("application/json", json(object_ref.clone()))
                     .link("get", link("get", None, false))
                     .link("replace", link("replace", None, true))
                     .link("delete", link("delete", Some("query.version"), false))
-                    .build()
+                    .link("versions", link("versions", None, false));
+                if object_type == ObjectType::Report {
+                    response = response.link(
+                        "acknowledge",
+                        LinkBuilder::new()
+                            .operation_id("acknowledge")
+                            .parameter("path.id", "$response.body#/id")
+                            .request_body(Some(json!({
+                                "exercise": "$response.body#/exercise",
+                                "version": "$response.body#/version",
+                            })))
+                            .build(),
+                    );
+                }
+                response.build()
             };
             let error = |description: &str| {
                 ResponseBuilder::new()
