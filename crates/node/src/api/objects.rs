@@ -171,7 +171,17 @@ pub struct ListParams {
     pub include_expired: Option<bool>,
 }
 
-/// Query parameters of a single-object read or delete.
+/// Query parameters of a single-object read.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadParams {
+    /// The exercise whose world the object is in (absent: the real world).
+    #[param(min_length = 1, max_length = 64)]
+    pub exercise: Option<String>,
+}
+
+/// Query parameters of a single-object delete.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -179,7 +189,7 @@ pub struct ItemParams {
     /// The exercise whose world the object is in (absent: the real world).
     #[param(min_length = 1, max_length = 64)]
     pub exercise: Option<String>,
-    /// For DELETE: the version the deletion is made against (or send `If-Match`).
+    /// The version the deletion is made against (or send `If-Match`).
     pub version: Option<u64>,
 }
 
@@ -390,7 +400,7 @@ pub async fn get(
     node: axum::extract::State<Arc<Node>>,
     caller: Caller,
     Path(id): Path<String>,
-    Params(params): Params<ItemParams>,
+    Params(params): Params<ReadParams>,
 ) -> Result<Response, AppError> {
     let node = node.0;
     let id = parse_id(&id)?;

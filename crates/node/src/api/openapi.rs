@@ -24,7 +24,7 @@ use utoipa::openapi::{
 use utoipa::{IntoParams, Modify, OpenApi};
 
 use super::live::{self, LiveParams};
-use super::objects::{self, EnvelopeInput, ItemParams, ListPage, ListParams};
+use super::objects::{self, EnvelopeInput, ItemParams, ListPage, ListParams, ReadParams};
 use super::ops;
 use super::session::{
     self, AuditParams, AuditRecordDoc, LoginRequest, LoginResponse, NewUserRequest, NodeInfo,
@@ -140,27 +140,14 @@ impl Modify for ObjectRoutes {
                 link.build()
             };
             let ok_object_linked = |status: &str| {
-                let mut response = ResponseBuilder::new()
+                ResponseBuilder::new()
                     .description(format!("{status}: the {name}"))
                     .content("application/json", json(object_ref.clone()))
                     .link("get", link("get", None, false))
                     .link("replace", link("replace", None, true))
                     .link("delete", link("delete", Some("query.version"), false))
-                    .link("versions", link("versions", None, false));
-                if object_type == ObjectType::Report {
-                    response = response.link(
-                        "acknowledge",
-                        LinkBuilder::new()
-                            .operation_id("acknowledge")
-                            .parameter("path.id", "$response.body#/id")
-                            .request_body(Some(json!({
-                                "exercise": "$response.body#/exercise",
-                                "version": "$response.body#/version",
-                            })))
-                            .build(),
-                    );
-                }
-                response.build()
+                    .link("versions", link("versions", None, false))
+                    .build()
             };
             let error = |description: &str| {
                 ResponseBuilder::new()
@@ -241,7 +228,7 @@ impl Modify for ObjectRoutes {
                 .operation_id(Some(format!("get_{name}")))
                 .summary(Some(format!("One {name}")))
                 .parameter(id_param())
-                .parameters(Some(ItemParams::into_params(|| Some(ParameterIn::Query))))
+                .parameters(Some(ReadParams::into_params(|| Some(ParameterIn::Query))))
                 .response("200", ok_object("OK"))
                 .response("404", error("No such object, or not visible to the caller"))
                 .response("410", error("Deleted"))
