@@ -370,10 +370,11 @@ async fn a_body_that_is_no_json_object_is_refused_everywhere() {
 }
 
 /// Found by schemathesis (issue 11): what the OpenAPI document declares is what the node
-/// answers, with the same error body: a plain GET of the live feed (no WebSocket handshake)
-/// and an audit `before` beyond the int64 the document states.
+/// answers, with the same error body: a plain GET of the live feed (no WebSocket handshake),
+/// an audit `before` beyond the int64 the document states, and a `version` on a read (it was
+/// accepted and ignored, whatever its size).
 #[tokio::test]
-async fn the_live_feed_and_the_audit_log_answer_declared_errors() {
+async fn the_live_feed_audit_and_reads_answer_declared_errors() {
     let node = TestNode::new().await;
     let admin = node.login("admin").await;
     let (status, answer) = node.call("GET", "/api/v1/live", Some(&admin), None).await;
@@ -400,5 +401,21 @@ async fn the_live_feed_and_the_audit_log_answer_declared_errors() {
             None,
         )
         .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, report) = node
+        .call("POST", "/api/v1/reports", Some(&admin), Some(report()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let uri = format!("/api/v1/reports/{}", report["id"].as_str().unwrap());
+    let (status, answer) = node
+        .call(
+            "GET",
+            &format!("{uri}?version=9696141930550591488"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, _) = node.call("GET", &uri, Some(&admin), None).await;
     assert_eq!(status, StatusCode::OK);
 }
