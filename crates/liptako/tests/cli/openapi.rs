@@ -128,12 +128,16 @@ checks.ensure_resource_availability.enabled = false
         }),
     )
     .unwrap();
-    eprintln!(
-        "schemathesis as {who}: {:.0} s, {} test cases, {}",
-        started.elapsed().as_secs_f64(),
-        report["test_cases"]["generated"],
-        output.lines().last().unwrap_or_default()
-    );
+    // For the log: how long and how much (run with --nocapture to see it).
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "schemathesis as {who}: {:.0} s, {} test cases, {}",
+            started.elapsed().as_secs_f64(),
+            report["test_cases"]["generated"],
+            output.lines().last().unwrap_or_default()
+        );
+    }
     assert_eq!(report["exit_code"], 0, "{who}:\n{output}");
     assert_eq!(report["complete"], true, "{who}:\n{output}");
     assert_eq!(
