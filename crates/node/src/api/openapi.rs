@@ -146,7 +146,6 @@ impl Modify for ObjectRoutes {
                     .link("get", link("get", None, false))
                     .link("replace", link("replace", None, true))
                     .link("delete", link("delete", Some("query.version"), false))
-                    .link("versions", link("versions", None, false))
                     .build()
             };
             let error = |description: &str| {
@@ -527,6 +526,26 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
     } else {
         required.push(json!("marking"));
     }
+    let mut example = match object_type {
+        ObjectType::Report => json!({
+            "kind": "incident", "title": "Convoy attacked near Boni",
+            "body": "Two vehicles hit.", "location": {"lat": 15.1, "lon": -1.9},
+        }),
+        ObjectType::Unit => json!({
+            "callsign": "ALPHA 1", "symbol": "SFGPUCI----K---",
+            "position": {"lat": 14.2, "lon": 0.9}, "course_deg": 90.0, "speed_mps": 4.5,
+        }),
+        ObjectType::Zone => json!({
+            "kind": "restricted", "name": "Airfield", "description": "Closed to traffic.",
+            "area": {"type": "Polygon", "coordinates":
+                [[[0.9, 14.1], [1.1, 14.1], [1.1, 14.3], [0.9, 14.1]]]},
+        }),
+    };
+    // `configure` puts a marking of the node's own levels here.
+    example["marking"] = json!({"level": "DR", "releasable_to": []});
+    if change {
+        example["version"] = json!(1);
+    }
     json!({
         "type": "object",
         "description": format!(
@@ -537,6 +556,7 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
         "properties": properties,
         "required": required,
         "additionalProperties": false,
+        "examples": [example],
     })
 }
 
@@ -546,10 +566,7 @@ pub fn configure(document: &mut OpenApiDoc, policy: &liptako_model::Policy) {
     let Some(components) = document.components.as_mut() else {
         return;
     };
-    let Some(marking) = components.schemas.get("Marking") else {
-        return;
-    };
-    let Ok(mut marking) = serde_json::to_value(marking) else {
+    let Some(Ok(mut marking)) = components.schemas.get("Marking").map(serde_json::to_value) else {
         return;
     };
     let levels = policy.levels().names().to_vec();
@@ -558,10 +575,32 @@ pub fn configure(document: &mut OpenApiDoc, policy: &liptako_model::Policy) {
     tokens.extend(confederation.members().iter().map(ToString::to_string));
     marking["properties"]["level"]["enum"] = json!(levels);
     marking["properties"]["releasable_to"]["items"]["enum"] = json!(tokens);
-    match serde_json::from_value::<RefOr<Schema>>(marking) {
-        Ok(schema) => {
-            components.schemas.insert("Marking".to_owned(), schema);
+    let mut changed = vec![("Marking".to_owned(), marking)];
+    // The request examples: the lowest level, released to the whole confederation.
+    for object_type in ObjectType::ALL {
+        for change in [false, true] {
+            let name = input_schema_name(object_type, change);
+            let Some(Ok(mut schema)) = components.schemas.get(&name).map(serde_json::to_value)
+            else {
+                continue;
+            };
+            if let Some(examples) = schema["examples"].as_array_mut() {
+                for example in examples {
+                    example["marking"] = json!({
+                        "level": levels.first(),
+                        "releasable_to": [confederation.name()],
+                    });
+                }
+            }
+            changed.push((name, schema));
         }
-        Err(err) => tracing::error!(%err, "the Marking schema did not build"),
+    }
+    for (name, schema) in changed {
+        match serde_json::from_value::<RefOr<Schema>>(schema) {
+            Ok(schema) => {
+                components.schemas.insert(name, schema);
+            }
+            Err(err) => tracing::error!(%name, %err, "an OpenAPI schema did not build"),
+        }
     }
 }
