@@ -124,6 +124,9 @@ class App {
     this.mode = null; // null | {kind: 'pick', done} | {kind: 'draw', ring: []}
     this.timers = [];
     this.loadSerial = 0;
+    // Object messages of the feed that arrive while the lists are being read: the lists may
+    // have been read before them, so they are applied again over the lists.
+    this.heldDuringLoad = null;
     window.liptako = this; // for the benchmark and the end-to-end tests
   }
 
@@ -271,14 +274,22 @@ class App {
 
   // --- data -----------------------------------------------------------------------------
 
-  /** Reads the lists (after the feed's hello: subscribed first, so nothing is missed). */
+  /**
+   * Reads the lists (after the feed's hello: subscribed first, so nothing is missed). A change
+   * the feed brings while the lists are read may be newer than what they hold: it is kept and
+   * applied again once they are in (versions decide which wins).
+   */
   async loadAll() {
     const serial = ++this.loadSerial;
+    this.heldDuringLoad = [];
     const params = { limit: 1000, ...(this.state.world ? { exercise: this.state.world } : {}) };
     try {
       const lists = await Promise.all(['reports', 'units', 'zones'].map((c) => listAll(`/api/v1/${c}`, params, { geojson: true })));
       if (serial !== this.loadSerial) return;
       this.state.resetObjects(lists.flat());
+      const held = this.heldDuringLoad;
+      this.heldDuringLoad = null;
+      for (const message of held) this.applyObjectMessage(message);
       if (!this.state.world) {
         const picture = await api('GET', '/api/v1/air/tracks');
         if (serial !== this.loadSerial) return;
@@ -290,6 +301,7 @@ class App {
       }
       await this.loadAcks();
     } catch (err) {
+      if (serial === this.loadSerial) this.heldDuringLoad = null;
       this.toast(errorText(err), true);
     }
   }
@@ -302,6 +314,11 @@ class App {
     }
   }
 
+  applyObjectMessage(message) {
+    if (message.op === 'upsert') this.state.upsert(message.object);
+    else this.state.remove(message.id);
+  }
+
   onLive(message) {
     const { state } = this;
     switch (message.op) {
@@ -309,11 +326,10 @@ class App {
         this.loadAll();
         break;
       case 'upsert':
-        state.upsert(message.object);
-        break;
       case 'delete':
       case 'remove':
-        state.remove(message.id);
+        this.heldDuringLoad?.push(message);
+        this.applyObjectMessage(message);
         break;
       case 'resync':
         this.loadAll();

@@ -4,7 +4,7 @@
 // (`objects`, `air`, `acks`, `filters`, `layers`, `world`).
 
 export const REPORT_KINDS = ['incident', 'threat_warning', 'intelligence_summary', 'spot_report',
-  'civilian_harm', 'airspace_alert'];
+  'civilian_harm', 'airspace_alert', 'pursuit_alert'];
 export const ZONE_KINDS = ['restricted', 'protected_site', 'area_of_operations'];
 export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts'];
 /** Report kinds operators acknowledge (the node's rule: kinds ending in `_alert`). */

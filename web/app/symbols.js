@@ -58,6 +58,7 @@ const REPORT_SHAPES = {
   spot_report: { shape: 'circle', color: '#2ec27e' },
   civilian_harm: { shape: 'cross', color: '#c061cb' },
   airspace_alert: { shape: 'star', color: '#ffd400' },
+  pursuit_alert: { shape: 'star', color: '#ff6b00' },
 };
 
 function shapeImage(kind) {

@@ -111,7 +111,7 @@ describe('web COP on one node', () => {
     }
     // Keys built from data: every value the node can send has its entry.
     const families = {
-      report_kind: ['incident', 'threat_warning', 'intelligence_summary', 'spot_report', 'civilian_harm', 'airspace_alert'],
+      report_kind: ['incident', 'threat_warning', 'intelligence_summary', 'spot_report', 'civilian_harm', 'airspace_alert', 'pursuit_alert'],
       zone_kind: ['restricted', 'protected_site', 'area_of_operations'],
       site_category: ['school', 'health_centre', 'market', 'displaced_persons_camp', 'place_of_worship', 'water_point', 'other'],
       identity: ['pending', 'unknown', 'assumed_friend', 'neutral', 'suspect'],

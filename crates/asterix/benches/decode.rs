@@ -76,10 +76,16 @@ fn save(name: &str, bytes: &[u8], records: usize) {
 struct Sum(f64);
 
 impl Visitor for Sum {
+    // Every value is used, text included, so that none of the decoding can be optimised away.
     fn field(&mut self, _: &'static Field, _: FieldAt, raw: u64, value: Value) {
         self.0 += raw as f64;
-        if let Value::Number { value, .. } = value {
-            self.0 += value;
+        match value {
+            Value::Number { value, .. } => self.0 += value,
+            Value::Unsigned(value) => self.0 += value as f64,
+            Value::Text(text) => {
+                self.0 += f64::from(text.as_str().bytes().map(u32::from).sum::<u32>());
+            }
+            Value::Spare => {}
         }
     }
 }

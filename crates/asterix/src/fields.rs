@@ -249,6 +249,7 @@ fn selector_value(fields: &[Field], bytes: &[u8], selector: &str) -> Option<u64>
 }
 
 /// The value of `raw` read as `kind` over `bits` bits.
+#[inline]
 pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
     match kind {
         Kind::Spare => Value::Spare,
@@ -332,6 +333,15 @@ pub fn read_bits(bytes: &[u8], bit_offset: usize, bits: u8) -> Option<u64> {
     let end = bit_offset + usize::from(bits);
     let first = bit_offset / 8;
     let last = (end - 1) / 8;
+    let within = bit_offset % 8;
+    // Fast path: eight octets from the first one are there and hold the whole field.
+    if within + usize::from(bits) <= 64
+        && let Some(word) = bytes.get(first..).and_then(<[u8]>::first_chunk::<8>)
+        && last < bytes.len()
+    {
+        let word = u64::from_be_bytes(*word) << within;
+        return Some(word >> (64 - u32::from(bits)));
+    }
     let span = bytes.get(first..=last)?;
     let shift = span.len() * 8 - (bit_offset % 8) - usize::from(bits);
     let mask = if bits == 64 {

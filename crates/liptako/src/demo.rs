@@ -2,7 +2,9 @@
 //! its own embedded storage, federated with the others over mutual TLS (every link accredited
 //! up to `C`, so `S` stays home), fed by a scenario around the three-borders area
 //! (Liptako-Gourma): protected civilian sites, restricted zones, friendly units of every nation
-//! moving, and reports of every marking arriving over time. Simulated sensors (the built-in
+//! moving, and reports of every marking arriving over time. Mali runs an operation with NER
+//! whose pursuit unit crosses into Niger about five minutes after the start, so NER's node gets
+//! a pursuit notice to acknowledge; the unit turns back 40 km on and the notice ends. Simulated sensors (the built-in
 //! `demo` scenario of `liptako simulate`, as ASTERIX over UDP) feed each node's air picture:
 //! its nation's radar (GAO, DORI, AYOROU) and the shared ADS-B network. Every node takes TAK
 //! clients on its CoT ports. Prints each node's URL, login and ports and runs until stopped
@@ -16,8 +18,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use liptako_model::{
-    Body, Draft, Expect, Marking, Nation, Point, Polygon, Report, ReportKind, SiteCategory, Unit,
-    Zone, ZoneKind,
+    Area, Body, Draft, Expect, Marking, Nation, Operation, OperationStatus, Point, Polygon, Report,
+    ReportKind, SiteCategory, Unit, Zone, ZoneKind,
 };
 use liptako_node::config::air::{SensorKind, SensorSection};
 use liptako_node::config::{CONFIG_FILE, Config, ConfigDuration};
@@ -174,7 +176,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         if !radars.is_empty() || !adsb.is_empty() {
             start_radars(radars, adsb)?;
         }
-        say("API: POST /api/v1/auth/login, then /api/v1/reports, /units, /zones, /air/tracks, /links, /live");
+        say("API: POST /api/v1/auth/login, then /api/v1/reports, /units, /zones, /operations, /pursuit-notices, /air/tracks, /links, /live");
+        say("MLI's pursuit unit enters Niger about five minutes from now: NER acknowledges with POST /api/v1/pursuit-notices/{id}/acknowledge");
         say("Ctrl-C stops it.");
         let tick = Duration::from_secs(args.tick_s.max(1));
         let scenarios: Vec<_> = nodes
@@ -426,8 +429,59 @@ async fn seed(node: &Arc<Node>, idx: usize) -> anyhow::Result<()> {
             }),
         ));
     }
+    if idx == 0 {
+        // Mali's operation with Niger; its pursuit unit crosses the border (see `pursuer`).
+        let now = node.now();
+        ops.push(draft(
+            node,
+            Uuid::now_v7(),
+            Expect::New,
+            // Released to the participating partner; BFA sees neither it nor its notices.
+            Marking::new("DR", ["NER"]),
+            Body::Operation(Box::new(Operation {
+                name: "Opération Fer de Lance".into(),
+                lead_nation: node.nation(),
+                participating_nations: vec![node.nation(), Nation::parse("NER")?],
+                area: Area::Polygon {
+                    coordinates: vec![vec![
+                        [1.0, 14.8],
+                        [2.6, 14.8],
+                        [2.6, 15.6],
+                        [1.0, 15.6],
+                        [1.0, 14.8],
+                    ]],
+                },
+                start: now,
+                end: now + Duration::from_secs(30 * 86_400),
+                status: OperationStatus::Active,
+                units: vec![pursuer_id()],
+                intent: "Poursuivre le groupe armé signalé à l'est d'Ansongo jusqu'à la frontière nigérienne et au-delà, dans les limites de l'accord.".into(),
+            })),
+        ));
+    }
     node.write(ops).await?;
     Ok(())
+}
+
+/// The id of Mali's pursuit unit (fixed, like every demo unit).
+fn pursuer_id() -> Uuid {
+    Uuid::from_u128(DEMO_UNIT_IDS + 0x80)
+}
+
+/// Mali's pursuit unit: 6 km from the Niger border (Natural Earth), heading south-south-east
+/// at 28 m/s, so it is more than 1 km inside Niger about five minutes after the start; it turns
+/// back 40 km on (29 km deep) and the notice ends on its way home, then it goes again.
+fn pursuer() -> DemoUnit {
+    DemoUnit {
+        id: pursuer_id(),
+        callsign: "FAMa Poursuite GTIA 2".into(),
+        symbol: "SFGPUCI----K---",
+        lat: 15.35,
+        lon: 1.7,
+        course_deg: 150.0,
+        speed_mps: 28.0,
+        travelled_m: 0.0,
+    }
 }
 
 /// The markings each nation cycles through: every level, all members, one partner, national.
@@ -519,6 +573,7 @@ fn initial_units(idx: usize) -> Vec<DemoUnit> {
         ],
     ];
     let (lat, lon) = centre(idx);
+    let extra = (idx == 0).then(pursuer);
     names
         .get(idx)
         .copied()
@@ -540,6 +595,7 @@ fn initial_units(idx: usize) -> Vec<DemoUnit> {
             speed_mps: 8.0 + 4.0 * n as f64,
             travelled_m: 0.0,
         })
+        .chain(extra)
         .collect()
 }
 

@@ -151,6 +151,82 @@ fn check_lat_lon(lat: f64, lon: f64) -> Result<(), GeoError> {
     Ok(())
 }
 
+/// An area that may be in several parts (an operation's area, which may span borders): a
+/// GeoJSON `Polygon` or `MultiPolygon`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum Area {
+    /// One polygon: rings of `[lon, lat]`, the first the outer boundary.
+    Polygon {
+        /// The rings.
+        coordinates: Vec<Vec<[f64; 2]>>,
+    },
+    /// Several polygons.
+    MultiPolygon {
+        /// The polygons, each its rings.
+        coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+    },
+}
+
+impl Area {
+    /// Its polygons.
+    pub fn polygons(&self) -> Vec<Polygon> {
+        let polygon = |coordinates: &Vec<Vec<[f64; 2]>>| Polygon {
+            kind: PolygonTag::Polygon,
+            coordinates: coordinates.clone(),
+        };
+        match self {
+            Area::Polygon { coordinates } => vec![polygon(coordinates)],
+            Area::MultiPolygon { coordinates } => coordinates.iter().map(polygon).collect(),
+        }
+    }
+
+    /// Checks every polygon (see [`Polygon::check`]) and the total number of positions.
+    pub fn check(&self) -> Result<(), GeoError> {
+        let polygons = self.polygons();
+        if polygons.is_empty() {
+            return Err(GeoError("multipolygon has no polygon".into()));
+        }
+        let n_positions: usize = polygons
+            .iter()
+            .flat_map(|polygon| polygon.coordinates.iter())
+            .map(Vec::len)
+            .sum();
+        if n_positions > MAX_POLYGON_POSITIONS {
+            return Err(GeoError(format!(
+                "area has {n_positions} positions, more than {MAX_POLYGON_POSITIONS}"
+            )));
+        }
+        for (polygon_idx, polygon) in polygons.iter().enumerate() {
+            polygon.check().map_err(|err| match self {
+                Area::Polygon { .. } => err,
+                Area::MultiPolygon { .. } => GeoError(format!("polygon {polygon_idx}: {}", err.0)),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Whether the point is inside one of the polygons.
+    pub fn contains(&self, point: Point) -> bool {
+        self.polygons()
+            .iter()
+            .any(|polygon| polygon.contains(point))
+    }
+
+    /// The GeoJSON geometry.
+    pub fn geometry(&self) -> Geometry {
+        match self {
+            Area::Polygon { coordinates } => Geometry::Polygon {
+                coordinates: coordinates.clone(),
+            },
+            Area::MultiPolygon { coordinates } => Geometry::MultiPolygon {
+                coordinates: coordinates.clone(),
+            },
+        }
+    }
+}
+
 /// A GeoJSON geometry of an object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
@@ -159,6 +235,10 @@ pub enum Geometry {
     Point { coordinates: Vec<f64> },
     /// Rings of `[lon, lat]`.
     Polygon { coordinates: Vec<Vec<[f64; 2]>> },
+    /// Polygons, each rings of `[lon, lat]`.
+    MultiPolygon {
+        coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+    },
 }
 
 impl Geometry {
@@ -174,25 +254,29 @@ impl Geometry {
                 }),
                 _ => None,
             },
-            Geometry::Polygon { coordinates } => {
-                let mut positions = coordinates.iter().flatten();
-                let &[lon, lat] = positions.next()?;
-                let mut bbox = BBox {
-                    west: lon,
-                    south: lat,
-                    east: lon,
-                    north: lat,
-                };
-                for &[lon, lat] in positions {
-                    bbox.west = bbox.west.min(lon);
-                    bbox.east = bbox.east.max(lon);
-                    bbox.south = bbox.south.min(lat);
-                    bbox.north = bbox.north.max(lat);
-                }
-                Some(bbox)
+            Geometry::Polygon { coordinates } => bbox_of(coordinates.iter().flatten()),
+            Geometry::MultiPolygon { coordinates } => {
+                bbox_of(coordinates.iter().flatten().flatten())
             }
         }
     }
+}
+
+fn bbox_of<'a>(mut positions: impl Iterator<Item = &'a [f64; 2]>) -> Option<BBox> {
+    let &[lon, lat] = positions.next()?;
+    let mut bbox = BBox {
+        west: lon,
+        south: lat,
+        east: lon,
+        north: lat,
+    };
+    for &[lon, lat] in positions {
+        bbox.west = bbox.west.min(lon);
+        bbox.east = bbox.east.max(lon);
+        bbox.south = bbox.south.min(lat);
+        bbox.north = bbox.north.max(lat);
+    }
+    Some(bbox)
 }
 
 impl From<Point> for Geometry {

@@ -7,7 +7,9 @@
 //!   partner link), the visibility [`Transition`], the one marking input
 //!   [`Policy::marking_input`] and [`Policy::derive_marking`], in [`access`];
 //! - [`Object`] = [`Meta`] (id, origin, version, times, marking, exercise) + [`Body`]
-//!   ([`Report`], [`Unit`], [`Zone`]); [`next_version`] numbers versions under a precondition;
+//!   ([`Report`], [`Unit`], [`Zone`], [`Operation`], [`PursuitNotice`], [`Acknowledgement`]);
+//!   [`next_version`] numbers versions under a precondition;
+//! - [`workflow`]: the state of work between nations, derived from objects linked by id;
 //! - [`Point`], [`Polygon`], [`Geometry`], [`BBox`]: GeoJSON-compatible geometry.
 
 pub mod access;
@@ -15,15 +17,18 @@ pub mod geo;
 pub mod marking;
 pub mod nation;
 pub mod object;
+pub mod workflow;
 
 pub use access::{Audience, Transition};
-pub use geo::{BBox, GeoError, Geometry, Point, Polygon, PolygonTag};
+pub use geo::{Area, BBox, GeoError, Geometry, Point, Polygon, PolygonTag};
 pub use marking::{
     Confederation, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy, PolicyError,
     Principal, Role,
 };
 pub use nation::{BadNation, Nation};
 pub use object::{
-    Body, Draft, Expect, InvalidObject, Meta, Object, ObjectType, Report, ReportKind, SiteCategory,
-    Unit, WriteConflict, Zone, ZoneKind, check_exercise_name, check_symbol_code, next_version,
+    Acknowledgement, Body, Draft, Expect, InvalidObject, Meta, Object, ObjectType, Operation,
+    OperationStatus, PursuitLimit, PursuitNotice, Report, ReportKind, SiteCategory, Unit,
+    WriteConflict, Zone, ZoneKind, check_exercise_name, check_symbol_code, next_version,
 };
+pub use workflow::{Act, Workflow, WorkflowState};

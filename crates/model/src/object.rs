@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::geo::{BBox, GeoError, Geometry, Point, Polygon};
+use crate::geo::{Area, BBox, GeoError, Geometry, Point, Polygon};
 use crate::marking::{Marked, Marking};
 use crate::nation::Nation;
 
@@ -28,18 +28,49 @@ pub enum ObjectType {
     Unit,
     /// An area: restricted airspace, protected civilian site, area of operations.
     Zone,
+    /// A cross-border operation under unified command.
+    Operation,
+    /// A pursuit notice: a unit engaged in an operation entered a partner's territory. Raised
+    /// by the node of the unit's nation, never written by a client.
+    PursuitNotice,
+    /// A nation's acknowledgement of another nation's object (a pursuit notice), linked to it
+    /// by id: one step of a workflow between nations. Written through the act's own route.
+    Acknowledgement,
 }
 
 impl ObjectType {
     /// Every type, in a fixed order.
-    pub const ALL: [ObjectType; 3] = [ObjectType::Report, ObjectType::Unit, ObjectType::Zone];
+    pub const ALL: [ObjectType; 6] = [
+        ObjectType::Report,
+        ObjectType::Unit,
+        ObjectType::Zone,
+        ObjectType::Operation,
+        ObjectType::PursuitNotice,
+        ObjectType::Acknowledgement,
+    ];
 
-    /// `report`, `unit`, `zone`.
+    /// `report`, `unit`, `zone`, `operation`, `pursuit_notice`, `acknowledgement`.
     pub fn as_str(&self) -> &'static str {
         match self {
             ObjectType::Report => "report",
             ObjectType::Unit => "unit",
             ObjectType::Zone => "zone",
+            ObjectType::Operation => "operation",
+            ObjectType::PursuitNotice => "pursuit_notice",
+            ObjectType::Acknowledgement => "acknowledgement",
+        }
+    }
+
+    /// Whether clients create, change and delete objects of this type through the generic
+    /// object routes. Pursuit notices are the node's own acts, and acknowledgements are made
+    /// by the act's route (`POST /api/v1/pursuit-notices/{id}/acknowledge`), which checks who
+    /// may make it.
+    pub fn client_writable(&self) -> bool {
+        match self {
+            ObjectType::Report | ObjectType::Unit | ObjectType::Zone | ObjectType::Operation => {
+                true
+            }
+            ObjectType::PursuitNotice | ObjectType::Acknowledgement => false,
         }
     }
 
@@ -180,6 +211,12 @@ pub enum Body {
     Unit(Unit),
     /// A zone.
     Zone(Zone),
+    /// An operation (boxed, as the larger bodies are, so that drafts stay small).
+    Operation(Box<Operation>),
+    /// A pursuit notice.
+    PursuitNotice(Box<PursuitNotice>),
+    /// An acknowledgement.
+    Acknowledgement(Acknowledgement),
 }
 
 impl Body {
@@ -189,6 +226,22 @@ impl Body {
             Body::Report(_) => ObjectType::Report,
             Body::Unit(_) => ObjectType::Unit,
             Body::Zone(_) => ObjectType::Zone,
+            Body::Operation(_) => ObjectType::Operation,
+            Body::PursuitNotice(_) => ObjectType::PursuitNotice,
+            Body::Acknowledgement(_) => ObjectType::Acknowledgement,
+        }
+    }
+
+    /// The object this one is a step about, in a workflow between nations (an
+    /// acknowledgement's notice); see `crate::workflow`.
+    pub fn refers_to(&self) -> Option<Uuid> {
+        match self {
+            Body::Acknowledgement(ack) => Some(ack.refers_to),
+            Body::Report(_)
+            | Body::Unit(_)
+            | Body::Zone(_)
+            | Body::Operation(_)
+            | Body::PursuitNotice(_) => None,
         }
     }
 
@@ -200,6 +253,9 @@ impl Body {
             Body::Zone(zone) => Some(Geometry::Polygon {
                 coordinates: zone.area.coordinates.clone(),
             }),
+            Body::Operation(operation) => Some(operation.area.geometry()),
+            Body::PursuitNotice(notice) => Some(Geometry::from(notice.crossing_point)),
+            Body::Acknowledgement(_) => None,
         }
     }
 
@@ -220,10 +276,10 @@ impl Body {
                 north: point.lat,
             }),
             Body::Report(_) | Body::Unit(_) => None,
-            Body::Zone(zone) => Geometry::Polygon {
-                coordinates: zone.area.coordinates.clone(),
+            Body::Zone(_) | Body::Operation(_) | Body::PursuitNotice(_) => {
+                self.geometry().and_then(|geometry| geometry.bbox())
             }
-            .bbox(),
+            Body::Acknowledgement(_) => None,
         }
     }
 
@@ -237,6 +293,12 @@ impl Body {
                 unit.symbol.as_deref().unwrap_or("")
             ),
             Body::Zone(zone) => format!("{}\n{}", zone.name, zone.description),
+            Body::Operation(operation) => format!("{}\n{}", operation.name, operation.intent),
+            Body::PursuitNotice(notice) => {
+                format!("{}\n{}", notice.operation, notice.nation_entered)
+            }
+            // The id it refers to, so that a store query can narrow to one workflow by text.
+            Body::Acknowledgement(ack) => format!("{}\n{}", ack.refers_to, ack.text),
         }
     }
 
@@ -244,8 +306,9 @@ impl Body {
     pub fn kind_str(&self) -> Option<&'static str> {
         match self {
             Body::Report(report) => Some(report.kind.as_str()),
-            Body::Unit(_) => None,
+            Body::Unit(_) | Body::PursuitNotice(_) | Body::Acknowledgement(_) => None,
             Body::Zone(zone) => Some(zone.kind.as_str()),
+            Body::Operation(operation) => Some(operation.status.as_str()),
         }
     }
 
@@ -292,8 +355,244 @@ impl Body {
                 }
                 Ok(())
             }
+            Body::Operation(operation) => operation.check(),
+            Body::PursuitNotice(notice) => notice.check(),
+            Body::Acknowledgement(ack) => {
+                check_text("by", &ack.by, 1, MAX_NAME_CHARS)?;
+                check_text("text", &ack.text, 0, MAX_BODY_CHARS)
+            }
         }
     }
+}
+
+/// Most units one operation lists.
+pub const MAX_OPERATION_UNITS: usize = 1000;
+/// Most positions kept in a pursuit notice's track.
+pub const MAX_TRACK_POINTS: usize = 2000;
+
+/// A cross-border operation under unified command. Units listed in an active operation are
+/// *engaged*: their node raises a pursuit notice when one enters a partner's territory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// Its name.
+    pub name: String,
+    /// The nation in command.
+    pub lead_nation: Nation,
+    /// Every nation taking part, the lead included.
+    pub participating_nations: Vec<Nation>,
+    /// Where it runs: a GeoJSON `Polygon` or `MultiPolygon` (it may span borders).
+    pub area: Area,
+    /// Start of the time window.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub start: OffsetDateTime,
+    /// End of the time window.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub end: OffsetDateTime,
+    /// `planned`, `active` or `ended`.
+    pub status: OperationStatus,
+    /// The participating units, by unit id (TAK units included).
+    #[serde(default)]
+    pub units: Vec<Uuid>,
+    /// The commander's intent.
+    #[serde(default)]
+    pub intent: String,
+}
+
+impl Operation {
+    /// Whether `unit` is engaged in this operation: listed, and the operation active.
+    pub fn engages(&self, unit: Uuid) -> bool {
+        self.status == OperationStatus::Active && self.units.contains(&unit)
+    }
+
+    fn check(&self) -> Result<(), InvalidObject> {
+        check_text("name", &self.name, 1, MAX_NAME_CHARS)?;
+        check_text("intent", &self.intent, 0, MAX_BODY_CHARS)?;
+        self.area.check().map_err(InvalidObject::geo("area"))?;
+        if self.participating_nations.is_empty() {
+            return Err(InvalidObject::new(
+                "participating_nations",
+                "must name at least the lead nation",
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = self
+            .participating_nations
+            .iter()
+            .find(|nation| !seen.insert(**nation))
+        {
+            return Err(InvalidObject {
+                field: "participating_nations",
+                reason: format!("names {twice} twice"),
+            });
+        }
+        if !self.participating_nations.contains(&self.lead_nation) {
+            return Err(InvalidObject {
+                field: "lead_nation",
+                reason: format!("{} must be one of participating_nations", self.lead_nation),
+            });
+        }
+        if self.end <= self.start {
+            return Err(InvalidObject::new("end", "must be after start"));
+        }
+        if self.units.len() > MAX_OPERATION_UNITS {
+            return Err(InvalidObject {
+                field: "units",
+                reason: format!(
+                    "lists {} units; at most {MAX_OPERATION_UNITS} are allowed",
+                    self.units.len()
+                ),
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(twice) = self.units.iter().find(|unit| !seen.insert(**unit)) {
+            return Err(InvalidObject {
+                field: "units",
+                reason: format!("lists {twice} twice"),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Where an operation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OperationStatus {
+    /// Not started: its units are not engaged.
+    Planned,
+    /// Running: its units are engaged.
+    Active,
+    /// Over.
+    Ended,
+}
+
+impl OperationStatus {
+    /// Every status.
+    pub const ALL: [OperationStatus; 3] = [
+        OperationStatus::Planned,
+        OperationStatus::Active,
+        OperationStatus::Ended,
+    ];
+
+    /// The snake_case name (the `kind=` filter of operations).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OperationStatus::Planned => "planned",
+            OperationStatus::Active => "active",
+            OperationStatus::Ended => "ended",
+        }
+    }
+}
+
+/// A pursuit notice: units engaged in an operation entered a partner's territory. The node of
+/// the units' nation raises it within seconds of the crossing, updates the current depth while
+/// the pursuit lasts, and ends it (with the track of the incursion) when they are back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PursuitNotice {
+    /// The operation the units are engaged in.
+    pub operation: Uuid,
+    /// The units in pursuit.
+    pub units: Vec<Uuid>,
+    /// The nation whose territory was entered.
+    pub nation_entered: Nation,
+    /// Where the units crossed (the first position inside).
+    pub crossing_point: Point,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub crossing_time: OffsetDateTime,
+    /// Direction of travel at the crossing, degrees clockwise from true north.
+    pub direction_deg: f64,
+    /// Current distance inside the territory entered (to its nearest border), km.
+    pub depth_km: f64,
+    /// Greatest depth reached, km.
+    pub max_depth_km: f64,
+    /// Limits of the agreement exceeded so far: `depth`, `duration`.
+    #[serde(default)]
+    pub limits_exceeded: Vec<PursuitLimit>,
+    /// When the units were back (absent while the pursuit lasts).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub ended: Option<OffsetDateTime>,
+    /// The positions of the incursion, thinned, oldest first.
+    #[serde(default)]
+    pub track: Vec<Point>,
+}
+
+impl PursuitNotice {
+    fn check(&self) -> Result<(), InvalidObject> {
+        if self.units.is_empty() {
+            return Err(InvalidObject::new("units", "must name at least one unit"));
+        }
+        self.crossing_point
+            .check()
+            .map_err(InvalidObject::geo("crossing_point"))?;
+        if !self.direction_deg.is_finite() || !(0.0..360.0).contains(&self.direction_deg) {
+            return Err(InvalidObject::new("direction_deg", "must be in 0..360"));
+        }
+        for (field, km) in [
+            ("depth_km", self.depth_km),
+            ("max_depth_km", self.max_depth_km),
+        ] {
+            if !km.is_finite() || km < 0.0 {
+                return Err(InvalidObject::new(field, "must be a distance >= 0"));
+            }
+        }
+        if self.track.len() > MAX_TRACK_POINTS {
+            return Err(InvalidObject::new("track", "has too many positions"));
+        }
+        for point in &self.track {
+            point.check().map_err(InvalidObject::geo("track"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A limit of the pursuit agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PursuitLimit {
+    /// Deeper than `[pursuit] max_depth_km`.
+    Depth,
+    /// Longer than `[pursuit] max_duration`.
+    Duration,
+}
+
+impl PursuitLimit {
+    /// The snake_case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PursuitLimit::Depth => "depth",
+            PursuitLimit::Duration => "duration",
+        }
+    }
+}
+
+/// One nation's acknowledgement of another's object (a pursuit notice): its own object, linked
+/// by id, released back to the other nation. When: the envelope's `created`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledgement {
+    /// The object acknowledged.
+    pub refers_to: Uuid,
+    /// The user who acknowledged it.
+    pub by: String,
+    /// What they said.
+    #[serde(default)]
+    pub text: String,
 }
 
 /// Longest report or zone title, in characters.
@@ -401,17 +700,21 @@ pub enum ReportKind {
     /// An airspace event the air picture raised: a border crossing, a track without
     /// transponder, an emergency squawk, an entry into a restricted zone.
     AirspaceAlert,
+    /// A pursuit that needs attention: a limit of the agreement exceeded, a notice not
+    /// acknowledged in time, a notice that cannot be released to the nation entered.
+    PursuitAlert,
 }
 
 impl ReportKind {
     /// Every kind.
-    pub const ALL: [ReportKind; 6] = [
+    pub const ALL: [ReportKind; 7] = [
         ReportKind::Incident,
         ReportKind::ThreatWarning,
         ReportKind::IntelligenceSummary,
         ReportKind::SpotReport,
         ReportKind::CivilianHarm,
         ReportKind::AirspaceAlert,
+        ReportKind::PursuitAlert,
     ];
 
     /// The snake_case name.
@@ -423,6 +726,7 @@ impl ReportKind {
             ReportKind::SpotReport => "spot_report",
             ReportKind::CivilianHarm => "civilian_harm",
             ReportKind::AirspaceAlert => "airspace_alert",
+            ReportKind::PursuitAlert => "pursuit_alert",
         }
     }
 }
@@ -792,6 +1096,58 @@ mod tests {
         assert_eq!(unit.check().unwrap_err().field, "course_deg");
         assert!(check_symbol_code("10031000001211000000").is_ok());
         assert!(check_symbol_code("nonsense").is_err());
+        let operation = |lead: &str, units: Vec<u128>, area: serde_json::Value| {
+            serde_json::from_value::<Operation>(serde_json::json!({
+                "name": "SAHEL SHIELD", "lead_nation": lead,
+                "participating_nations": ["MLI", "NER"], "area": area,
+                "start": "2026-12-06T00:00:00Z", "end": "2026-12-08T00:00:00Z",
+                "status": "active",
+                "units": units.into_iter().map(Uuid::from_u128).collect::<Vec<_>>(),
+            }))
+            .map(|operation| Body::Operation(Box::new(operation)))
+        };
+        let square = serde_json::json!({"type": "Polygon",
+            "coordinates": [[[1.0, 15.0], [2.0, 15.0], [2.0, 16.0], [1.0, 15.0]]]});
+        let ok = operation("MLI", vec![1, 2], square.clone()).unwrap();
+        assert!(ok.check().is_ok());
+        assert_eq!(ok.kind_str(), Some("active"));
+        assert_eq!(
+            operation("BFA", vec![1], square.clone())
+                .unwrap()
+                .check()
+                .unwrap_err()
+                .field,
+            "lead_nation"
+        );
+        assert_eq!(
+            operation("MLI", vec![1, 1], square.clone())
+                .unwrap()
+                .check()
+                .unwrap_err()
+                .field,
+            "units"
+        );
+        let multi = serde_json::json!({"type": "MultiPolygon", "coordinates": [
+            [[[1.0, 15.0], [2.0, 15.0], [2.0, 16.0], [1.0, 15.0]]],
+            [[[3.0, 15.0], [4.0, 15.0], [4.0, 16.0]]]]});
+        let open_ring = operation("MLI", vec![], multi)
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert_eq!(open_ring.field, "area");
+        assert!(
+            open_ring.reason.contains("polygon 1"),
+            "{}",
+            open_ring.reason
+        );
+        assert!(
+            operation(
+                "MLI",
+                vec![],
+                serde_json::json!({"type": "Point", "coordinates": [1, 2]})
+            )
+            .is_err()
+        );
         assert!(check_exercise_name("Flintlock 26").is_ok());
         assert!(check_exercise_name("a/b").is_err());
     }

@@ -6,10 +6,13 @@
 //!   session authority [`auth`], the [`clock::Clock`], metrics, link state), plus what every door
 //!   needs: the HTTP edge ([`http`]: errors, extractors), the capped accept loop ([`net`]), one
 //!   login and one user → principal ([`auth`]), the air picture's data ([`picture`]),
-//!   configuration sections as leaves ([`config`]), certificates ([`pki`]);
+//!   configuration sections as leaves ([`config`]), certificates ([`pki`]), and work between
+//!   nations derived from linked objects ([`workflow`]);
 //! - **features**, each a directory that imports the core and never another feature: [`api`]
 //!   (JSON API and live feed), [`tak`] (TAK clients), [`air`] (radar feeds, tracker, alerts),
-//!   [`federation`] (partner nodes). They talk through the bus. `tests/architecture.rs` checks
+//!   [`federation`] (partner nodes), [`taxii`] (STIX 2.1 over TAXII 2.1), [`ops`] (operations
+//!   and pursuit notices), [`replay`] (the picture as it was). They talk through the bus.
+//!   `tests/architecture.rs` checks
 //!   the rule;
 //! - **the composition root** [`server`]: builds the HTTP router and OpenAPI document from the
 //!   features' routes, starts every feature, and on shutdown waits for the tasks they started.
@@ -30,11 +33,14 @@ pub mod net;
 pub mod picture;
 pub mod pki;
 pub mod state;
+pub mod workflow;
 
 // features
 pub mod air;
 pub mod api;
 pub mod federation;
+pub mod ops;
+pub mod replay;
 pub mod tak;
 pub mod taxii;
 
@@ -46,4 +52,4 @@ pub use http::error::AppError;
 pub use state::{Node, NodeError};
 
 /// The feature modules: each imports the core and never another feature.
-pub const FEATURES: &[&str] = &["api", "tak", "air", "federation", "taxii"];
+pub const FEATURES: &[&str] = &["api", "tak", "air", "federation", "taxii", "ops", "replay"];

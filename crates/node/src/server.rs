@@ -33,7 +33,9 @@ pub fn router(node: Arc<Node>) -> Router {
     let max_body = node.config().http.max_body_bytes;
     crate::api::routes()
         .merge(crate::air::api::routes())
+        .merge(crate::replay::routes())
         .merge(crate::taxii::router(node.clone()))
+        .merge(crate::ops::api::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -45,6 +47,8 @@ pub fn router(node: Arc<Node>) -> Router {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut document = crate::api::openapi::document();
     document.merge(crate::air::api::document());
+    document.merge(crate::replay::document());
+    document.merge(crate::ops::api::document());
     crate::api::openapi::complete(&mut document);
     document
 }
@@ -106,6 +110,7 @@ pub async fn serve(
     crate::tak::start(node.clone()).await?;
     crate::air::start(node.clone()).await?;
     crate::taxii::start(node.clone()).await?;
+    crate::ops::start(node.clone()).await?;
     tracing::info!(
         addr = %local,
         nation = %node.nation(),

@@ -187,6 +187,33 @@ async fn every_exit_hands_out_exactly_what_the_one_decision_allows_in_each_world
                 .filter(|id| before.iter().any(|o| o.meta.id.to_string() == *id))
                 .collect();
             assert_eq!(listed, expected, "{user} in {world:?}: list");
+            // Replay of the picture as held now.
+            let now = node
+                .node
+                .now()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            let (status, picture) = node
+                .call(
+                    "GET",
+                    &format!(
+                        "/api/v1/replay/picture?at={}{}",
+                        now.replace('+', "%2B"),
+                        world_query(world)
+                    ),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{picture}");
+            let replayed: BTreeSet<String> = picture["reports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["id"].as_str().unwrap().to_owned())
+                .filter(|id| before.iter().any(|o| o.meta.id.to_string() == *id))
+                .collect();
+            assert_eq!(replayed, expected, "{user} in {world:?}: replay");
             // Read by id and version history, for every object of the batch.
             for object in &before {
                 let id = object.meta.id;

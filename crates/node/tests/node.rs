@@ -7,6 +7,7 @@ mod api {
     pub mod common;
     pub mod marking;
     pub mod objects;
+    pub mod replay;
     pub mod ui;
 }
 mod architecture;

@@ -54,7 +54,8 @@ fn report_types(kind: ReportKind) -> &'static str {
         ReportKind::Incident
         | ReportKind::SpotReport
         | ReportKind::CivilianHarm
-        | ReportKind::AirspaceAlert => "observed-data",
+        | ReportKind::AirspaceAlert
+        | ReportKind::PursuitAlert => "observed-data",
     }
 }
 
@@ -65,7 +66,8 @@ pub fn kind_part(kind: ReportKind) -> Option<Part> {
         ReportKind::Incident
         | ReportKind::SpotReport
         | ReportKind::CivilianHarm
-        | ReportKind::AirspaceAlert => Some(Part::Sighting),
+        | ReportKind::AirspaceAlert
+        | ReportKind::PursuitAlert => Some(Part::Sighting),
         ReportKind::ThreatWarning => None,
     }
 }

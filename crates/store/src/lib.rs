@@ -98,6 +98,34 @@ pub trait Store: Send + Sync + 'static {
     /// oldest first, each with its position and when this store took it.
     fn version_arrivals(&self, id: Uuid) -> Result<Vec<Arrival>, StoreError>;
 
+    /// The picture this store held at `at` (by its own clock of arrival), for replay: per
+    /// object of `object_type` in `world`, the newest version it had taken at or before `at`,
+    /// unless that version was a deletion or a recall has since dropped its content (a recalled
+    /// version is never shown again, not even in the past). In order of arrival after position
+    /// `after`, keeping those `keep` accepts until `limit` are kept or the rows end.
+    fn held_at(
+        &self,
+        at: OffsetDateTime,
+        object_type: ObjectType,
+        world: Option<&str>,
+        after: Option<u64>,
+        limit: usize,
+        keep: &mut dyn FnMut(&Object) -> bool,
+    ) -> Result<Page, StoreError>;
+
+    /// The versions this store took after `from` and at or before `to` (its own clock of
+    /// arrival) of objects in `world`, in order of arrival after position `after`, at most
+    /// `limit`; each with its position, when it was taken and the envelope of the version
+    /// before it. Versions whose content a recall dropped are left out.
+    fn taken_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        world: Option<&str>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Taken>, StoreError>;
+
     /// Entries of `origin`'s log with a sequence number above `after_seq`, in order.
     fn log_after(
         &self,
@@ -114,6 +142,10 @@ pub trait Store: Send + Sync + 'static {
     /// The envelope of the latest version of `id` below `below_version` that this store held
     /// (including one whose content a recall dropped).
     fn version_before(&self, id: Uuid, below_version: u64) -> Result<Option<Meta>, StoreError>;
+
+    /// The envelopes of the versions of `id` above `above_version` that this store holds
+    /// (including those whose content a recall dropped), oldest first.
+    fn envelopes_after(&self, id: Uuid, above_version: u64) -> Result<Vec<Meta>, StoreError>;
 
     /// How far this store has applied each origin's log as received from `peer`.
     fn cursors(&self, peer: Nation) -> Result<Vec<(Nation, u64)>, StoreError>;
@@ -294,6 +326,19 @@ pub struct Stored {
 /// Called by the writer after each durable commit with what it changed, in commit order.
 /// It must not block (send to a channel and return).
 pub type CommitHook = Box<dyn Fn(&[Change]) + Send + 'static>;
+
+/// A version as this store took it (for replay).
+#[derive(Debug, Clone)]
+pub struct Taken {
+    /// Its position in this store's order of arrival.
+    pub position: u64,
+    /// When this store took it.
+    pub at: OffsetDateTime,
+    /// The version.
+    pub object: Object,
+    /// The envelope of the version before it, if this store held one.
+    pub previous: Option<Meta>,
+}
 
 /// One entry of a per-origin log.
 #[derive(Debug, Clone)]
@@ -498,6 +543,19 @@ pub struct AirHistoryRow {
     pub lon: f64,
     /// The track as the API showed it, JSON.
     pub payload: String,
+}
+
+/// Recorded air tracks belong to the real world: the air picture records no exercise tracks.
+impl liptako_model::Marked for AirHistoryRow {
+    fn origin(&self) -> Nation {
+        self.origin
+    }
+    fn marking(&self) -> &Marking {
+        &self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Which air-track states to read.

@@ -14,7 +14,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use liptako_model::{Meta, Nation, Object, next_version};
+use liptako_model::{Meta, Nation, Object, ObjectType, next_version};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use time::OffsetDateTime;
@@ -24,7 +24,7 @@ use crate::schema;
 use crate::{
     AirHistoryQuery, AirHistoryRow, Arrival, ArrivalQuery, AuditEntry, AuditQuery, AuditRecord,
     Change, CommitHook, Committed, LogBody, LogEntry, Page, Query, Recalled, ReplicaEntry, Store,
-    StoreError, Stored, UserRecord, WriteCallback, WriteJob, WriteOp, WriteOutcome,
+    StoreError, Stored, Taken, UserRecord, WriteCallback, WriteJob, WriteOp, WriteOutcome,
 };
 
 /// Jobs (calls to `write`) that may wait for the writer before callers block.
@@ -359,6 +359,111 @@ impl Store for SqliteStore {
             Some(row) => Ok(Some(decode_meta(blob(row, 0)?, || format!("log of {id}"))?)),
             None => Ok(None),
         }
+    }
+
+    fn held_at(
+        &self,
+        at: OffsetDateTime,
+        object_type: ObjectType,
+        world: Option<&str>,
+        after: Option<u64>,
+        limit: usize,
+        keep: &mut dyn FnMut(&Object) -> bool,
+    ) -> Result<Page, StoreError> {
+        // Per object, its newest version appended by `at` (held or dropped since); then that
+        // row if its content is still held. The type and world come from the latest row (an
+        // object's type never changes; its world neither).
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT g.payload, g.lseq FROM log g
+             JOIN (SELECT id, MAX(version) AS version FROM log
+                   WHERE appended <= ?1 AND state IN (0, 1) GROUP BY id) m
+               ON g.id = m.id AND g.version = m.version
+             JOIN latest l ON l.id = g.id
+             WHERE g.state = 0 AND l.type = ?2 AND l.exercise = ?3 AND g.lseq > ?4
+             ORDER BY g.lseq",
+        )?;
+        let mut rows = stmt.query(params![
+            micros(at),
+            object_type.as_str(),
+            world.unwrap_or_default(),
+            clamp_i64(after.unwrap_or(0)),
+        ])?;
+        let mut objects = Vec::new();
+        while let Some(row) = rows.next()? {
+            let lseq: i64 = row.get(1)?;
+            let object = decode(blob(row, 0)?, || format!("log row lseq {lseq}"))?;
+            if object.meta.deleted || !keep(&object) {
+                continue;
+            }
+            objects.push(object);
+            if objects.len() >= limit.max(1) {
+                // More may follow: the caller continues after the last one kept.
+                return Ok(Page {
+                    objects,
+                    next_cursor: Some(lseq as u64),
+                });
+            }
+        }
+        Ok(Page {
+            objects,
+            next_cursor: None,
+        })
+    }
+
+    fn taken_between(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        world: Option<&str>,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Taken>, StoreError> {
+        let mut taken = Vec::new();
+        {
+            let conn = self.reader();
+            let mut stmt = conn.prepare_cached(
+                "SELECT g.lseq, g.appended, g.payload FROM log g JOIN latest l ON l.id = g.id
+                 WHERE g.state = 0 AND g.appended > ?1 AND g.appended <= ?2 AND l.exercise = ?3
+                   AND g.lseq > ?4
+                 ORDER BY g.lseq LIMIT ?5",
+            )?;
+            let mut rows = stmt.query(params![
+                micros(from),
+                micros(to),
+                world.unwrap_or_default(),
+                clamp_i64(after.unwrap_or(0)),
+                clamp_i64(limit as u64),
+            ])?;
+            while let Some(row) = rows.next()? {
+                let lseq: i64 = row.get(0)?;
+                taken.push(Taken {
+                    position: lseq as u64,
+                    at: from_micros(row.get(1)?),
+                    object: decode(blob(row, 2)?, || format!("log row lseq {lseq}"))?,
+                    previous: None,
+                });
+            }
+        }
+        for version in &mut taken {
+            version.previous =
+                self.version_before(version.object.meta.id, version.object.meta.version)?;
+        }
+        Ok(taken)
+    }
+
+    fn envelopes_after(&self, id: Uuid, above_version: u64) -> Result<Vec<Meta>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT payload FROM log WHERE id = ?1 AND version > ?2 AND state IN (0, 1)
+             ORDER BY version",
+        )?;
+        let mut rows = stmt.query(params![id.as_bytes().as_slice(), clamp_i64(above_version)])?;
+        let mut envelopes = Vec::new();
+        while let Some(row) = rows.next()? {
+            envelopes.push(decode_meta(blob(row, 0)?, || format!("log of {id}"))?);
+        }
+        Ok(envelopes)
     }
 
     fn cursors(&self, peer: Nation) -> Result<Vec<(Nation, u64)>, StoreError> {

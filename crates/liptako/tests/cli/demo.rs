@@ -132,4 +132,17 @@ fn demo_runs_three_federated_nodes_with_an_air_picture_each() {
             complete &= partners_heard && air_tracks > 0;
         }
     }
+
+    // The pursuit scenario: MLI's operation with Niger, released to NER only.
+    loop {
+        let held = items(ports[2], &tokens[2], "/api/v1/operations");
+        if held.iter().any(|o| o["name"] == "Opération Fer de Lance") {
+            assert_eq!(held[0]["units"].as_array().map(Vec::len), Some(1));
+            break;
+        }
+        assert!(Instant::now() < deadline, "NER never got MLI's operation");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(items(ports[0], &tokens[0], "/api/v1/operations").len(), 1);
+    assert!(items(ports[1], &tokens[1], "/api/v1/operations").is_empty());
 }

@@ -139,6 +139,108 @@ fn markings_decide_what_crosses_and_changes_recall() {
     );
 }
 
+/// Changes the marking (and title) of report `id` on node `at` to a new version.
+fn remark(c: &Cluster, at: usize, id: &str, title: &str, releasable: &[&str]) -> Value {
+    let (_, mut current) = c
+        .call(at, "GET", &format!("/api/v1/reports/{id}"), None)
+        .unwrap();
+    current["title"] = json!(title);
+    current["marking"] = json!({"level": "DR", "releasable_to": releasable});
+    let (status, body) = c
+        .call(at, "PUT", &format!("/api/v1/reports/{id}"), Some(&current))
+        .unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// What node `at`'s audit log records of `action` to `partner` about object `id`.
+fn audited(c: &Cluster, at: usize, action: &str, partner: &str, id: &str) -> usize {
+    let (_, records) = c
+        .call(
+            at,
+            "GET",
+            &format!("/api/v1/audit?action={action}&partner={partner}"),
+            None,
+        )
+        .unwrap();
+    records
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|record| record["object_id"] == json!(id))
+        .count()
+}
+
+/// Security finding 1: the sender decides on the latest state. Versions released REL AES and
+/// narrowed to NATIONAL while the link was down never cross when it comes back (nor a recall
+/// naming them); a report narrowed and re-released crosses as its latest version only; a report
+/// the partner held is recalled.
+#[test]
+fn finding_1_a_version_withdrawn_while_the_link_was_down_never_crosses() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Cluster::new(Path::new(BIN), dir.path(), &["MLI", "BFA"], &[(0, 1, "C")]).unwrap();
+    let held = c
+        .create(0, "reports", &report("held", "DR", &["AES"]))
+        .unwrap();
+    let held = held["id"].as_str().unwrap().to_owned();
+    c.wait_until(WAIT, |c| Ok(c.ids(1, "reports")?.contains(&held)))
+        .unwrap();
+
+    c.cut(0, 1);
+    // Down as MLI sees it: BFA's pull stream has ended (a version created before that is
+    // released while it is the latest, as it should be).
+    c.wait_until(WAIT, |c| {
+        let (_, links) = c.call(0, "GET", "/api/v1/links", None)?;
+        Ok(links[0]["sending"]["streams"] == 0 && links[0]["receiving"]["up"] == false)
+    })
+    .unwrap();
+    let withdrawn = c
+        .create(0, "reports", &report("WITHDRAWN-v1", "DR", &["AES"]))
+        .unwrap();
+    let withdrawn = withdrawn["id"].as_str().unwrap().to_owned();
+    remark(&c, 0, &withdrawn, "national-v2", &[]);
+    let rereleased = c
+        .create(0, "reports", &report("REREL-v1", "DR", &["AES"]))
+        .unwrap();
+    let rereleased = rereleased["id"].as_str().unwrap().to_owned();
+    remark(&c, 0, &rereleased, "REREL-v2", &[]);
+    let latest = remark(&c, 0, &rereleased, "rereleased-v3", &["AES"]);
+    assert_eq!(latest["version"], 3);
+    remark(&c, 0, &held, "held-now-national", &[]);
+    c.restore(0, 1);
+    sentinel(&c, 0, &[1]);
+
+    assert_eq!(titles(&c, 1), set(&["rereleased-v3", "sentinel"]));
+    // BFA never took the withdrawn versions: the re-released report's history there is its
+    // latest version alone.
+    let (status, versions) = c
+        .call(
+            1,
+            "GET",
+            &format!("/api/v1/reports/{rereleased}/versions"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{versions}");
+    let numbers: Vec<&Value> = versions["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["version"])
+        .collect();
+    assert_eq!(numbers, [&json!(3)], "{versions}");
+    // Nothing about the withdrawn report left MLI, not even a recall naming it.
+    assert_eq!(audited(&c, 0, "release", "BFA", &withdrawn), 0);
+    assert_eq!(audited(&c, 0, "recall", "BFA", &withdrawn), 0);
+    assert_eq!(audited(&c, 0, "release", "BFA", &rereleased), 1);
+    // The report BFA held is recalled, once.
+    assert_eq!(audited(&c, 0, "recall", "BFA", &held), 1);
+    let (status, _) = c
+        .call(1, "GET", &format!("/api/v1/reports/{held}"), None)
+        .unwrap();
+    assert_eq!(status, 404);
+}
+
 #[test]
 fn relays_forward_only_what_the_third_nation_may_hold_and_ceilings_hold() {
     let dir = tempfile::tempdir().unwrap();

@@ -17,8 +17,9 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use liptako_model::{
-    Audience, Body, Draft, Expect, Marking, MarkingError, Nation, Object, ObjectType, Principal,
-    Report, ReportKind, Role, Unit, WriteConflict, Zone, ZoneKind, check_exercise_name,
+    Audience, Body, Draft, Expect, Marking, MarkingError, Nation, Object, ObjectType, Operation,
+    OperationStatus, Principal, Report, ReportKind, Role, Unit, WriteConflict, Zone, ZoneKind,
+    check_exercise_name,
 };
 use liptako_store::{Query, Stored, WriteOp, WriteOutcome};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,9 @@ pub fn collection(object_type: ObjectType) -> &'static str {
         ObjectType::Report => "reports",
         ObjectType::Unit => "units",
         ObjectType::Zone => "zones",
+        ObjectType::Operation => "operations",
+        ObjectType::PursuitNotice => "pursuit-notices",
+        ObjectType::Acknowledgement => "acknowledgements",
     }
 }
 
@@ -131,6 +135,11 @@ pub fn parse_input(
         ObjectType::Report => serde_json::from_value::<Report>(fields).map(Body::Report),
         ObjectType::Unit => serde_json::from_value::<Unit>(fields).map(Body::Unit),
         ObjectType::Zone => serde_json::from_value::<Zone>(fields).map(Body::Zone),
+        ObjectType::Operation => serde_json::from_value::<Operation>(fields)
+            .map(|operation| Body::Operation(Box::new(operation))),
+        ObjectType::PursuitNotice | ObjectType::Acknowledgement => {
+            return Err(read_only(object_type));
+        }
     }
     .map_err(|err| {
         AppError::BadRequest(format!(
@@ -145,13 +154,27 @@ pub fn parse_input(
     Ok((envelope, body))
 }
 
+/// The answer to a write through the generic routes on a type the node writes itself.
+fn read_only(object_type: ObjectType) -> AppError {
+    AppError::MethodNotAllowed(match object_type {
+        ObjectType::PursuitNotice => {
+            "pursuit notices are raised by the node of the pursuing unit's nation; acknowledge one with POST /api/v1/pursuit-notices/{id}/acknowledge".into()
+        }
+        _ => format!(
+            "{}s are written by the act's own route (POST /api/v1/pursuit-notices/{{id}}/acknowledge)",
+            object_type.as_str()
+        ),
+    })
+}
+
 /// Query parameters of a list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only this kind (reports: incident, threat_warning, intelligence_summary, spot_report,
-    /// civilian_harm, airspace_alert; zones: restricted, protected_site, area_of_operations).
+    /// civilian_harm, airspace_alert, pursuit_alert; zones: restricted, protected_site,
+    /// area_of_operations; operations: their status, planned, active, ended).
     pub kind: Option<String>,
     /// Only objects whose geometry meets this box: `west,south,east,north` in degrees.
     pub bbox: Option<String>,
@@ -274,7 +297,13 @@ fn build_query(
         let known: Vec<&str> = match object_type {
             ObjectType::Report => ReportKind::ALL.iter().map(ReportKind::as_str).collect(),
             ObjectType::Zone => ZoneKind::ALL.iter().map(ZoneKind::as_str).collect(),
-            ObjectType::Unit => Vec::new(),
+            ObjectType::Operation => OperationStatus::ALL
+                .iter()
+                .map(OperationStatus::as_str)
+                .collect(),
+            ObjectType::Unit | ObjectType::PursuitNotice | ObjectType::Acknowledgement => {
+                Vec::new()
+            }
         };
         if !known.contains(&kind.as_str()) {
             return Err(AppError::BadRequest(format!(
@@ -407,6 +436,22 @@ pub async fn get(
     let exercise = checked_exercise(params.exercise.as_deref())?;
     let stored = visible(&node, &caller.0, object_type, id, exercise.as_deref()).await?;
     not_deleted(&stored.object)?;
+    // The head of a workflow between nations answers with the state this node derives from the
+    // linked objects it holds and the caller may see.
+    if let Some(state) = crate::workflow::state(&node, &stored.object, Some(&caller.0)).await? {
+        let mut value = serde_json::to_value(stored.object.as_ref())
+            .map_err(|err| AppError::internal(format!("serialising an object: {err}")))?;
+        if let Value::Object(fields) = &mut value {
+            let state = serde_json::to_value(state)
+                .map_err(|err| AppError::internal(format!("serialising a state: {err}")))?;
+            fields.insert("workflow".into(), state);
+        }
+        let mut response = Json(value).into_response();
+        if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", stored.object.meta.version)) {
+            response.headers_mut().insert(header::ETAG, etag);
+        }
+        return Ok(response);
+    }
     // The stored JSON is the API's representation: no serialisation on the read path.
     let mut response = (
         [(
@@ -521,6 +566,9 @@ pub async fn delete(
 ) -> Result<Response, AppError> {
     let node = node.0;
     caller.require(Role::Editor)?;
+    if !object_type.client_writable() {
+        return Err(read_only(object_type));
+    }
     let id = parse_id(&id)?;
     let exercise = checked_exercise(params.exercise.as_deref())?;
     let current = visible(&node, &caller.0, object_type, id, exercise.as_deref())

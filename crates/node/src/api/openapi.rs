@@ -267,10 +267,13 @@ impl Modify for ObjectRoutes {
                 .security(security());
 
             let mut collection_item = PathItem::new(HttpMethod::Get, list);
-            collection_item.merge_operations(PathItem::new(HttpMethod::Post, create));
             let mut item = PathItem::new(HttpMethod::Get, get);
-            item.merge_operations(PathItem::new(HttpMethod::Put, replace));
-            item.merge_operations(PathItem::new(HttpMethod::Delete, delete));
+            // Objects the node writes itself are read-only here (see ObjectType::client_writable).
+            if object_type.client_writable() {
+                collection_item.merge_operations(PathItem::new(HttpMethod::Post, create));
+                item.merge_operations(PathItem::new(HttpMethod::Put, replace));
+                item.merge_operations(PathItem::new(HttpMethod::Delete, delete));
+            }
             openapi
                 .paths
                 .paths
@@ -286,12 +289,23 @@ impl Modify for ObjectRoutes {
 /// The name of the request body schema of a creation (`ReportNew`) or a change
 /// (`ReportChange`).
 fn input_schema_name(object_type: ObjectType, change: bool) -> String {
-    let name = match object_type {
+    format!(
+        "{}{}",
+        body_schema_name(object_type),
+        if change { "Change" } else { "New" }
+    )
+}
+
+/// The schema of a type's body fields.
+fn body_schema_name(object_type: ObjectType) -> &'static str {
+    match object_type {
         ObjectType::Report => "Report",
         ObjectType::Unit => "Unit",
         ObjectType::Zone => "Zone",
-    };
-    format!("{name}{}", if change { "Change" } else { "New" })
+        ObjectType::Operation => "Operation",
+        ObjectType::PursuitNotice => "PursuitNotice",
+        ObjectType::Acknowledgement => "Acknowledgement",
+    }
 }
 
 /// The error answer: [`ErrorBody`] as JSON.
@@ -340,37 +354,34 @@ pub fn complete(document: &mut OpenApiDoc) {
     };
     let meta = as_json("Meta");
     let mut flat = Vec::new();
+    let mut one_of = Vec::new();
+    let mut mapping = serde_json::Map::new();
     for object_type in ObjectType::ALL {
-        let name = input_schema_name(object_type, false);
-        let body_name = name.trim_end_matches("New").to_owned();
-        let body = as_json(&body_name);
-        flat.push((
-            format!("{body_name}Object"),
-            object_schema(object_type, &meta, &body),
-        ));
-        flat.push((name, input_schema(object_type, &body, false)));
-        flat.push((
-            input_schema_name(object_type, true),
-            input_schema(object_type, &body, true),
-        ));
+        let body_name = body_schema_name(object_type);
+        let body = as_json(body_name);
+        let object_name = format!("{body_name}Object");
+        let reference = format!("#/components/schemas/{object_name}");
+        one_of.push(json!({"$ref": reference}));
+        mapping.insert(object_type.as_str().to_owned(), json!(reference));
+        flat.push((object_name, object_schema(object_type, &meta, &body)));
+        // Types the node writes itself take no body on the generic routes.
+        if object_type.client_writable() {
+            flat.push((
+                input_schema_name(object_type, false),
+                input_schema(object_type, &body, false),
+            ));
+            flat.push((
+                input_schema_name(object_type, true),
+                input_schema(object_type, &body, true),
+            ));
+        }
     }
     flat.push((
         "Object".to_owned(),
         json!({
             "description": "One object: its envelope, `type`, and the fields of its type.",
-            "oneOf": [
-                {"$ref": "#/components/schemas/ReportObject"},
-                {"$ref": "#/components/schemas/UnitObject"},
-                {"$ref": "#/components/schemas/ZoneObject"},
-            ],
-            "discriminator": {
-                "propertyName": "type",
-                "mapping": {
-                    "report": "#/components/schemas/ReportObject",
-                    "unit": "#/components/schemas/UnitObject",
-                    "zone": "#/components/schemas/ZoneObject",
-                },
-            },
+            "oneOf": one_of,
+            "discriminator": {"propertyName": "type", "mapping": mapping},
         }),
     ));
     // Superseded by the flat schemas above: `Body` is an `allOf` of a closed body schema and
@@ -459,6 +470,13 @@ fn object_schema(object_type: ObjectType, meta: &Value, body: &Value) -> Value {
     );
     required.push(json!("type"));
     required.extend(body_required);
+    if object_type == ObjectType::PursuitNotice {
+        // The head of a workflow between nations is read with the state this node derives.
+        properties.insert(
+            "workflow".into(),
+            json!({"type": "object", "description": "The workflow's state (on a single read)."}),
+        );
+    }
     json!({
         "type": "object",
         "description": format!("A {} with its envelope.", object_type.as_str()),
@@ -526,26 +544,33 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
     } else {
         required.push(json!("marking"));
     }
-    let mut example = match object_type {
-        ObjectType::Report => json!({
+    let example = match object_type {
+        ObjectType::Report => Some(json!({
             "kind": "incident", "title": "Convoy attacked near Boni",
             "body": "Two vehicles hit.", "location": {"lat": 15.1, "lon": -1.9},
-        }),
-        ObjectType::Unit => json!({
+        })),
+        ObjectType::Unit => Some(json!({
             "callsign": "ALPHA 1", "symbol": "SFGPUCI----K---",
             "position": {"lat": 14.2, "lon": 0.9}, "course_deg": 90.0, "speed_mps": 4.5,
-        }),
-        ObjectType::Zone => json!({
+        })),
+        ObjectType::Zone => Some(json!({
             "kind": "restricted", "name": "Airfield", "description": "Closed to traffic.",
             "area": {"type": "Polygon", "coordinates":
                 [[[0.9, 14.1], [1.1, 14.1], [1.1, 14.3], [0.9, 14.1]]]},
-        }),
+        })),
+        ObjectType::Operation | ObjectType::PursuitNotice | ObjectType::Acknowledgement => None,
     };
-    // `configure` puts a marking of the node's own levels here.
-    example["marking"] = json!({"level": "DR", "releasable_to": []});
-    if change {
-        example["version"] = json!(1);
-    }
+    let examples: Vec<Value> = example
+        .map(|mut example| {
+            // `configure` puts a marking of the node's own levels here.
+            example["marking"] = json!({"level": "DR", "releasable_to": []});
+            if change {
+                example["version"] = json!(1);
+            }
+            example
+        })
+        .into_iter()
+        .collect();
     json!({
         "type": "object",
         "description": format!(
@@ -556,7 +581,7 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
         "properties": properties,
         "required": required,
         "additionalProperties": false,
-        "examples": [example],
+        "examples": examples,
     })
 }
 

@@ -17,12 +17,14 @@
 //! listen = "127.0.0.1:8080"
 //! ```
 //!
-//! Sections are leaves: [`cot`] (TAK clients) and [`air`] (the air picture and its sensors)
+//! Sections are leaves: [`cot`] (TAK clients), [`air`] (the air picture and its sensors),
+//! [`pursuit`] (the limits of the right of pursuit) and [`taxii`]
 //! depend on nothing of the node but [`ConfigDuration`], so every feature may read every
 //! section without importing another feature.
 
 pub mod air;
 pub mod cot;
+pub mod pursuit;
 pub mod taxii;
 
 use std::fmt;
@@ -91,6 +93,9 @@ pub struct Config {
     /// TAXII 2.1: the server's inboxes and TLP table, the sources pulled (`[[taxii.source]]`).
     #[serde(default, skip_serializing_if = "taxii::TaxiiSection::is_default")]
     pub taxii: taxii::TaxiiSection,
+    /// The limits of the right of pursuit (pursuit notices).
+    #[serde(default, skip_serializing_if = "pursuit::PursuitSection::is_default")]
+    pub pursuit: pursuit::PursuitSection,
 }
 
 /// Default address of the federation listener.
@@ -379,6 +384,7 @@ impl Config {
             air: air::AirSection::default(),
             sensors: Vec::new(),
             taxii: taxii::TaxiiSection::default(),
+            pursuit: pursuit::PursuitSection::default(),
         }
     }
 
@@ -421,6 +427,7 @@ impl Config {
             ));
         }
         let policy = Policy::new(confederation, self.confederation.levels.clone());
+        self.pursuit.check()?;
         let mut seen = Vec::new();
         for link in &self.links {
             if link.nation == self.node.nation {

@@ -2,10 +2,13 @@
 //! TLS) and pull. For each partner stream, a task walks this node's per-origin logs from the
 //! partner's cursors and decides every entry **here, at the sender**, with the link rule:
 //!
-//! - a version the partner may hold (`Policy::may_cross`) is released;
-//! - a version it may not hold, or a recall this node received, is sent as a recall if the
-//!   version before it crossed to the partner (the partner held it); otherwise nothing leaves,
-//!   not even the entry's sequence number;
+//! - a version is released only if the partner may hold it (`Policy::allows` for the link)
+//!   **and** every later version of the object this node holds may cross too: the decision is
+//!   on the latest state, so a version withdrawn by a later narrowing is never replayed, not
+//!   after an outage, not to a newly added link;
+//! - a version that is not released, or a recall this node received, is sent as a recall if
+//!   this node released the object to the partner before (its audit log says so); otherwise
+//!   nothing leaves, not even the object's id or the entry's sequence number;
 //! - the partner's own objects are never sent back to it.
 //!
 //! Every release and recall is written to the audit log, durably, before the frame leaves.
@@ -13,7 +16,7 @@
 //! a time, and the response body is a bounded channel that HTTP/2 flow control drains at the
 //! partner's pace.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,10 +27,11 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use liptako_model::{Audience, LinkAccreditation, Nation, Policy};
-use liptako_store::{AuditEntry, LogBody, Store, StoreError, WriteOp};
+use liptako_store::{AuditEntry, AuditQuery, LogBody, Store, StoreError, WriteOp};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
+use uuid::Uuid;
 
 use super::ChannelBody;
 use super::tls::peer_nation;
@@ -381,6 +385,8 @@ fn collect(
         backlog: 0,
         wake_at: None,
     };
+    let mut later = LaterVersions::new(policy, accreditation);
+    let mut released = Released::default();
     let heads = store.log_heads()?;
     for (origin, head) in &heads {
         if *origin == peer {
@@ -429,30 +435,27 @@ fn collect(
             last = entry.seq;
             round.progressed = true;
             let release = match &entry.body {
-                LogBody::Version { meta, .. }
-                    if policy.allows(Audience::link(accreditation), meta) =>
-                {
-                    true
+                LogBody::Version { meta, .. } => {
+                    policy.allows(Audience::link(accreditation), meta)
+                        && !later.withdrawn(store, entry.id, entry.version)?
                 }
                 LogBody::Dropped { .. } => continue,
-                LogBody::Version { .. } | LogBody::Recall => false,
+                LogBody::Recall => false,
             };
             let action = if release {
                 if let LogBody::Version { payload, .. } = &entry.body {
                     round.batch.version(*origin, entry.seq, payload);
                 }
+                released.released(entry.id);
                 round.n_versions += 1;
                 "release"
             } else {
-                // Not for the partner: a recall if it held the version before, else nothing.
-                let held = store
-                    .version_before(entry.id, entry.version)?
-                    .is_some_and(|previous| {
-                        policy.allows(Audience::link(accreditation), &previous)
-                    });
-                if !held {
+                // Not for the partner: a recall if this node released the object to it, else
+                // nothing (not even the object's id or version number).
+                if !released.holds(store, peer, entry.id)? {
                     continue;
                 }
+                released.recalled(entry.id);
                 round
                     .batch
                     .recall(*origin, entry.seq, entry.id, entry.version);
@@ -481,3 +484,83 @@ fn collect(
         .sum();
     Ok((round, cursors))
 }
+
+/// Whether a version was withdrawn by a later one, for one link, within one round: a version
+/// is withdrawn if any later version of its object this node holds may not cross the link.
+/// Each object's later envelopes are read once per round.
+struct LaterVersions<'a> {
+    policy: &'a Policy,
+    link: &'a LinkAccreditation,
+    /// Object -> (the version asked about first, then each later version and whether it
+    /// crosses).
+    known: HashMap<Uuid, (u64, Vec<(u64, bool)>)>,
+}
+
+impl<'a> LaterVersions<'a> {
+    fn new(policy: &'a Policy, link: &'a LinkAccreditation) -> Self {
+        LaterVersions {
+            policy,
+            link,
+            known: HashMap::new(),
+        }
+    }
+
+    fn withdrawn(&mut self, store: &dyn Store, id: Uuid, version: u64) -> Result<bool, StoreError> {
+        let stale = self.known.get(&id).is_none_or(|(from, _)| *from > version);
+        if stale {
+            let later = store
+                .envelopes_after(id, version)?
+                .iter()
+                .map(|meta| {
+                    (
+                        meta.version,
+                        self.policy.allows(Audience::link(self.link), meta),
+                    )
+                })
+                .collect();
+            self.known.insert(id, (version, later));
+        }
+        Ok(self.known.get(&id).is_some_and(|(_, later)| {
+            later
+                .iter()
+                .any(|(later_version, crosses)| *later_version > version && !crosses)
+        }))
+    }
+}
+
+/// Whether the partner holds an object released by this node: its last release or recall to
+/// the partner in the audit log, or in the round being built.
+#[derive(Default)]
+struct Released {
+    /// Object -> whether this round's last act on it for the partner was a release.
+    this_round: HashMap<Uuid, bool>,
+}
+
+impl Released {
+    fn released(&mut self, id: Uuid) {
+        self.this_round.insert(id, true);
+    }
+
+    fn recalled(&mut self, id: Uuid) {
+        self.this_round.insert(id, false);
+    }
+
+    fn holds(&self, store: &dyn Store, peer: Nation, id: Uuid) -> Result<bool, StoreError> {
+        if let Some(held) = self.this_round.get(&id) {
+            return Ok(*held);
+        }
+        let last = store.audit(&AuditQuery {
+            partner: Some(peer),
+            object_id: Some(id),
+            limit: 1,
+            ..AuditQuery::default()
+        })?;
+        Ok(last
+            .first()
+            .is_some_and(|record| record.entry.action == "release"))
+    }
+}
+
+#[cfg(test)]
+#[path = "collect_tests.rs"]
+mod collect_tests;

@@ -43,6 +43,9 @@ pub enum AppError {
     /// Body over the limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The resource exists but is not written this way (objects the node writes itself).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// Wrong content type.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -94,6 +97,7 @@ impl AppError {
                 (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
             }
             AppError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             AppError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }

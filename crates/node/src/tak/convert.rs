@@ -302,6 +302,7 @@ fn report_kind_label(kind: ReportKind) -> &'static str {
         ReportKind::SpotReport => "Spot report",
         ReportKind::CivilianHarm => "Civilian harm",
         ReportKind::AirspaceAlert => "Airspace alert",
+        ReportKind::PursuitAlert => "Pursuit alert",
     }
 }
 
@@ -317,6 +318,48 @@ fn remarks(text: String) -> Remarks {
         text,
         ..Remarks::default()
     }
+}
+
+/// Makes `event` a TAK shape (`u-d-f`) of a closed `ring` of `[lon, lat]`: its vertices as
+/// links, its centre as the point; `None` for a ring without vertices.
+fn shape(
+    event: &mut Event,
+    ring: &[[f64; 2]],
+    name: &str,
+    description: &str,
+    (stroke, fill): (i32, i32),
+) -> Option<()> {
+    // The ring is closed: its last position repeats the first.
+    let vertices = ring.get(..ring.len().saturating_sub(1)).unwrap_or_default();
+    if vertices.is_empty() {
+        return None;
+    }
+    let n_vertices = vertices.len() as f64;
+    let (sum_lon, sum_lat) = vertices
+        .iter()
+        .fold((0.0, 0.0), |(lon, lat), [x, y]| (lon + x, lat + y));
+    event.event_type = ZONE_TYPE.to_owned();
+    event.how = "h-e".to_owned();
+    event.point = liptako_cot::Point::new(sum_lat / n_vertices, sum_lon / n_vertices);
+    event.detail.links = ring
+        .iter()
+        .map(|[lon, lat]| Link {
+            extra: Extra {
+                attributes: vec![("point".to_owned(), format!("{lat},{lon}"))],
+                children: Vec::new(),
+            },
+            ..Link::default()
+        })
+        .collect();
+    event.detail.contact = Some(contact(name));
+    if !description.is_empty() {
+        event.detail.remarks = Some(remarks(description.to_owned()));
+    }
+    event.detail.unknown = raw_fragment(&format!(
+        "<strokeColor value=\"{stroke}\"/><strokeWeight value=\"3.0\"/>\
+         <fillColor value=\"{fill}\"/><labels_on value=\"true\"/>"
+    ));
+    Some(())
 }
 
 /// ARGB colours (as TAK writes them: signed 32-bit) of a zone's stroke and fill.
@@ -401,40 +444,58 @@ pub fn object_event(object: &Object, now: OffsetDateTime, object_stale: Duration
                 format!("{label}: {}", report.body)
             }));
         }
-        Body::Zone(zone) => {
-            let ring = zone.area.outer();
-            // The ring is closed: its last position repeats the first.
-            let vertices = ring.get(..ring.len().saturating_sub(1)).unwrap_or_default();
-            if vertices.is_empty() {
-                return None;
-            }
-            let n_vertices = vertices.len() as f64;
-            let (sum_lon, sum_lat) = vertices
-                .iter()
-                .fold((0.0, 0.0), |(lon, lat), [x, y]| (lon + x, lat + y));
-            event.event_type = ZONE_TYPE.to_owned();
-            event.how = "h-e".to_owned();
-            event.point = liptako_cot::Point::new(sum_lat / n_vertices, sum_lon / n_vertices);
-            event.detail.links = ring
-                .iter()
-                .map(|[lon, lat]| Link {
-                    extra: Extra {
-                        attributes: vec![("point".to_owned(), format!("{lat},{lon}"))],
-                        children: Vec::new(),
-                    },
-                    ..Link::default()
-                })
-                .collect();
-            event.detail.contact = Some(contact(&zone.name));
-            if !zone.description.is_empty() {
-                event.detail.remarks = Some(remarks(zone.description.clone()));
-            }
-            let (stroke, fill) = zone_colours(zone.kind);
-            event.detail.unknown = raw_fragment(&format!(
-                "<strokeColor value=\"{stroke}\"/><strokeWeight value=\"3.0\"/>\
-                 <fillColor value=\"{fill}\"/><labels_on value=\"true\"/>"
-            ));
+        Body::Zone(zone) => shape(
+            &mut event,
+            zone.area.outer(),
+            &zone.name,
+            &zone.description,
+            zone_colours(zone.kind),
+        )?,
+        // An operation's area as a shape (its first polygon's outer ring), coloured like an
+        // area of operations; its intent in the remarks.
+        Body::Operation(operation) => {
+            let polygons = operation.area.polygons();
+            let ring = polygons.first().map(|polygon| polygon.outer().to_vec())?;
+            shape(
+                &mut event,
+                &ring,
+                &operation.name,
+                &operation.intent,
+                zone_colours(ZoneKind::AreaOfOperations),
+            )?;
         }
+        // A pursuit notice as a marker where the units are now, its details in the remarks.
+        Body::PursuitNotice(notice) => {
+            let at = notice.track.last().unwrap_or(&notice.crossing_point);
+            event.event_type = REPORT_TYPE.to_owned();
+            event.how = "h-e".to_owned();
+            event.point = point(at);
+            event.detail.contact =
+                Some(contact(&format!("Pursuit into {}", notice.nation_entered)));
+            let crossed = notice
+                .crossing_time
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            let mut text = format!(
+                "Pursuit notice: {} unit(s) of {} entered {} at {crossed}, heading {:.0} deg; depth {:.1} km (deepest {:.1} km).",
+                notice.units.len(),
+                object.meta.origin,
+                notice.nation_entered,
+                notice.direction_deg,
+                notice.depth_km,
+                notice.max_depth_km
+            );
+            if !notice.limits_exceeded.is_empty() {
+                let limits: Vec<&str> = notice.limits_exceeded.iter().map(|l| l.as_str()).collect();
+                text.push_str(&format!(" Limits exceeded: {}.", limits.join(", ")));
+            }
+            if notice.ended.is_some() {
+                text.push_str(" Ended: the units are back.");
+            }
+            event.detail.remarks = Some(remarks(text));
+        }
+        // Acknowledgements are steps of a workflow: they have no place on a map.
+        Body::Acknowledgement(_) => return None,
     }
     Some(event)
 }
@@ -750,6 +811,61 @@ mod tests {
         let xml = String::from_utf8(liptako_cot::encode_xml(&event)).unwrap();
         assert!(xml.contains("<link point=\"14,1\"/>"), "{xml}");
         assert!(xml.contains("<strokeColor value=\"-16776961\"/>"), "{xml}");
+
+        let operation = object(
+            Body::Operation(Box::new(liptako_model::Operation {
+                name: "SAHEL SHIELD".into(),
+                lead_nation: Nation::parse("MLI").unwrap(),
+                participating_nations: vec![Nation::parse("MLI").unwrap()],
+                area: liptako_model::Area::MultiPolygon {
+                    coordinates: vec![vec![vec![
+                        [1.0, 14.0],
+                        [1.2, 14.0],
+                        [1.2, 14.2],
+                        [1.0, 14.0],
+                    ]]],
+                },
+                start: now,
+                end: now + time::Duration::days(1),
+                status: liptako_model::OperationStatus::Active,
+                units: Vec::new(),
+                intent: "Pursue".into(),
+            })),
+            None,
+        );
+        let event = object_event(&operation, now, stale).unwrap();
+        assert_eq!(event.event_type, ZONE_TYPE);
+        assert_eq!(event.detail.links.len(), 4);
+        assert_eq!(event.callsign(), Some("SAHEL SHIELD"));
+        assert_eq!(event.marking.access.as_deref(), Some("DR"));
+
+        let notice = object(
+            Body::PursuitNotice(Box::new(liptako_model::PursuitNotice {
+                operation: Uuid::from_u128(1),
+                units: vec![Uuid::from_u128(2)],
+                nation_entered: Nation::parse("NER").unwrap(),
+                crossing_point: Point::new(15.3, 1.9),
+                crossing_time: now,
+                direction_deg: 120.0,
+                depth_km: 12.0,
+                max_depth_km: 12.0,
+                limits_exceeded: vec![liptako_model::PursuitLimit::Depth],
+                ended: None,
+                track: vec![Point::new(15.3, 1.9), Point::new(15.2, 2.1)],
+            })),
+            None,
+        );
+        let event = object_event(&notice, now, stale).unwrap();
+        assert_eq!(event.event_type, REPORT_TYPE);
+        assert_eq!(event.callsign(), Some("Pursuit into NER"));
+        assert!((event.point.lat_deg - 15.2).abs() < 1e-9);
+        let text = &event.detail.remarks.as_ref().unwrap().text;
+        assert!(
+            text.contains("entered NER")
+                && text.contains("depth 12.0 km")
+                && text.contains("Limits exceeded: depth"),
+            "{text}"
+        );
     }
 
     #[test]

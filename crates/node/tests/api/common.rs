@@ -48,40 +48,13 @@ impl TestNode {
 
     pub async fn with_max_body(max_body: Option<usize>) -> TestNode {
         let dir = tempfile::tempdir().unwrap();
-        init_data_dir(
-            dir.path(),
-            InitOptions {
-                nation: nation("MLI"),
-                confederation: "AES".into(),
-                members: vec![nation("MLI"), nation("BFA"), nation("NER")],
-                admin_password: Some(PASSWORD.into()),
-                http: None,
-                federation: None,
-            },
-        )
-        .unwrap();
+        init_mli(dir.path());
         let mut config = liptako_node::Config::load(dir.path()).unwrap();
         if let Some(max_body) = max_body {
             config.http.max_body_bytes = max_body;
         }
         let node = Node::with_config(dir.path(), config).unwrap();
-        let mut ops = Vec::new();
-        for (name, code, clearance, role) in USERS {
-            let record = new_user_record(
-                node.config(),
-                node.policy(),
-                NewUser {
-                    name: name.into(),
-                    nation: Some(nation(code)),
-                    clearance: clearance.into(),
-                    role,
-                    password: Some(PASSWORD.into()),
-                },
-            )
-            .unwrap();
-            ops.push(WriteOp::PutUser(record));
-        }
-        node.store().write(ops).unwrap();
+        add_users(&node, &USERS);
         let app = liptako_node::server::router(node.clone());
         TestNode {
             node,
@@ -91,16 +64,7 @@ impl TestNode {
     }
 
     pub async fn login(&self, user: &str) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(serde_json::json!({"username": user, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "login {user}: {body}");
-        body["token"].as_str().unwrap().to_owned()
+        login(&self.app, user).await
     }
 
     /// Calls the API with an optional token and JSON body; returns status and JSON (or the
@@ -112,27 +76,11 @@ impl TestNode {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        }
-        .unwrap();
-        self.send(request).await
+        call(&self.app, method, uri, token, body).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, value)
+        send(&self.app, request).await
     }
 
     /// The number of objects of every type in the store, whoever may see them.
@@ -145,4 +93,89 @@ impl TestNode {
             .map(|(_, seq)| *seq as usize)
             .sum()
     }
+}
+
+/// Initialises `dir` as an MLI node of the AES confederation (MLI, BFA, NER) whose `admin` has
+/// [`PASSWORD`].
+pub fn init_mli(dir: &std::path::Path) {
+    init_data_dir(
+        dir,
+        InitOptions {
+            nation: nation("MLI"),
+            confederation: "AES".into(),
+            members: vec![nation("MLI"), nation("BFA"), nation("NER")],
+            admin_password: Some(PASSWORD.into()),
+            http: None,
+            federation: None,
+        },
+    )
+    .unwrap();
+}
+
+/// Creates `users` on `node`, each with [`PASSWORD`].
+pub fn add_users(node: &Node, users: &[UserSpec]) {
+    let mut ops = Vec::new();
+    for (name, code, clearance, role) in users {
+        let record = new_user_record(
+            node.config(),
+            node.policy(),
+            NewUser {
+                name: (*name).into(),
+                nation: Some(nation(code)),
+                clearance: (*clearance).into(),
+                role: *role,
+                password: Some(PASSWORD.into()),
+            },
+        )
+        .unwrap();
+        ops.push(WriteOp::PutUser(record));
+    }
+    node.store().write(ops).unwrap();
+}
+
+/// Calls `app` in-process with an optional token and JSON body; returns status and JSON (or
+/// the body as a JSON string when it is not JSON).
+pub async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = match body {
+        Some(body) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    }
+    .unwrap();
+    send(app, request).await
+}
+
+/// Logs `user` in (password [`PASSWORD`]) through `app`; returns the token.
+pub async fn login(app: &Router, user: &str) -> String {
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        Some(serde_json::json!({"username": user, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "login {user}: {body}");
+    body["token"].as_str().unwrap().to_owned()
+}
+
+/// Sends `request` to `app` in-process; returns status and JSON (or the body as a JSON string).
+pub async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, value)
 }

@@ -9,23 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use liptako_cot::{Event, Framing, Limits, StreamDecoder};
 use liptako_model::{Nation, Role};
-use liptako_node::init::{InitOptions, NewUser, init_data_dir, new_user_record};
 use liptako_node::tak::Started;
 use liptako_node::tak::certs::{ClientRequest, issue_client};
 use liptako_node::{Config, Node};
-use liptako_store::WriteOp;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tower::ServiceExt;
 
-pub const PASSWORD: &str = "correct-horse-battery";
+pub use crate::api::common::PASSWORD;
+use crate::api::common::{add_users, call, init_mli, login};
 
 pub fn nation(code: &str) -> Nation {
     Nation::parse(code).unwrap()
@@ -60,18 +56,7 @@ impl TakNode {
     /// An MLI node of the AES confederation with every listener on 127.0.0.1, `tweak`ed.
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> TakNode {
         let dir = tempfile::tempdir().unwrap();
-        init_data_dir(
-            dir.path(),
-            InitOptions {
-                nation: nation("MLI"),
-                confederation: "AES".into(),
-                members: vec![nation("MLI"), nation("BFA"), nation("NER")],
-                admin_password: Some(PASSWORD.into()),
-                http: None,
-                federation: None,
-            },
-        )
-        .unwrap();
+        init_mli(dir.path());
         liptako_node::pki::init(dir.path(), nation("MLI"), &[]).unwrap();
         let mut config = Config::load(dir.path()).unwrap();
         let loopback = "127.0.0.1:0".parse().unwrap();
@@ -80,23 +65,7 @@ impl TakNode {
         config.cot.enroll_listen = Some(loopback);
         tweak(&mut config);
         let node = Node::with_config(dir.path(), config).unwrap();
-        let mut ops = Vec::new();
-        for (name, code, clearance, role) in USERS {
-            let record = new_user_record(
-                node.config(),
-                node.policy(),
-                NewUser {
-                    name: name.into(),
-                    nation: Some(nation(code)),
-                    clearance: clearance.into(),
-                    role,
-                    password: Some(PASSWORD.into()),
-                },
-            )
-            .unwrap();
-            ops.push(WriteOp::PutUser(record));
-        }
-        node.store().write(ops).unwrap();
+        add_users(&node, &USERS);
         let started = liptako_node::tak::start(node.clone()).await.unwrap();
         let app = liptako_node::server::router(node.clone());
         TakNode {
@@ -145,16 +114,7 @@ impl TakNode {
     }
 
     pub async fn login(&self, user: &str) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/v1/auth/login",
-                None,
-                Some(serde_json::json!({"username": user, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "login {user}: {body}");
-        body["token"].as_str().unwrap().to_owned()
+        login(&self.app, user).await
     }
 
     pub async fn call(
@@ -164,23 +124,7 @@ impl TakNode {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut request = Request::builder().method(method).uri(uri);
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        }
-        .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, value)
+        call(&self.app, method, uri, token, body).await
     }
 
     /// Waits up to five seconds for a series to reach `value` (a session counts its end

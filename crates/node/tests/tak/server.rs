@@ -713,3 +713,84 @@ async fn a_burst_sent_before_closing_is_read_in_full_though_writes_to_the_client
     let uids: Vec<&str> = uids.iter().map(String::as_str).collect();
     watcher.until_all(&uids, Duration::from_secs(10)).await;
 }
+
+/// Issue 14, from a TAK client: an MLI unit reported over CoT (not the API) that rides the
+/// MLI/NER line and then goes 4 km into Niger raises one pursuit notice; this node has no link
+/// to NER, so the notice cannot be released and a national alert says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tak_unit_crossing_into_a_partner_raises_one_pursuit_notice() {
+    let node = TakNode::start(|config| {
+        config.cot.unit_history_min_interval = "1s".parse().unwrap();
+    })
+    .await;
+    liptako_node::ops::start(node.node.clone()).await.unwrap();
+    let mut client = RawClient::connect(node.tcp()).await;
+    client
+        .send(sa_xml("hunter", "HUNTER", 15.3, 1.5, "").as_bytes())
+        .await;
+    let unit = liptako_node::tak::convert::tak_unit_id(nation("MLI"), "hunter");
+    let token = node.login("mli_dr").await;
+    let (status, operation) = node
+        .call(
+            "POST",
+            "/api/v1/operations",
+            Some(&token),
+            Some(json!({"name": "SAHEL SHIELD", "lead_nation": "MLI",
+                "participating_nations": ["MLI", "NER"],
+                "area": {"type": "Polygon", "coordinates": [[[1,15],[3,15],[3,16],[1,15]]]},
+                "start": "2026-01-01T00:00:00Z", "end": "2030-01-01T00:00:00Z",
+                "status": "active", "units": [unit],
+                "marking": {"level": "DR", "releasable_to": []}})),
+        )
+        .await;
+    assert_eq!(status, 201, "{operation}");
+    // Along latitude 15.3 the line is at 1.82 E and then runs along the parallel: every one of
+    // these is within 1 km of it; 3.0 E is 4.4 km inside Niger.
+    for lon in [1.6, 1.815, 1.825, 1.812, 1.9, 1.818, 3.0] {
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        client
+            .send(sa_xml("hunter", "HUNTER", 15.3, lon, "").as_bytes())
+            .await;
+    }
+    let deadline = std::time::Instant::now() + WAIT;
+    let notices = loop {
+        let (_, page) = node
+            .call("GET", "/api/v1/pursuit-notices", Some(&token), None)
+            .await;
+        let items = page["items"].as_array().cloned().unwrap_or_default();
+        if !items.is_empty() || std::time::Instant::now() > deadline {
+            break items;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["units"][0], unit.to_string());
+    assert_eq!(notices[0]["nation_entered"], "NER");
+    assert!(notices[0]["depth_km"].as_f64().unwrap() > 4.0);
+    let (_, alerts) = node
+        .call(
+            "GET",
+            "/api/v1/reports?kind=pursuit_alert",
+            Some(&token),
+            None,
+        )
+        .await;
+    let alerts = alerts["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(
+        alerts[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be released"),
+        "{alerts:?}"
+    );
+    assert_eq!(alerts[0]["marking"]["releasable_to"], json!([]));
+    assert_eq!(
+        node.metric("liptako_pursuit_writes_total{what=\"alert_not_released\"}"),
+        1
+    );
+    assert_eq!(
+        node.metric("liptako_pursuit_writes_total{what=\"notice_raised\"}"),
+        1
+    );
+}

@@ -30,7 +30,6 @@ use liptako_model::{
     ReportKind, Role,
 };
 use liptako_node::config::taxii::{InboxSection, SourceSection};
-use liptako_node::init::{InitOptions, NewUser, init_data_dir, new_user_record};
 use liptako_node::{Config, Node};
 use liptako_stix::{Exporter, TlpTable};
 use liptako_store::{WriteOp, WriteOutcome};
@@ -38,7 +37,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use uuid::Uuid;
 
-const PASSWORD: &str = "correct-horse-battery";
+use crate::api::common::{PASSWORD, add_users, init_mli};
 
 fn nation(code: &str) -> Nation {
     Nation::parse(code).unwrap()
@@ -82,37 +81,10 @@ impl TaxiiNode {
     /// An MLI node of AES on `dir` (initialised if new), served on a loopback port.
     pub async fn start(dir: &Path, tweak: impl FnOnce(&mut Config)) -> TaxiiNode {
         if !dir.join("liptako.toml").exists() {
-            init_data_dir(
-                dir,
-                InitOptions {
-                    nation: nation("MLI"),
-                    confederation: "AES".into(),
-                    members: vec![nation("MLI"), nation("BFA"), nation("NER")],
-                    admin_password: Some(PASSWORD.into()),
-                    http: None,
-                    federation: None,
-                },
-            )
-            .unwrap();
+            init_mli(dir);
             let config = Config::load(dir).unwrap();
             let node = Node::with_config(dir, config).unwrap();
-            let mut ops = Vec::new();
-            for (name, code, clearance, role) in USERS {
-                let record = new_user_record(
-                    node.config(),
-                    node.policy(),
-                    NewUser {
-                        name: name.into(),
-                        nation: Some(nation(code)),
-                        clearance: clearance.into(),
-                        role,
-                        password: Some(PASSWORD.into()),
-                    },
-                )
-                .unwrap();
-                ops.push(WriteOp::PutUser(record));
-            }
-            node.store().write(ops).unwrap();
+            add_users(&node, &USERS);
         }
         let mut config = Config::load(dir).unwrap();
         config.auth.max_failed_logins = 1000;

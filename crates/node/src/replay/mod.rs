@@ -1,0 +1,398 @@
+//! Replay: the picture this node held at a past time, as the caller may see it
+//! (`GET /api/v1/replay/picture?at=T`), and what changed between two times, in order, for
+//! playback at any speed (`GET /api/v1/replay/changes?from=T1&to=T2`), for after-action review
+//! and exercise evaluation.
+//!
+//! What is shown at `T`:
+//! - per object (reports, units, zones) of the world asked for, the newest version this node
+//!   had **taken** by `T` (its own clock of arrival: a partner's version counts from when it
+//!   arrived here, so a partner's node only ever replays what was released to it, when it was);
+//!   deletions by `T` are gone, and a version a recall has dropped since is never shown again;
+//! - each version passes the one decision for the caller (`Policy::allows`), **and** so must
+//!   every later version of its object this node holds: what was withdrawn from the caller
+//!   since (narrowed, raised above its clearance) is not replayed to it, as the version history
+//!   and federation leave it out (SECURITY.md, finding 1);
+//! - air tracks (real world only): the last recorded state of each track in the
+//!   [`AIR_WINDOW`] before `T`, from the thinned air history, each passing the one decision.
+//!
+//! At most [`MAX_PER_TYPE`] objects of each type and [`MAX_AIR_TRACKS`] tracks; past that the
+//! answer says `truncated`.
+//!
+//! The changes are the live feed's messages as the caller would get them from playing the
+//! picture forward (`upsert`, `remove`, `delete`), decided by `Policy::transition` over the same
+//! visibility (a version counts as seen only if it and every later version may be seen), paged
+//! by a sealed cursor: applied in order to the picture at `from`, they give the picture at `to`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use liptako_model::{
+    Audience, Meta, Object, ObjectType, Policy, Principal, Transition, check_exercise_name,
+};
+use liptako_store::{AirHistoryQuery, Store, StoreError, Taken};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::http::error::AppError;
+use crate::http::extract::{Caller, Params};
+use crate::state::Node;
+
+/// Most objects of one type in one answer.
+pub const MAX_PER_TYPE: usize = 10_000;
+/// Most air tracks in one answer.
+pub const MAX_AIR_TRACKS: usize = 5_000;
+/// How far back from `T` a track's last recorded state still counts as on the picture.
+pub const AIR_WINDOW: time::Duration = time::Duration::seconds(30);
+/// Air-history rows read at most for one picture.
+const MAX_AIR_ROWS: usize = 200_000;
+
+/// The replay's routes.
+pub fn routes() -> Router<Arc<Node>> {
+    Router::new()
+        .route("/api/v1/replay/picture", get(picture))
+        .route("/api/v1/replay/changes", get(changes))
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(picture, changes),
+    components(schemas(ReplayPicture, ReplayChanges, ReplayChange)),
+    tags((name = "replay", description = "The picture as it was"))
+)]
+struct ReplayDoc;
+
+/// The replay's part of the OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    <ReplayDoc as utoipa::OpenApi>::openapi()
+}
+
+/// Query parameters of a replayed picture.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PictureParams {
+    /// The time (RFC 3339).
+    pub at: String,
+    /// The exercise whose world to replay (absent: the real world).
+    pub exercise: Option<String>,
+}
+
+/// The picture at a past time.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplayPicture {
+    /// The time asked for.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: String,
+    /// The world replayed (absent: the real world).
+    pub exercise: Option<String>,
+    /// Reports as they were.
+    #[schema(value_type = Vec<Object>)]
+    pub reports: Vec<Object>,
+    /// Units as they were.
+    #[schema(value_type = Vec<Object>)]
+    pub units: Vec<Object>,
+    /// Zones as they were.
+    #[schema(value_type = Vec<Object>)]
+    pub zones: Vec<Object>,
+    /// Air tracks as last recorded before the time (the API's track JSON).
+    #[schema(value_type = Vec<Object>)]
+    pub air_tracks: Vec<serde_json::Value>,
+    /// Whether a type had more than the answer holds.
+    pub truncated: bool,
+}
+
+/// `GET /api/v1/replay/picture`
+#[utoipa::path(get, path = "/api/v1/replay/picture", tag = "replay",
+    params(PictureParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The picture at `at`, as the caller may see it", body = ReplayPicture),
+        (status = 400, description = "Bad time or exercise name"),
+        (status = 401, description = "No valid token")))]
+pub async fn picture(
+    State(node): State<Arc<Node>>,
+    caller: Caller,
+    Params(params): Params<PictureParams>,
+) -> Result<Json<ReplayPicture>, AppError> {
+    let at = OffsetDateTime::parse(&params.at, &Rfc3339)
+        .map_err(|err| AppError::BadRequest(format!("at: an RFC 3339 time is needed: {err}")))?;
+    if let Some(name) = &params.exercise {
+        check_exercise_name(name).map_err(|err| AppError::BadRequest(err.to_string()))?;
+    }
+    let principal = caller.0;
+    let world = params.exercise.clone();
+    let policy_node = node.clone();
+    let picture = node
+        .with_store(move |store| {
+            replay(
+                store,
+                policy_node.policy(),
+                &principal,
+                world.as_deref(),
+                at,
+            )
+        })
+        .await?;
+    Ok(Json(ReplayPicture {
+        at: params.at,
+        exercise: params.exercise,
+        ..picture
+    }))
+}
+
+/// The picture at `at` for `principal` in `world`. Blocking (store reads).
+fn replay(
+    store: &dyn Store,
+    policy: &Policy,
+    principal: &Principal,
+    world: Option<&str>,
+    at: OffsetDateTime,
+) -> Result<ReplayPicture, StoreError> {
+    let reader = Audience::reader(principal, world);
+    let mut truncated = false;
+    let mut objects = |object_type: ObjectType| -> Result<Vec<Object>, StoreError> {
+        let page = store.held_at(at, object_type, world, None, MAX_PER_TYPE, &mut |object| {
+            policy.allows(reader, object)
+        })?;
+        truncated |= page.next_cursor.is_some();
+        // Not what was withdrawn from the caller since.
+        let mut kept = Vec::with_capacity(page.objects.len());
+        for object in page.objects {
+            let later = store.envelopes_after(object.meta.id, object.meta.version)?;
+            if later.iter().all(|meta| policy.allows(reader, meta)) {
+                kept.push(object);
+            }
+        }
+        Ok(kept)
+    };
+    let reports = objects(ObjectType::Report)?;
+    let units = objects(ObjectType::Unit)?;
+    let zones = objects(ObjectType::Zone)?;
+    let air_tracks = if world.is_none() {
+        let (tracks, more) = air_at(store, policy, principal, at)?;
+        truncated |= more;
+        tracks
+    } else {
+        Vec::new()
+    };
+    Ok(ReplayPicture {
+        at: String::new(),
+        exercise: None,
+        reports,
+        units,
+        zones,
+        air_tracks,
+        truncated,
+    })
+}
+
+/// The last recorded state of each air track the caller may see in the window before `at`.
+fn air_at(
+    store: &dyn Store,
+    policy: &Policy,
+    principal: &Principal,
+    at: OffsetDateTime,
+) -> Result<(Vec<serde_json::Value>, bool), StoreError> {
+    let reader = Audience::reader(principal, None);
+    let mut latest: HashMap<String, (OffsetDateTime, String)> = HashMap::new();
+    let mut after_id = None;
+    let mut n_rows = 0usize;
+    loop {
+        let rows = store.air_history(&AirHistoryQuery {
+            from: at - AIR_WINDOW,
+            // `to` is exclusive: include states recorded at `at` itself.
+            to: at + time::Duration::microseconds(1),
+            uid: None,
+            after_id,
+            limit: 10_000,
+        })?;
+        let Some((last, _)) = rows.last() else { break };
+        after_id = Some(*last);
+        n_rows += rows.len();
+        for (_, row) in rows {
+            if !policy.allows(reader, &row) {
+                continue;
+            }
+            let newer = latest
+                .get(&row.uid)
+                .is_none_or(|(time, _)| *time <= row.time);
+            if newer {
+                latest.insert(row.uid, (row.time, row.payload));
+            }
+        }
+        if n_rows >= MAX_AIR_ROWS {
+            break;
+        }
+    }
+    let more = latest.len() > MAX_AIR_TRACKS || n_rows >= MAX_AIR_ROWS;
+    let mut tracks: Vec<(String, serde_json::Value)> = latest
+        .into_iter()
+        .filter_map(|(uid, (_, payload))| {
+            serde_json::from_str(&payload)
+                .ok()
+                .map(|value| (uid, value))
+        })
+        .collect();
+    tracks.sort_by(|a, b| a.0.cmp(&b.0));
+    tracks.truncate(MAX_AIR_TRACKS);
+    Ok((tracks.into_iter().map(|(_, track)| track).collect(), more))
+}
+
+/// Most changes in one page.
+pub const MAX_CHANGES: usize = 1000;
+/// Changes in a page when the caller names no limit.
+pub const DEFAULT_CHANGES: usize = 200;
+
+/// Query parameters of the changes between two times.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesParams {
+    /// After this time (RFC 3339).
+    pub from: String,
+    /// Up to and including this time (RFC 3339).
+    pub to: String,
+    /// The exercise whose world to replay (absent: the real world).
+    pub exercise: Option<String>,
+    /// At most this many changes (1 to 1000, default 200).
+    pub limit: Option<usize>,
+    /// The `next_cursor` of the previous page, unchanged.
+    pub cursor: Option<String>,
+}
+
+/// One change, as the live feed would have told it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplayChange {
+    /// When this node took it.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: String,
+    /// `upsert` (show this version), `remove` (no longer yours to see) or `delete`.
+    pub op: &'static str,
+    /// The object's id.
+    #[schema(value_type = String, format = Uuid)]
+    pub id: uuid::Uuid,
+    /// The version shown (`upsert` only).
+    #[schema(value_type = Option<Object>)]
+    pub object: Option<Object>,
+}
+
+/// A page of changes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReplayChanges {
+    /// The changes, in order.
+    pub changes: Vec<ReplayChange>,
+    /// Where the next page starts, if more may follow (sealed: pass it back unchanged).
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/replay/changes`
+#[utoipa::path(get, path = "/api/v1/replay/changes", tag = "replay",
+    params(ChangesParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What changed for the caller, in order", body = ReplayChanges),
+        (status = 400, description = "Bad time, limit, cursor or exercise name"),
+        (status = 401, description = "No valid token")))]
+pub async fn changes(
+    State(node): State<Arc<Node>>,
+    caller: Caller,
+    Params(params): Params<ChangesParams>,
+) -> Result<Json<ReplayChanges>, AppError> {
+    let time = |name: &str, value: &str| {
+        OffsetDateTime::parse(value, &Rfc3339).map_err(|err| {
+            AppError::BadRequest(format!("{name}: an RFC 3339 time is needed: {err}"))
+        })
+    };
+    let (from, to) = (time("from", &params.from)?, time("to", &params.to)?);
+    if let Some(name) = &params.exercise {
+        check_exercise_name(name).map_err(|err| AppError::BadRequest(err.to_string()))?;
+    }
+    let limit = params.limit.unwrap_or(DEFAULT_CHANGES);
+    if !(1..=MAX_CHANGES).contains(&limit) {
+        return Err(AppError::BadRequest(format!(
+            "limit {limit}: must be 1 to {MAX_CHANGES}"
+        )));
+    }
+    let after = match &params.cursor {
+        None => None,
+        Some(cursor) => Some(node.auth().open_cursor(cursor).ok_or_else(|| {
+            AppError::BadRequest(
+                "cursor: pass back the next_cursor of a previous page, unchanged".into(),
+            )
+        })?),
+    };
+    let principal = caller.0;
+    let policy_node = node.clone();
+    let world = params.exercise.clone();
+    let (changes, next) = node
+        .with_store(move |store| {
+            let taken = store.taken_between(from, to, world.as_deref(), after, limit)?;
+            let next = (taken.len() >= limit)
+                .then(|| taken.last().map(|version| version.position))
+                .flatten();
+            let reader = Audience::reader(&principal, world.as_deref());
+            let mut changes = Vec::new();
+            for version in taken {
+                if let Some(change) = told(store, policy_node.policy(), reader, version)? {
+                    changes.push(change);
+                }
+            }
+            Ok((changes, next))
+        })
+        .await?;
+    Ok(Json(ReplayChanges {
+        changes,
+        next_cursor: next.map(|position| node.auth().seal_cursor(position)),
+    }))
+}
+
+/// What the reader is told of one version taken: the live feed's transition, over versions
+/// that the reader may see and that were not withdrawn from it later.
+fn told(
+    store: &dyn Store,
+    policy: &Policy,
+    reader: Audience<'_>,
+    version: Taken,
+) -> Result<Option<ReplayChange>, StoreError> {
+    let object = version.object;
+    let later_allowed = store
+        .envelopes_after(object.meta.id, object.meta.version)?
+        .iter()
+        .all(|meta| policy.allows(reader, meta));
+    let current_seen = later_allowed && policy.allows(reader, &object);
+    let previous: Option<&Meta> = version
+        .previous
+        .as_ref()
+        .filter(|previous| current_seen && policy.allows(reader, *previous));
+    let current = current_seen.then_some(&object);
+    let transition = policy.transition(reader, previous, current);
+    let at = version
+        .at
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| version.at.to_string());
+    let id = object.meta.id;
+    Ok(transition.map(|transition| match transition {
+        Transition::Show => ReplayChange {
+            at,
+            op: "upsert",
+            id,
+            object: Some(object),
+        },
+        Transition::Hide => ReplayChange {
+            at,
+            op: "remove",
+            id,
+            object: None,
+        },
+        Transition::Delete => ReplayChange {
+            at,
+            op: "delete",
+            id,
+            object: None,
+        },
+    }))
+}
