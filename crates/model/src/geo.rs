@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Point {
     /// Latitude in degrees, -90 to 90.
-    #[cfg_attr(feature = "openapi", schema(example = 14.2))]
+    #[cfg_attr(feature = "openapi", schema(example = 14.2, minimum = -90, maximum = 90))]
     pub lat: f64,
     /// Longitude in degrees, -180 to 180.
-    #[cfg_attr(feature = "openapi", schema(example = 0.9))]
+    #[cfg_attr(feature = "openapi", schema(example = 0.9, minimum = -180, maximum = 180))]
     pub lon: f64,
     /// Height above the ellipsoid in metres, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]

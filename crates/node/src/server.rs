@@ -49,11 +49,15 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(crate::air::api::document());
     document.merge(crate::replay::document());
     document.merge(crate::ops::api::document());
+    crate::api::openapi::complete(&mut document);
     document
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(openapi())
+/// The document as this node serves it: markings name its configured levels and nations.
+async fn openapi_json(State(node): State<Arc<Node>>) -> Json<utoipa::openapi::OpenApi> {
+    let mut document = openapi();
+    crate::api::openapi::configure(&mut document, node.policy());
+    Json(document)
 }
 
 async fn not_found() -> AppError {

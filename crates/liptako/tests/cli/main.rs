@@ -6,6 +6,7 @@ mod demo;
 mod durability;
 mod federation;
 mod first_steps;
+mod openapi;
 mod pursuit;
 mod security;
 mod stix;

@@ -78,6 +78,7 @@ pub struct Ack {
         (status = 400, description = "Not an alert"),
         (status = 404, description = "No such report, or one the caller may not see"),
         (status = 409, description = "The alert changed since that version"),
+        (status = 410, description = "The alert was deleted"),
     ),
     security(("bearer" = [])))]
 pub async fn acknowledge(
@@ -149,8 +150,10 @@ pub struct AckParams {
     /// Only acknowledgements at or after this time (RFC 3339).
     pub since: Option<String>,
     /// At most this many, newest first (1 to 1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     /// The exercise whose alerts' acknowledgements to list (absent: the real world).
+    #[param(min_length = 1, max_length = 64)]
     pub exercise: Option<String>,
 }
 

@@ -53,8 +53,10 @@ pub fn routes() -> Router<Arc<Node>> {
 #[into_params(parameter_in = Query)]
 pub struct VersionParams {
     /// The exercise whose world the object is in (absent: the real world).
+    #[param(min_length = 1, max_length = 64)]
     pub exercise: Option<String>,
     /// At most this many versions, newest first (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 

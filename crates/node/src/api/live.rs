@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::SinkExt;
@@ -62,6 +63,7 @@ const AIR: &str = "air";
 #[into_params(parameter_in = Query)]
 pub struct LiveParams {
     /// Follow this exercise's world instead of the real world.
+    #[param(min_length = 1, max_length = 64)]
     pub exercise: Option<String>,
     /// Only these types, comma-separated (`report,unit,zone,air`; default all).
     pub types: Option<String>,
@@ -91,13 +93,14 @@ impl Subscription {
 /// `GET /api/v1/live`
 #[utoipa::path(get, path = "/api/v1/live", tag = "live",
     params(LiveParams),
-    responses((status = 101, description = "WebSocket: JSON messages with op hello, upsert, delete, remove, resync")),
+    responses((status = 101, description = "WebSocket: JSON messages with op hello, upsert, delete, remove, resync"),
+              (status = 400, description = "A bad parameter, or not a WebSocket handshake")),
     security(("bearer" = [])))]
 pub async fn live(
     State(node): State<Arc<Node>>,
     parts: Parts,
     Params(params): Params<LiveParams>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, AppError> {
     // A browser cannot set headers on a WebSocket: here, and only here, the token may come in
     // the query string of the first request.
@@ -137,6 +140,10 @@ pub async fn live(
         exercise,
         types,
     };
+    // A request that is no WebSocket handshake gets the API's error body, like any other.
+    let upgrade = upgrade.map_err(|rejection| {
+        AppError::BadRequest(format!("this is a WebSocket: {}", rejection.body_text()))
+    })?;
     Ok(upgrade.on_upgrade(move |socket| serve(socket, node, subscription)))
 }
 

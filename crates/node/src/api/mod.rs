@@ -44,13 +44,23 @@ pub fn routes() -> Router<Arc<Node>> {
             Router::new()
                 .route(
                     &format!("/api/v1/{collection}"),
-                    get(objects::list).post(objects::create),
+                    // A type the node writes itself is only read here: anything else is a
+                    // 405 that says `Allow: GET,HEAD`, before any body is read.
+                    if object_type.client_writable() {
+                        get(objects::list).post(objects::create)
+                    } else {
+                        get(objects::list)
+                    },
                 )
                 .route(
                     &format!("/api/v1/{collection}/{{id}}"),
-                    get(objects::get)
-                        .put(objects::replace)
-                        .delete(objects::delete),
+                    if object_type.client_writable() {
+                        get(objects::get)
+                            .put(objects::replace)
+                            .delete(objects::delete)
+                    } else {
+                        get(objects::get)
+                    },
                 )
                 .layer(Extension(object_type)),
         );

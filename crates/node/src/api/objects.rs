@@ -73,14 +73,12 @@ pub struct EnvelopeInput {
     /// Read-only; must match the collection.
     #[serde(default, rename = "type")]
     pub object_type: Option<ObjectType>,
-    /// Read-only; ignored.
+    /// Read-only; ignored (a client may send back the time it read).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub created: Option<Value>,
-    /// Read-only; ignored.
+    pub created: Option<String>,
+    /// Read-only; ignored (a client may send back the time it read).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
-    pub updated: Option<Value>,
+    pub updated: Option<String>,
     /// Read-only; must be false.
     #[serde(default)]
     pub deleted: Option<bool>,
@@ -185,23 +183,36 @@ pub struct ListParams {
     /// Only objects whose text contains this (case-insensitive).
     pub q: Option<String>,
     /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     /// Where to continue: `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Read this exercise's world instead of the real world.
+    #[param(min_length = 1, max_length = 64)]
     pub exercise: Option<String>,
     /// Include objects whose validity has ended (default false).
     pub include_expired: Option<bool>,
 }
 
-/// Query parameters of a single-object read or delete.
+/// Query parameters of a single-object read.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadParams {
+    /// The exercise whose world the object is in (absent: the real world).
+    #[param(min_length = 1, max_length = 64)]
+    pub exercise: Option<String>,
+}
+
+/// Query parameters of a single-object delete.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ItemParams {
     /// The exercise whose world the object is in (absent: the real world).
+    #[param(min_length = 1, max_length = 64)]
     pub exercise: Option<String>,
-    /// For DELETE: the version the deletion is made against (or send `If-Match`).
+    /// The version the deletion is made against (or send `If-Match`).
     pub version: Option<u64>,
 }
 
@@ -418,7 +429,7 @@ pub async fn get(
     node: axum::extract::State<Arc<Node>>,
     caller: Caller,
     Path(id): Path<String>,
-    Params(params): Params<ItemParams>,
+    Params(params): Params<ReadParams>,
 ) -> Result<Response, AppError> {
     let node = node.0;
     let id = parse_id(&id)?;

@@ -47,6 +47,7 @@ pub struct LoginResponse {
         (status = 200, body = LoginResponse, description = "Logged in"),
         (status = 401, description = "Wrong user name or password"),
         (status = 429, description = "Too many failures: retry after the Retry-After delay"),
+        (status = 500, description = "Something broke inside the node (logged there)"),
     ))]
 pub async fn login(
     State(node): State<Arc<Node>>,
@@ -149,7 +150,8 @@ pub struct UserView {
 
 /// `GET /api/v1/users` (admin)
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin",
-    responses((status = 200, body = Vec<UserView>, description = "Every user")),
+    responses((status = 200, body = Vec<UserView>, description = "Every user"),
+              (status = 403, description = "Not an admin")),
     security(("bearer" = [])))]
 pub async fn list_users(
     State(node): State<Arc<Node>>,
@@ -192,6 +194,7 @@ pub struct NewUserRequest {
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin",
     request_body = NewUserRequest,
     responses((status = 201, body = UserView, description = "Created"),
+              (status = 403, description = "Not an admin"),
               (status = 409, description = "The name is taken")),
     security(("bearer" = [])))]
 pub async fn create_user(
@@ -354,9 +357,10 @@ pub struct AuditParams {
     pub object: Option<Uuid>,
     /// Only at or after this time (RFC 3339).
     pub since: Option<String>,
-    /// Only records older than this id (paging back).
+    /// Only records older than this id (paging back; an int64).
     pub before: Option<u64>,
     /// At most this many (1 to 10000, default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
@@ -365,7 +369,9 @@ pub struct AuditParams {
 /// `GET /api/v1/audit` (admin): newest first, as JSON or CSV.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "admin",
     params(AuditParams),
-    responses((status = 200, body = Vec<AuditRecordDoc>, description = "Audit records, newest first")),
+    responses((status = 200, description = "Audit records, newest first (or CSV with `format=csv`)",
+                content((Vec<AuditRecordDoc> = "application/json"), (String = "text/csv"))),
+              (status = 403, description = "Not an admin")),
     security(("bearer" = [])))]
 pub async fn audit(
     State(node): State<Arc<Node>>,
@@ -382,6 +388,16 @@ pub async fn audit(
         .as_deref()
         .map(|text| super::objects::parse_time("since", text))
         .transpose()?;
+    // Record ids are SQLite rows (at most i64::MAX), as the document says.
+    if params
+        .before
+        .is_some_and(|before| i64::try_from(before).is_err())
+    {
+        return Err(AppError::BadRequest(format!(
+            "before: at most {}",
+            i64::MAX
+        )));
+    }
     let query = AuditQuery {
         action: params.action,
         partner: params.partner,

@@ -87,7 +87,7 @@ impl FromRequestParts<Arc<Node>> for Caller {
 }
 
 /// A JSON request body: the content type must be JSON, the size within the configured limit,
-/// and a syntax error names its line and column.
+/// the body a JSON object, and a syntax error names its line and column.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -110,6 +110,13 @@ impl<T: DeserializeOwned> FromRequest<Arc<Node>> for JsonBody<T> {
         let bytes = Bytes::from_request(request, node)
             .await
             .map_err(|rejection| body_rejection(rejection, node))?;
+        // Every body of the API is an object; serde would also read a struct from an array
+        // (`[null, null]` as a change of nothing), which is no request anyone meant.
+        if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(AppError::BadRequest(
+                "the body must be a JSON object".into(),
+            ));
+        }
         parse_json(&bytes).map(JsonBody)
     }
 }

@@ -302,6 +302,46 @@ async fn users_node_info_and_ops_endpoints() {
     }
     assert!(doc["components"]["schemas"].get("Report").is_some());
     assert!(doc["components"]["schemas"].get("Object").is_some());
+    // Request bodies a generator can produce: one flat schema per type and act, whose
+    // properties are what the handler accepts; answers one of the flat object schemas.
+    let schemas = &doc["components"]["schemas"];
+    let new_report = &doc["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["$ref"];
+    assert_eq!(new_report, "#/components/schemas/ReportNew");
+    let fields = schemas["ReportNew"]["properties"].as_object().unwrap();
+    for field in ["kind", "title", "marking", "exercise", "valid_until"] {
+        assert!(fields.contains_key(field), "ReportNew lacks {field}");
+    }
+    assert!(
+        !fields.contains_key("version"),
+        "a creation takes no version"
+    );
+    assert!(schemas["UnitChange"]["properties"].get("version").is_some());
+    assert_eq!(schemas["ReportNew"]["additionalProperties"], false);
+    assert_eq!(schemas["Object"]["discriminator"]["propertyName"], "type");
+    // No `allOf` left anywhere (two closed schemas in one `allOf` admit no instance).
+    assert!(!doc.to_string().contains("\"allOf\""), "{doc}");
+    // The marking names this node's levels.
+    assert_eq!(
+        schemas["Marking"]["properties"]["level"]["enum"],
+        json!(["NP", "DR", "C", "S"])
+    );
+    // Every operation that needs a token declares 401, with the error body the node sends.
+    let mut secured = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if operation.get("security").is_none() {
+                continue;
+            }
+            secured += 1;
+            assert_eq!(
+                operation["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(secured >= 30, "{secured} secured operations");
     let (status, _) = node
         .call("GET", "/api/v1/nothing-here", Some(&viewer), None)
         .await;
