@@ -2,7 +2,8 @@
 //! or the one its `<auth>` logged in) for as long as it stays connected, so the user's account
 //! is read again whenever it may have changed, and the hub decides again for every session of
 //! that user (see `Hub::account_changed`): a disabled or removed user's sessions are closed,
-//! a changed user's sessions get the new principal.
+//! and so are the sessions opened with `<auth>` before a password reset (the account's session
+//! generation moved on); a changed user's sessions get the new principal.
 //!
 //! One task, [`run`], reads the store (on a blocking thread) and hands what it read to the hub:
 //! - at once, for every name on the bus's user topic (`Bus::users`: the store's commit hook
@@ -56,10 +57,23 @@ impl AccountChecks {
     }
 }
 
-/// What a user account speaks for now: its principal, or `None` when the account is disabled
-/// or gone (its sessions end).
-pub fn standing(user: Option<&UserRecord>) -> Option<Principal> {
-    user.filter(|user| !user.disabled).map(user_principal)
+/// A user account as it is now: what it speaks for, and the generation of its password
+/// sessions (a password reset moves it on: sessions opened with the old password end).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountNow {
+    /// Its principal.
+    pub principal: Principal,
+    /// `UserRecord::session_gen`.
+    pub session_gen: u64,
+}
+
+/// What a user account speaks for now, or `None` when the account is disabled or gone (its
+/// sessions end).
+pub fn standing(user: Option<&UserRecord>) -> Option<AccountNow> {
+    user.filter(|user| !user.disabled).map(|user| AccountNow {
+        principal: user_principal(user),
+        session_gen: user.session_gen,
+    })
 }
 
 /// Reads accounts for the hub until the node shuts down (see the module docs).
@@ -104,7 +118,7 @@ async fn read_one(node: &Arc<Node>, name: &str) -> Option<HubMsg> {
     match node.with_store(move |store| store.user(&lookup)).await {
         Ok(user) => Some(HubMsg::Account {
             name: name.to_owned(),
-            principal: standing(user.as_ref()),
+            now: standing(user.as_ref()),
         }),
         Err(err) => {
             // Nothing is decided on a failed read; the next re-read tries again.
@@ -146,7 +160,13 @@ mod tests {
             disabled: false,
             session_gen: 0,
         };
-        assert_eq!(standing(Some(&user)), Some(user_principal(&user)));
+        assert_eq!(
+            standing(Some(&user)),
+            Some(AccountNow {
+                principal: user_principal(&user),
+                session_gen: 0
+            })
+        );
         user.disabled = true;
         assert_eq!(standing(Some(&user)), None);
         assert_eq!(standing(None), None);

@@ -49,7 +49,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, watch};
 use uuid::Uuid;
 
-use super::accounts::AccountChecks;
+use super::accounts::{AccountChecks, AccountNow};
 use super::convert::{
     DELETE_TYPE, air_track_event, cot_marking, cot_time, deleted_uids, deletion_event, distance_m,
     is_self_report, is_tak_unit_id, is_unit_report, object_event, offset_time, tak_unit_id,
@@ -127,6 +127,8 @@ pub enum HubMsg {
         account: String,
         /// Its new principal.
         principal: Principal,
+        /// The account's session generation at the login (a password reset moves it on).
+        session_gen: u64,
     },
     /// The client named itself in `<auth>`.
     Identify {
@@ -145,11 +147,11 @@ pub enum HubMsg {
         /// The user's name.
         name: String,
         /// What it speaks for now.
-        principal: Option<Principal>,
+        now: Option<AccountNow>,
     },
     /// Every enabled user account and its principal (the periodic re-read); an account of a
     /// session that is not here is disabled or gone.
-    Accounts(HashMap<String, Principal>),
+    Accounts(HashMap<String, AccountNow>),
 }
 
 /// An event from a client.
@@ -171,6 +173,9 @@ struct Session {
     principal: Principal,
     /// See [`SessionInfo::account`].
     account: Option<String>,
+    /// For a session logged in with `<auth>`: the account's session generation then (a
+    /// password reset ends the session). `None` for certificate sessions.
+    password_gen: Option<u64>,
     queue: Arc<ClientQueue>,
     standing: watch::Sender<Standing>,
     /// The device uid it holds (see [`Identities`]), from its own position report or `<auth>`.
@@ -421,6 +426,7 @@ impl Hub {
                     listener: info.listener,
                     principal: info.principal,
                     account: info.account,
+                    password_gen: None,
                     queue: info.queue,
                     standing: info.standing,
                     uid: None,
@@ -437,6 +443,7 @@ impl Hub {
                 id,
                 account,
                 principal,
+                session_gen,
             } => {
                 // The login read the user before the hub knew the session was theirs.
                 self.accounts.ask(&account);
@@ -445,6 +452,7 @@ impl Hub {
                     return;
                 };
                 session.account = Some(account);
+                session.password_gen = Some(session_gen);
                 let previous = std::mem::replace(&mut session.principal, principal);
                 // What it claimed as an anonymous client, it claims again as itself.
                 let (uid, callsign) = (session.uid.take(), session.callsign.take());
@@ -473,7 +481,7 @@ impl Hub {
                 }
             }
             HubMsg::Event(inbound) => self.handle_event(*inbound),
-            HubMsg::Account { name, principal } => {
+            HubMsg::Account { name, now } => {
                 let ids: Vec<u64> = self
                     .sessions
                     .iter()
@@ -481,41 +489,50 @@ impl Hub {
                     .map(|session| session.id)
                     .collect();
                 for id in ids {
-                    self.account_changed(id, principal.as_ref());
+                    self.account_changed(id, now.as_ref());
                 }
             }
             HubMsg::Accounts(accounts) => {
-                let changed: Vec<(u64, Option<Principal>)> = self
+                let changed: Vec<(u64, Option<AccountNow>)> = self
                     .sessions
                     .iter()
                     .filter_map(|session| {
                         let account = session.account.as_ref()?;
                         let now = accounts.get(account);
-                        (now != Some(&session.principal)).then(|| (session.id, now.cloned()))
+                        let same = now.is_some_and(|now| {
+                            now.principal == session.principal
+                                && session.password_gen.is_none_or(|g| g == now.session_gen)
+                        });
+                        (!same).then(|| (session.id, now.cloned()))
                     })
                     .collect();
-                for (id, principal) in changed {
-                    self.account_changed(id, principal.as_ref());
+                for (id, now) in changed {
+                    self.account_changed(id, now.as_ref());
                 }
             }
         }
     }
 
-    /// The account of session `id` now speaks for `principal` (`None`: disabled or gone).
-    fn account_changed(&mut self, id: u64, principal: Option<&Principal>) {
+    /// The account of session `id` is now `now` (`None`: disabled or gone). A session logged
+    /// in with a password that has since been reset ends like one of a disabled account.
+    fn account_changed(&mut self, id: u64, now: Option<&AccountNow>) {
         let Some(idx) = self.index(id) else { return };
         let Some(session) = self.sessions.get_mut(idx) else {
             return;
         };
         let account = session.account.clone().unwrap_or_default();
-        let Some(principal) = principal else {
+        let password_gen = session.password_gen;
+        let Some(principal) = now
+            .filter(|now| password_gen.is_none_or(|g| g == now.session_gen))
+            .map(|now| &now.principal)
+        else {
             session.queue.close(CloseReason::Revoked);
             session.standing.send_replace(Standing::Revoked);
             self.metrics.revoked.inc();
             tracing::warn!(
                 session = id,
                 user = %account,
-                "TAK session closed: its user was disabled or removed"
+                "TAK session closed: its user was disabled or removed, or its password reset"
             );
             self.remove_session(id);
             return;

@@ -545,9 +545,9 @@ impl Reader {
             "tak",
         )
         .await
-        .map(|user| crate::auth::user_principal(&user))
+        .map(|user| (crate::auth::user_principal(&user), user.session_gen))
         {
-            Ok(principal) => {
+            Ok((principal, session_gen)) => {
                 tracing::info!(user = %principal.name, "TAK client logged in");
                 let account = principal.name.clone();
                 self.account = Some(account.clone());
@@ -558,6 +558,7 @@ impl Reader {
                         id: self.id,
                         account,
                         principal,
+                        session_gen,
                     })
                     .await;
                 Ok(())

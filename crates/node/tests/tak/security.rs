@@ -127,6 +127,51 @@ async fn finding_3_a_disabled_users_sessions_are_closed_at_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finding_3_a_password_reset_ends_the_sessions_opened_with_the_old_password() {
+    let node = TakNode::start(|config| config.cot.tcp_password_auth = true).await;
+    let mut logged_in = RawClient::connect(node.tcp()).await;
+    logged_in
+        .send(
+            format!(r#"<auth><cot username="ner_dr" password="{PASSWORD}" uid="ANDROID-ner" callsign="NER"/></auth>"#)
+                .as_bytes(),
+        )
+        .await;
+    // The same user's certificate session: a password reset does not touch it.
+    let mut certificate = tls_client(&node, "ner_dr").await;
+    let mut bystander = tls_client(&node, "mli_c").await;
+    bystander.send(marker("dr-probe", "DR").as_bytes()).await;
+    logged_in.until("dr-probe", WAIT).await;
+    certificate.until("dr-probe", WAIT).await;
+
+    let admin = node.login("admin").await;
+    let (status, body) = node
+        .call(
+            "PUT",
+            "/api/v1/users/ner_dr",
+            Some(&admin),
+            Some(json!({"password": "a-brand-new-password"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        logged_in.closed_within(WAIT).await,
+        "the <auth> session outlived the password it was opened with"
+    );
+    assert_eq!(node.metric("liptako_tak_sessions_revoked_total"), 1);
+    bystander.send(marker("after-reset", "NP").as_bytes()).await;
+    certificate.until("after-reset", WAIT).await;
+    // The new password opens a new session.
+    let mut again = RawClient::connect(node.tcp()).await;
+    again
+        .send(
+            br#"<auth><cot username="ner_dr" password="a-brand-new-password" uid="ANDROID-ner2" callsign="NER2"/></auth>"#,
+        )
+        .await;
+    bystander.send(marker("dr-probe-2", "DR").as_bytes()).await;
+    again.until("dr-probe-2", WAIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finding_3_a_demoted_user_sees_and_sends_only_what_the_new_principal_may() {
     let node = TakNode::start(|_| {}).await;
     let editor = node.login("mli_c").await;
