@@ -134,34 +134,23 @@ pub async fn picture(
         check_exercise_name(name).map_err(|err| AppError::BadRequest(err.to_string()))?;
     }
     let principal = caller.0;
-    let world = params.exercise.clone();
     let policy_node = node.clone();
     let picture = node
-        .with_store(move |store| {
-            replay(
-                store,
-                policy_node.policy(),
-                &principal,
-                world.as_deref(),
-                at,
-            )
-        })
+        .with_store(move |store| replay(store, policy_node.policy(), &principal, params, at))
         .await?;
-    Ok(Json(ReplayPicture {
-        at: at.format(&Rfc3339).unwrap_or(params.at),
-        exercise: params.exercise,
-        ..picture
-    }))
+    Ok(Json(picture))
 }
 
-/// The picture at `at` for `principal` in `world`. Blocking (store reads).
+/// The picture at `at` (as parsed from `params.at`) for `principal` in the world `params`
+/// names. Blocking (store reads).
 fn replay(
     store: &dyn Store,
     policy: &Policy,
     principal: &Principal,
-    world: Option<&str>,
+    params: PictureParams,
     at: OffsetDateTime,
 ) -> Result<ReplayPicture, StoreError> {
+    let world = params.exercise.as_deref();
     let reader = Audience::reader(principal, world);
     let mut truncated = false;
     let mut objects = |object_type: ObjectType| -> Result<Vec<Object>, StoreError> {
@@ -193,8 +182,8 @@ fn replay(
         Vec::new()
     };
     Ok(ReplayPicture {
-        at: String::new(),
-        exercise: None,
+        at: at.format(&Rfc3339).unwrap_or_else(|_| params.at.clone()),
+        exercise: params.exercise.clone(),
         reports,
         units,
         zones,
