@@ -26,6 +26,8 @@ pub struct LinkState {
     pub recalls_received: Counter,
     /// Entries refused by this node's own checks.
     pub refused: Counter,
+    /// Of those, entries whose origin signature was missing or did not verify.
+    pub forged: Counter,
     /// Compressed bytes received.
     pub bytes_received: Counter,
     /// Age of the last version received when it was applied (replication lag).
@@ -69,6 +71,11 @@ impl LinkState {
             refused: metrics.counter(
                 "liptako_link_refused_total",
                 "Entries from the partner refused by this node's checks.",
+                &labels,
+            ),
+            forged: metrics.counter(
+                "liptako_link_forged_total",
+                "Entries from the partner refused because their origin did not sign them.",
                 &labels,
             ),
             bytes_received: metrics.counter(
@@ -145,6 +152,7 @@ impl LinkState {
                 versions: self.versions_received.get(),
                 recalls: self.recalls_received.get(),
                 refused: self.refused.get(),
+                forged: self.forged.get(),
                 bytes: self.bytes_received.get(),
                 lag_ms: self.lag_ms.get(),
             },
@@ -199,6 +207,8 @@ pub struct Receiving {
     pub recalls: u64,
     /// Entries refused by this node's checks.
     pub refused: u64,
+    /// Of those, entries whose origin signature was missing or did not verify.
+    pub forged: u64,
     /// Compressed bytes received.
     pub bytes: u64,
     /// Age of the last version received when applied, in milliseconds.

@@ -27,6 +27,7 @@ pub mod cot;
 pub mod pursuit;
 pub mod taxii;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -108,12 +109,19 @@ pub struct FederationSection {
     /// Address partner nodes connect to (HTTP/2 over mutual TLS).
     #[serde(default = "default_federation_listen")]
     pub listen: SocketAddr,
+    /// The origin keys this node accredits, nation -> `ed25519:<base64>`: a partner's entries
+    /// of an origin's log are held only if that origin signed them with this key, whichever
+    /// partner relayed them. `liptako link add` accredits the partner's; `liptako link origin`
+    /// one reached only through a relay.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub origin_keys: BTreeMap<Nation, String>,
 }
 
 impl Default for FederationSection {
     fn default() -> FederationSection {
         FederationSection {
             listen: default_federation_listen(),
+            origin_keys: BTreeMap::new(),
         }
     }
 }
@@ -428,6 +436,15 @@ impl Config {
         }
         let policy = Policy::new(confederation, self.confederation.levels.clone());
         self.pursuit.check()?;
+        for (nation, key) in &self.federation.origin_keys {
+            if !policy.confederation().is_member(*nation) {
+                return Err(format!(
+                    "federation.origin_keys.{nation}: not among confederation.members"
+                ));
+            }
+            crate::pki::OriginPublicKey::parse(key)
+                .map_err(|err| format!("federation.origin_keys.{nation}: {err}"))?;
+        }
         let mut seen = Vec::new();
         for link in &self.links {
             if link.nation == self.node.nation {
