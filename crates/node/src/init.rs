@@ -314,6 +314,7 @@ pub fn add_link(
         url: url.to_owned(),
         ca: relative.clone(),
         ceiling: ceiling.to_owned(),
+        air_kbit_s: None,
     });
     crate::config::create_dir_durably(&data_dir.join(crate::pki::PARTNER_DIR))?;
     std::fs::copy(partner_ca, data_dir.join(&relative))

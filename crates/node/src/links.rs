@@ -42,6 +42,12 @@ pub struct LinkState {
     pub bytes_sent: Counter,
     /// Log entries not yet examined for the partner.
     pub backlog: Gauge,
+    /// Air track records received from the partner and taken.
+    pub air_records_received: Counter,
+    /// Air track records (or frames) from the partner refused.
+    pub air_refused: Counter,
+    /// Bytes of air frames sent to the partner.
+    pub air_bytes_sent: Counter,
 }
 
 impl LinkState {
@@ -108,6 +114,21 @@ impl LinkState {
                 "Compressed bytes sent to the partner.",
                 &labels,
             ),
+            air_records_received: metrics.counter(
+                "liptako_link_air_records_received_total",
+                "Air track records received from the partner and taken.",
+                &labels,
+            ),
+            air_refused: metrics.counter(
+                "liptako_link_air_refused_total",
+                "Air track records or frames from the partner refused.",
+                &labels,
+            ),
+            air_bytes_sent: metrics.counter(
+                "liptako_link_air_bytes_sent_total",
+                "Bytes of air track frames sent to the partner.",
+                &labels,
+            ),
             backlog: metrics.gauge(
                 "liptako_link_backlog_entries",
                 "Log entries not yet examined for the partner.",
@@ -155,6 +176,8 @@ impl LinkState {
                 forged: self.forged.get(),
                 bytes: self.bytes_received.get(),
                 lag_ms: self.lag_ms.get(),
+                air_records: self.air_records_received.get(),
+                air_refused: self.air_refused.get(),
             },
             sending: Sending {
                 streams: self.streams.get(),
@@ -162,6 +185,7 @@ impl LinkState {
                 recalls: self.recalls_sent.get(),
                 bytes: self.bytes_sent.get(),
                 backlog: self.backlog.get(),
+                air_bytes: self.air_bytes_sent.get(),
             },
         }
     }
@@ -213,6 +237,10 @@ pub struct Receiving {
     pub bytes: u64,
     /// Age of the last version received when applied, in milliseconds.
     pub lag_ms: i64,
+    /// Air track records received and taken (the joint air picture).
+    pub air_records: u64,
+    /// Air track records or frames refused.
+    pub air_refused: u64,
 }
 
 /// The sending direction.
@@ -228,4 +256,6 @@ pub struct Sending {
     pub bytes: u64,
     /// Log entries not yet examined for the partner.
     pub backlog: i64,
+    /// Bytes of air track frames sent.
+    pub air_bytes: u64,
 }

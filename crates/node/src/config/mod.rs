@@ -145,6 +145,11 @@ pub struct LinkSection {
     pub ca: PathBuf,
     /// The accreditation ceiling: the highest level that may cross this link.
     pub ceiling: String,
+    /// The budget of the air track stream to the partner, kbit/s (default 1,000): when it is
+    /// tight, every track is refreshed less often, emergencies and tracks near the border
+    /// least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub air_kbit_s: Option<f64>,
 }
 
 impl LinkSection {
@@ -467,6 +472,14 @@ impl Config {
                 .check_level(&link.ceiling)
                 .map_err(|err| format!("link {}: ceiling: {err}", link.nation))?;
             link.authority()?;
+            if let Some(kbit_s) = link.air_kbit_s
+                && !(kbit_s.is_finite() && kbit_s >= 1.0)
+            {
+                return Err(format!(
+                    "link {}: air_kbit_s {kbit_s} must be at least 1",
+                    link.nation
+                ));
+            }
         }
         Ok(policy)
     }

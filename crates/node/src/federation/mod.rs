@@ -8,6 +8,7 @@
 //! its partners' objects too (under their origin), so it forwards to a third nation whatever
 //! that nation may hold, and the confederation converges when one link is down.
 
+pub mod air;
 pub mod pull;
 pub mod serve;
 pub mod sign;

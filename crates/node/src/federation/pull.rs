@@ -120,6 +120,20 @@ async fn session(
     }
     link.connected(node.now());
     *backoff = MIN_BACKOFF;
+    // The joint air picture: a second stream on this connection, for as long as it lasts.
+    let air = tokio::spawn({
+        let (node, link, sender, authority) = (
+            node.clone(),
+            link.clone(),
+            sender.clone(),
+            authority.clone(),
+        );
+        async move {
+            if let Err(err) = super::air::receive(node, link, sender, authority).await {
+                tracing::debug!(cause = %err, "air stream ended");
+            }
+        }
+    });
     tracing::info!(%peer, "federation pull connected");
     let mut body = response.into_body();
     let mut reader = FrameReader::default();
@@ -145,6 +159,7 @@ async fn session(
     };
     driver.abort();
     updater.abort();
+    air.abort();
     result
 }
 

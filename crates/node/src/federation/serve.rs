@@ -189,6 +189,17 @@ async fn route(
             );
             response
         }
+        (&Method::POST, super::air::AIR_PATH) => {
+            let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
+            tokio::spawn(super::air::send(node, link, frames));
+            let mut response =
+                Response::new(http_body_util::Either::Left(ChannelBody::new(receiver)));
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/x-liptako-tracks"),
+            );
+            response
+        }
         (&Method::GET, "/federation/v1/hello") => plain(StatusCode::OK, node.nation().as_str()),
         _ => plain(StatusCode::NOT_FOUND, "not found"),
     }
