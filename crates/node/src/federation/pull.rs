@@ -37,8 +37,10 @@ use crate::state::Node;
 
 /// First wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
-/// Longest wait before reconnecting.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Longest wait before reconnecting: a link back up is used within this (plus the handshake),
+/// which bounds how stale the joint air picture stays after an outage. A refused connection
+/// every 2 s costs a partner next to nothing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// A stream silent for this long (no frame, not even a heartbeat) is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
 /// How often the direct cursors are sent to relaying partners (when they changed).
