@@ -146,9 +146,17 @@ pub trait Store: Send + Sync + 'static {
     /// (including one whose content a recall dropped).
     fn version_before(&self, id: Uuid, below_version: u64) -> Result<Option<Meta>, StoreError>;
 
-    /// The envelopes of the versions of `id` above `above_version` that this store holds
-    /// (including those whose content a recall dropped), oldest first.
-    fn envelopes_after(&self, id: Uuid, above_version: u64) -> Result<Vec<Meta>, StoreError>;
+    /// What decides access to the versions of `id` above `above_version` that this store
+    /// holds (including those whose content a recall dropped), oldest first, given only where
+    /// it changes: each version whose marking, world or tombstone flag differs from the held
+    /// version before it. Every later version is allowed to an audience if `above_version` and
+    /// each of these are; the first one refused is the first later version refused. One index
+    /// range per object, whatever its number of versions.
+    fn envelope_changes_after(
+        &self,
+        id: Uuid,
+        above_version: u64,
+    ) -> Result<Vec<Envelope>, StoreError>;
 
     /// How far this store has applied each origin's log as received from `peer`.
     fn cursors(&self, peer: Nation) -> Result<Vec<(Nation, u64)>, StoreError>;
@@ -552,6 +560,36 @@ pub struct AirHistoryRow {
     pub lon: f64,
     /// The track as the API showed it, JSON.
     pub payload: String,
+}
+
+/// What decides access to one version: its origin, marking, world and tombstone flag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    /// The object's origin.
+    pub origin: Nation,
+    /// The version.
+    pub version: u64,
+    /// Its marking.
+    pub marking: Marking,
+    /// Its exercise world.
+    pub exercise: Option<String>,
+    /// Whether it is a tombstone.
+    pub deleted: bool,
+}
+
+impl liptako_model::Marked for Envelope {
+    fn origin(&self) -> Nation {
+        self.origin
+    }
+    fn marking(&self) -> &Marking {
+        &self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        self.exercise.as_deref()
+    }
+    fn is_deleted(&self) -> bool {
+        self.deleted
+    }
 }
 
 /// Recorded air tracks belong to the real world: the air picture records no exercise tracks.

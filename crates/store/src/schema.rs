@@ -111,6 +111,34 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE log ADD COLUMN attestation BLOB;
     "#,
+    // 5: replay and federation decide on later versions without reading them all: the
+    // versions whose marking, world or tombstone flag changed (one row per change, not per
+    // version); and the newest version of an object appended by a time, by index.
+    r#"
+    CREATE TABLE envelope_changes (
+        id       BLOB    NOT NULL,
+        version  INTEGER NOT NULL,
+        origin   TEXT    NOT NULL,
+        marking  TEXT    NOT NULL,  -- JSON {"level":..,"releasable_to":[..]}
+        exercise TEXT,
+        deleted  INTEGER NOT NULL,
+        PRIMARY KEY (id, version)
+    ) WITHOUT ROWID;
+    INSERT INTO envelope_changes (id, version, origin, marking, exercise, deleted)
+    SELECT id, version, origin, m, e, d FROM (
+        SELECT id, version, origin,
+               json_extract(payload, '$.marking') AS m,
+               json_extract(payload, '$.exercise') AS e,
+               coalesce(json_extract(payload, '$.deleted'), 0) AS d,
+               lag(json_extract(payload, '$.marking')) OVER w AS pm,
+               lag(json_extract(payload, '$.exercise')) OVER w AS pe,
+               lag(coalesce(json_extract(payload, '$.deleted'), 0)) OVER w AS pd,
+               row_number() OVER w AS n
+        FROM log WHERE state IN (0, 1)
+        WINDOW w AS (PARTITION BY id ORDER BY version)
+    ) WHERE n = 1 OR m IS NOT pm OR e IS NOT pe OR d IS NOT pd;
+    CREATE INDEX log_by_object_time ON log (id, appended);
+    "#,
 ];
 
 /// The schema version this program writes.

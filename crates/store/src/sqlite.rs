@@ -23,8 +23,9 @@ use uuid::Uuid;
 use crate::schema;
 use crate::{
     AirHistoryQuery, AirHistoryRow, Arrival, ArrivalQuery, AuditEntry, AuditQuery, AuditRecord,
-    Change, CommitHook, Committed, LogBody, LogEntry, Page, Query, Recalled, ReplicaEntry, Store,
-    StoreError, Stored, Taken, UserRecord, WriteCallback, WriteJob, WriteOp, WriteOutcome,
+    Change, CommitHook, Committed, Envelope, LogBody, LogEntry, Page, Query, Recalled,
+    ReplicaEntry, Store, StoreError, Stored, Taken, UserRecord, WriteCallback, WriteJob, WriteOp,
+    WriteOutcome,
 };
 
 /// Jobs (calls to `write`) that may wait for the writer before callers block.
@@ -383,17 +384,18 @@ impl Store for SqliteStore {
         limit: usize,
         keep: &mut dyn FnMut(&Object) -> bool,
     ) -> Result<Page, StoreError> {
-        // Per object, its newest version appended by `at` (held or dropped since); then that
-        // row if its content is still held. The type and world come from the latest row (an
-        // object's type never changes; its world neither).
+        // Per object of the type and world (from the latest row: an object's type never
+        // changes, its world neither), its newest version appended by `at` (held or dropped
+        // since), found by index (`log_by_object_time`); then that row if its content is still
+        // held. One index seek per object, whatever the length of the history.
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT g.payload, g.lseq FROM log g
-             JOIN (SELECT id, MAX(version) AS version FROM log
-                   WHERE appended <= ?1 AND state IN (0, 1) GROUP BY id) m
-               ON g.id = m.id AND g.version = m.version
-             JOIN latest l ON l.id = g.id
-             WHERE g.state = 0 AND l.type = ?2 AND l.exercise = ?3 AND g.lseq > ?4
+            "SELECT g.payload, g.lseq FROM latest l
+             JOIN log g ON g.lseq = (
+                 SELECT h.lseq FROM log h
+                 WHERE h.id = l.id AND h.appended <= ?1 AND h.state IN (0, 1)
+                 ORDER BY h.appended DESC, h.version DESC LIMIT 1)
+             WHERE l.type = ?2 AND l.exercise = ?3 AND g.state = 0 AND g.lseq > ?4
              ORDER BY g.lseq",
         )?;
         let mut rows = stmt.query(params![
@@ -465,16 +467,34 @@ impl Store for SqliteStore {
         Ok(taken)
     }
 
-    fn envelopes_after(&self, id: Uuid, above_version: u64) -> Result<Vec<Meta>, StoreError> {
+    fn envelope_changes_after(
+        &self,
+        id: Uuid,
+        above_version: u64,
+    ) -> Result<Vec<Envelope>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT payload FROM log WHERE id = ?1 AND version > ?2 AND state IN (0, 1)
-             ORDER BY version",
+            "SELECT version, origin, marking, exercise, deleted FROM envelope_changes
+             WHERE id = ?1 AND version > ?2 ORDER BY version",
         )?;
         let mut rows = stmt.query(params![id.as_bytes().as_slice(), clamp_i64(above_version)])?;
         let mut envelopes = Vec::new();
         while let Some(row) = rows.next()? {
-            envelopes.push(decode_meta(blob(row, 0)?, || format!("log of {id}"))?);
+            let version: i64 = row.get(0)?;
+            let origin: String = row.get(1)?;
+            let marking: String = row.get(2)?;
+            let what = || format!("envelope of {id} version {version}");
+            envelopes.push(Envelope {
+                origin: Nation::parse(&origin)
+                    .map_err(|_| StoreError::Open(format!("{}: bad origin", what())))?,
+                version: version as u64,
+                marking: serde_json::from_str(&marking).map_err(|source| StoreError::Payload {
+                    what: what(),
+                    source,
+                })?,
+                exercise: row.get(3)?,
+                deleted: row.get::<_, i64>(4)? != 0,
+            });
         }
         Ok(envelopes)
     }
@@ -1061,6 +1081,48 @@ fn load_latest(tx: &Connection, id: Uuid) -> Result<Option<Object>, StoreError> 
         .transpose()
 }
 
+/// Records the version's access envelope if it differs from the previous held version's.
+fn record_envelope_change(tx: &Connection, object: &Object) -> Result<(), StoreError> {
+    let meta = &object.meta;
+    let id = meta.id.as_bytes().as_slice();
+    let marking = serde_json::to_string(&meta.marking).map_err(|source| StoreError::Payload {
+        what: format!("marking of {}", meta.id),
+        source,
+    })?;
+    let previous: Option<(String, Option<String>, i64)> = tx
+        .prepare_cached(
+            "SELECT marking, exercise, deleted FROM envelope_changes
+             WHERE id = ?1 AND version < ?2 ORDER BY version DESC LIMIT 1",
+        )?
+        .query_row(params![id, clamp_i64(meta.version)], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    let unchanged = previous.is_some_and(|(before, exercise, deleted)| {
+        serde_json::from_str::<liptako_model::Marking>(&before)
+            .ok()
+            .as_ref()
+            == Some(&meta.marking)
+            && exercise == meta.exercise
+            && (deleted != 0) == meta.deleted
+    });
+    if !unchanged {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO envelope_changes (id, version, origin, marking, exercise, deleted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            id,
+            clamp_i64(meta.version),
+            meta.origin.as_str(),
+            marking,
+            meta.exercise,
+            meta.deleted as i64
+        ])?;
+    }
+    Ok(())
+}
+
 /// Appends a version to its origin's log and makes it the latest; returns its lseq and its
 /// stored JSON.
 fn append_version(
@@ -1091,6 +1153,7 @@ fn append_version(
         &payload[..]
     ])?;
     let lseq = tx.last_insert_rowid();
+    record_envelope_change(tx, object)?;
     let bbox = object.body.bbox();
     tx.prepare_cached(
         "INSERT OR REPLACE INTO latest

@@ -568,18 +568,26 @@ fn a_first_version_database_gets_the_air_history_table() {
             )])
             .unwrap();
     }
-    // Make it what schema version 1 left: no air history table, no session generations.
+    // Make it what schema version 1 left: no air history table, no session generations, no
+    // attestations, no envelope changes.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE air_history; ALTER TABLE users DROP COLUMN session_gen; PRAGMA user_version = 1;",
+        "DROP TABLE air_history; ALTER TABLE users DROP COLUMN session_gen;
+         ALTER TABLE log DROP COLUMN attestation; DROP INDEX log_by_object_time;
+         DROP TABLE envelope_changes; PRAGMA user_version = 1;",
     )
-        .unwrap();
+    .unwrap();
     drop(conn);
     let store = SqliteStore::open(&path, None).unwrap();
-    assert!(
-        store.get(id).unwrap().is_some(),
-        "objects survive the migration"
-    );
+    let kept = store
+        .get(id)
+        .unwrap()
+        .expect("objects survive the migration");
+    // The envelope history is rebuilt from the log.
+    let envelopes = store.envelope_changes_after(id, 0).unwrap();
+    assert_eq!(envelopes.len(), 1, "{envelopes:?}");
+    assert_eq!(envelopes[0].marking, kept.object.meta.marking);
+    assert_eq!(envelopes[0].version, 1);
     store
         .write(vec![WriteOp::AirHistory(vec![air_row(
             "MLI-air-9",
@@ -719,4 +727,74 @@ fn arrivals_page_forward_by_position_and_versions_keep_history() {
         odd.iter().map(|a| a.object.meta.id).collect::<Vec<_>>(),
         vec![ids[7], ids[9]]
     );
+}
+
+#[test]
+fn envelope_changes_hold_only_where_access_changes_and_held_at_finds_the_version_of_the_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let id = Uuid::new_v4();
+    store
+        .write(vec![create(
+            id,
+            report("v1", ReportKind::Incident, None),
+            None,
+            T0,
+        )])
+        .unwrap();
+    let second = time::Duration::seconds(1);
+    // v2, v3: same marking; v4 narrowed; v5 same as v4; v6 widened again; v7 deleted.
+    for (version, title, marking, deleted) in [
+        (2, "v2", Marking::new("DR", ["AES"]), false),
+        (3, "v3", Marking::new("DR", ["AES"]), false),
+        (4, "v4", Marking::new("DR", Vec::<String>::new()), false),
+        (5, "v5", Marking::new("DR", Vec::<String>::new()), false),
+        (6, "v6", Marking::new("DR", ["AES"]), false),
+        (7, "v7", Marking::new("DR", ["AES"]), true),
+    ] {
+        store
+            .write(vec![WriteOp::Local {
+                draft: Draft {
+                    id,
+                    origin: nation("MLI"),
+                    expect: Expect::Version(version - 1),
+                    at: T0 + second * (version as i32),
+                    marking,
+                    valid_until: None,
+                    exercise: None,
+                    body: (!deleted).then(|| report(title, ReportKind::Incident, None)),
+                },
+                actor: "tester".into(),
+            }])
+            .unwrap();
+    }
+    let versions = |after: u64| -> Vec<u64> {
+        store
+            .envelope_changes_after(id, after)
+            .unwrap()
+            .iter()
+            .map(|e| e.version)
+            .collect()
+    };
+    assert_eq!(versions(0), [1, 4, 6, 7]);
+    assert_eq!(versions(4), [6, 7]);
+    assert_eq!(versions(7), Vec::<u64>::new());
+    let changes = store.envelope_changes_after(id, 3).unwrap();
+    assert!(changes[0].marking.releasable_to.is_empty() && !changes[0].deleted);
+    assert!(changes[2].deleted);
+    // The picture at a time holds the version of that time; after the deletion, nothing.
+    let held = |at: OffsetDateTime| -> Vec<u64> {
+        store
+            .held_at(at, ObjectType::Report, None, None, 10, &mut |_| true)
+            .unwrap()
+            .objects
+            .iter()
+            .map(|o| o.meta.version)
+            .collect()
+    };
+    assert_eq!(held(T0 - second), Vec::<u64>::new());
+    assert_eq!(held(T0), [1]);
+    assert_eq!(held(T0 + second * 4), [4]);
+    assert_eq!(held(T0 + second * 5 + second / 2), [5]);
+    assert_eq!(held(T0 + second * 60), Vec::<u64>::new());
 }

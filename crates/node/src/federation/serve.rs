@@ -585,7 +585,7 @@ impl<'a> LaterVersions<'a> {
         let stale = self.known.get(&id).is_none_or(|(from, _)| *from > version);
         if stale {
             let later = store
-                .envelopes_after(id, version)?
+                .envelope_changes_after(id, version)?
                 .iter()
                 .map(|meta| {
                     (

@@ -142,8 +142,8 @@ pub async fn picture(
 }
 
 /// The picture at `at` (as parsed from `params.at`) for `principal` in the world `params`
-/// names. Blocking (store reads).
-fn replay(
+/// names. Blocking (store reads). Public for the replay benchmark (`benches/replay.rs`).
+pub fn replay(
     store: &dyn Store,
     policy: &Policy,
     principal: &Principal,
@@ -161,7 +161,7 @@ fn replay(
         // Not what was withdrawn from the caller since.
         let mut kept = Vec::with_capacity(page.objects.len());
         for object in page.objects {
-            let later = store.envelopes_after(object.meta.id, object.meta.version)?;
+            let later = store.envelope_changes_after(object.meta.id, object.meta.version)?;
             if later.iter().all(|meta| policy.allows(reader, meta)) {
                 kept.push(object);
             }
@@ -365,7 +365,7 @@ fn told(
 ) -> Result<Option<ReplayChange>, StoreError> {
     let object = version.object;
     let later_allowed = store
-        .envelopes_after(object.meta.id, object.meta.version)?
+        .envelope_changes_after(object.meta.id, object.meta.version)?
         .iter()
         .all(|meta| policy.allows(reader, meta));
     let current_seen = later_allowed && policy.allows(reader, &object);
