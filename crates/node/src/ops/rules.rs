@@ -103,7 +103,8 @@ pub struct AlertRuleInput {
     pub exercise: Option<String>,
 }
 
-/// A rule, as stored and listed.
+/// A rule, as stored and listed: its id, owner and creation time, and what it asks (the
+/// fields of [`AlertRuleInput`], written out: the API's schemas are flat).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AlertRule {
     /// Its id.
@@ -114,9 +115,67 @@ pub struct AlertRule {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created: OffsetDateTime,
-    /// What it asks.
-    #[serde(flatten)]
-    pub rule: AlertRuleInput,
+    /// A name for the owner.
+    pub name: String,
+    /// A GeoJSON `Polygon` or `MultiPolygon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<Area>,
+    /// Or a point and a radius.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circle: Option<Circle>,
+    /// Only these object types (empty: all).
+    #[serde(default)]
+    pub types: Vec<ObjectType>,
+    /// Only these kinds (empty: all).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Only objects marked at or above this level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_level: Option<String>,
+    /// Only objects of these nations (empty: all).
+    #[serde(default)]
+    pub nations: Vec<Nation>,
+    /// The exercise whose world the rule watches (absent: the real world).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exercise: Option<String>,
+}
+
+impl AlertRule {
+    /// A rule of `owner` asking `input`.
+    pub fn new(
+        id: Uuid,
+        owner: String,
+        created: OffsetDateTime,
+        input: AlertRuleInput,
+    ) -> AlertRule {
+        let mut rule = AlertRule {
+            id,
+            owner,
+            created,
+            name: String::new(),
+            area: None,
+            circle: None,
+            types: Vec::new(),
+            kinds: Vec::new(),
+            min_level: None,
+            nations: Vec::new(),
+            exercise: None,
+        };
+        rule.set(input);
+        rule
+    }
+
+    /// Replaces what it asks.
+    pub fn set(&mut self, input: AlertRuleInput) {
+        self.name = input.name;
+        self.area = input.area;
+        self.circle = input.circle;
+        self.types = input.types;
+        self.kinds = input.kinds;
+        self.min_level = input.min_level;
+        self.nations = input.nations;
+        self.exercise = input.exercise;
+    }
 }
 
 /// An alert raised by a rule, for its owner.
@@ -301,7 +360,7 @@ pub fn check(input: &AlertRuleInput, policy: &Policy) -> Result<(), String> {
 
 /// Whether `object` answers the rule's question (types, kinds, level, nations, world, area).
 /// Whether the owner may see it is decided apart, with `Policy::allows`.
-pub fn matches(rule: &AlertRuleInput, object: &Object, policy: &Policy) -> bool {
+pub fn matches(rule: &AlertRule, object: &Object, policy: &Policy) -> bool {
     if object.meta.deleted || object.meta.exercise != rule.exercise {
         return false;
     }
@@ -416,10 +475,10 @@ pub async fn evaluate(node: &Node, rules: &RuleBook, object: &Object) -> usize {
     let mut new_alerts = Vec::new();
     for rule in rules.rules() {
         let key = (rule.id, object.meta.id);
-        let hit = if matches(&rule.rule, object, node.policy()) {
+        let hit = if matches(&rule, object, node.policy()) {
             match owner_principal(node, &rule.owner).await {
                 Some(principal) => node.policy().allows(
-                    Audience::reader(&principal, rule.rule.exercise.as_deref()),
+                    Audience::reader(&principal, rule.exercise.as_deref()),
                     object,
                 ),
                 None => false,
@@ -445,7 +504,7 @@ pub async fn evaluate(node: &Node, rules: &RuleBook, object: &Object) -> usize {
         new_alerts.push(UserAlert {
             id: Uuid::now_v7(),
             rule: rule.id,
-            rule_name: rule.rule.name.clone(),
+            rule_name: rule.name.clone(),
             owner: rule.owner.clone(),
             object: object.meta.id,
             object_type: object.body.object_type(),
@@ -597,12 +656,7 @@ pub async fn create_rule(
                 current_version: None,
             });
         }
-        let rule = AlertRule {
-            id: Uuid::now_v7(),
-            owner: owner.clone(),
-            created: node.now(),
-            rule: input,
-        };
+        let rule = AlertRule::new(Uuid::now_v7(), owner.clone(), node.now(), input);
         saved.rules.push(rule.clone());
         Ok(rule)
     })?;
@@ -659,7 +713,7 @@ pub async fn replace_rule(
                 .rules
                 .iter_mut()
                 .find(|rule| rule.id == id && rule.owner == name)?;
-            rule.rule = input;
+            rule.set(input);
             Some(rule.clone())
         })
         .ok_or(AppError::NotFound)?;
@@ -843,8 +897,13 @@ mod tests {
     #[test]
     fn a_rule_matches_by_area_type_kind_level_and_nation() {
         let policy = policy();
-        let rule = rule();
-        assert!(check(&rule, &policy).is_ok());
+        assert!(check(&rule(), &policy).is_ok());
+        let rule = AlertRule::new(
+            Uuid::nil(),
+            "awa".into(),
+            datetime!(2026-12-06 10:00 UTC),
+            rule(),
+        );
         assert!(matches(
             &rule,
             &report(ReportKind::Incident, "DR", 16.0, 2.5),
