@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
+use futures_util::StreamExt;
 use liptako_store::WriteOp;
 use serde_json::{Value, json};
 
@@ -256,4 +257,79 @@ async fn a_rule_reveals_nothing_its_owner_may_not_see_now() {
         "a disabled owner's rule matched: {liaison_alerts:?}"
     );
     assert_eq!(liaison_alerts.len(), 2);
+}
+
+/// Reads the feed's messages until it is quiet for a second.
+async fn drain(
+    stream: &mut (
+             impl StreamExt<
+        Item = Result<
+            tokio_tungstenite::tungstenite::Message,
+            tokio_tungstenite::tungstenite::Error,
+        >,
+    > + Unpin
+         ),
+) -> Vec<Value> {
+    let mut messages = Vec::new();
+    while let Ok(Some(Ok(message))) =
+        tokio::time::timeout(Duration::from_secs(1), stream.next()).await
+    {
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            messages.push(serde_json::from_str(&text).unwrap());
+        }
+    }
+    messages
+}
+
+#[tokio::test]
+async fn a_rule_alert_reaches_its_owners_live_feed_only() {
+    let node = TestNode::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(liptako_node::server::serve(
+        node.node.clone(),
+        listener,
+        std::future::pending(),
+    ));
+    let admin = node.login("admin").await;
+    let owner = node.login("mli_c").await;
+    let other = node.login("mli_dr").await;
+    let (status, _) = node
+        .call(
+            "POST",
+            "/api/v1/alert-rules",
+            Some(&owner),
+            Some(rule("live")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut feeds = Vec::new();
+    for token in [&owner, &other] {
+        // Zones only: the reports themselves do not come, alerts do.
+        let (stream, _) = tokio_tungstenite::connect_async(format!(
+            "ws://{addr}/api/v1/live?types=zone&access_token={token}"
+        ))
+        .await
+        .unwrap();
+        feeds.push(stream);
+    }
+    for feed in &mut feeds {
+        drain(feed).await; // the hello
+    }
+    let report = create_report(&node, &admin, "live", "NP", &["AES"], 1.5).await;
+    let owner_messages = drain(&mut feeds[0]).await;
+    let alerts: Vec<&Value> = owner_messages
+        .iter()
+        .filter(|message| message["op"] == "alert")
+        .collect();
+    assert_eq!(alerts.len(), 1, "{owner_messages:?}");
+    assert_eq!(alerts[0]["alert"]["object"], report.as_str());
+    assert_eq!(alerts[0]["alert"]["owner"], "mli_c");
+    let other_messages = drain(&mut feeds[1]).await;
+    assert!(
+        !other_messages
+            .iter()
+            .any(|message| message["op"] == "alert"),
+        "{other_messages:?}"
+    );
 }
