@@ -7,6 +7,7 @@ mod api {
     pub mod common;
     pub mod marking;
     pub mod objects;
+    pub mod operations;
     pub mod replay;
     pub mod rules;
     pub mod ui;
