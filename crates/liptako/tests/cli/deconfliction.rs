@@ -2,7 +2,9 @@
 //! both released to all members and in no operation, come within 5 km of each other: exactly
 //! one `deconfliction_alert` is raised (by MLI, the lower code of the two owners that hold
 //! both), NER's node holds it, BFA's (a third nation, which holds both units) never does, and
-//! the units jittering around the distance raise nothing more.
+//! the units jittering around the distance raise nothing more. Then an MLI operation drawn over
+//! a NER protected site raises one `protection_warning`, by MLI (the operation's owner), which
+//! NER holds.
 
 use std::path::Path;
 use std::time::Duration;
@@ -124,4 +126,60 @@ fn converging_units_of_mli_and_ner_raise_one_alert_for_both_and_not_bfa() {
         );
     }
     assert!(deconfliction_alerts(&c, BFA).is_empty());
+
+    // A protected school of NER, then an MLI operation over it, changed twice: one warning.
+    let site = c
+        .create(
+            NER,
+            "zones",
+            &json!({"kind": "protected_site", "category": "school", "name": "École de Tessit",
+                    "area": {"type": "Polygon", "coordinates": [[[0.50,15.00],[0.51,15.00],[0.51,15.01],[0.50,15.01],[0.50,15.00]]]},
+                    "marking": aes}),
+        )
+        .unwrap();
+    let site_id = site["id"].as_str().unwrap().to_owned();
+    c.wait_until(WAIT, |c| Ok(c.ids(MLI, "zones")?.contains(&site_id)))
+        .unwrap();
+    let operation = c
+        .create(
+            MLI,
+            "operations",
+            &json!({"name": "TESSIT", "lead_nation": "MLI", "participating_nations": ["MLI"],
+                    "area": {"type": "Polygon", "coordinates": [[[0.3,14.8],[0.7,14.8],[0.7,15.2],[0.3,15.2],[0.3,14.8]]]},
+                    "start": "2026-01-01T00:00:00Z", "end": "2030-01-01T00:00:00Z",
+                    "status": "planned", "marking": aes}),
+        )
+        .unwrap();
+    let mut change = operation.clone();
+    change["status"] = json!("active");
+    let (status, answer) = c
+        .call(
+            MLI,
+            "PUT",
+            &format!("/api/v1/operations/{}", operation["id"].as_str().unwrap()),
+            Some(&change),
+        )
+        .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    let warnings = |c: &Cluster, node: usize| -> Vec<Value> {
+        c.holdings(node, "reports")
+            .unwrap()
+            .into_values()
+            .filter(|report| report["kind"] == "protection_warning")
+            .collect()
+    };
+    c.wait_until(WAIT, |c| Ok(warnings(c, NER).len() == 1))
+        .unwrap();
+    let on_mli = warnings(&c, MLI);
+    assert_eq!(on_mli.len(), 1, "{on_mli:?}");
+    assert_eq!(on_mli[0]["origin"], "MLI");
+    assert!(
+        on_mli[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("École de Tessit"),
+        "{}",
+        on_mli[0]
+    );
+    assert!(warnings(&c, NER).iter().all(|w| w["origin"] == "MLI"));
 }
