@@ -104,7 +104,7 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<()> {
     let changes = node.bus().changes();
     task.load().await?;
     node.spawn(task.run(changes));
-    rules::start(node.clone());
+    rules::start(node.clone()).await?;
     start_proximity(node).await
 }
 

@@ -298,7 +298,8 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// The node's rule book.
+/// The node's rule book (read by [`start`]; read here, at once, when the routes serve a node
+/// whose tasks were not started, as in-process tests).
 pub fn book(node: &Node) -> Arc<RuleBook> {
     node.shared(|| RuleBook::load(node.data_dir()))
 }
@@ -417,11 +418,15 @@ pub fn matches(rule: &AlertRule, object: &Object, policy: &Policy) -> bool {
     }
 }
 
-/// Starts the task that matches every committed version against the rules.
-pub fn start(node: Arc<Node>) {
-    let rules = book(&node);
+/// Reads the rules (off the async threads) and starts the task that matches every committed
+/// version against them.
+pub async fn start(node: Arc<Node>) -> anyhow::Result<()> {
+    let dir = node.data_dir().to_owned();
+    let loaded = tokio::task::spawn_blocking(move || RuleBook::load(&dir)).await?;
+    let rules = node.shared(|| loaded);
     let changes = node.bus().changes();
     node.spawn(run(node.clone(), rules, changes));
+    Ok(())
 }
 
 async fn run(
@@ -980,6 +985,27 @@ mod tests {
                 .unwrap_err()
                 .contains("nations")
         );
+    }
+
+    #[tokio::test]
+    async fn rules_survive_a_restart_and_a_damaged_file_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = RuleBook::load(dir.path());
+        book.with(|saved| {
+            saved.rules.push(AlertRule::new(
+                Uuid::from_u128(9),
+                "awa".into(),
+                datetime!(2026-12-06 10:00 UTC),
+                rule(),
+            ))
+        });
+        book.save().await.unwrap();
+        let again = RuleBook::load(dir.path());
+        assert_eq!(again.rules(), book.rules());
+        assert_eq!(again.rules().len(), 1);
+        std::fs::write(dir.path().join(FILE), b"{not json").unwrap();
+        assert!(RuleBook::load(dir.path()).rules().is_empty());
+        assert!(dir.path().join("alert-rules.json.bad").exists());
     }
 
     #[test]

@@ -164,7 +164,9 @@ async fn a_rule_is_its_owners_alone_and_the_number_is_capped() {
 #[tokio::test]
 async fn a_rule_reveals_nothing_its_owner_may_not_see_now() {
     let node = TestNode::new().await;
-    liptako_node::ops::rules::start(node.node.clone());
+    liptako_node::ops::rules::start(node.node.clone())
+        .await
+        .unwrap();
     let admin = node.login("admin").await;
     let low = node.login("mli_np").await;
     let cleared = node.login("mli_c").await;
