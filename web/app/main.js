@@ -448,10 +448,11 @@ class App {
     this.hint(null);
   }
 
-  startDraw() {
-    if (this.principal.role === 'viewer') return;
+  /** Draws a polygon: a zone's (editors), or an alert rule's area (`purpose` 'rule'). */
+  startDraw(purpose = 'zone') {
+    if (purpose === 'zone' && this.principal.role === 'viewer') return;
     this.details.close();
-    this.mode = { kind: 'draw', ring: [] };
+    this.mode = { kind: 'draw', ring: [], purpose };
     this.map.doubleClickZoom.disable();
     this.map.getCanvas().style.cursor = 'crosshair';
     this.hint('hint.draw');
@@ -474,7 +475,13 @@ class App {
       this.toast(t('hint.draw_more'), true);
       return;
     }
+    const { purpose } = this.mode;
     this.endMode();
+    if (purpose === 'rule') {
+      this.clearDraft();
+      this.rulesPanel.drawn([...ring, ring[0]]);
+      return;
+    }
     this.draftRing = ring;
     this.renderDraft();
     zoneForm(this, [...ring, ring[0]]);

@@ -438,7 +438,7 @@ describe('web COP on one node', () => {
     await page.waitForFunction((id) => window.liptako.state.objects.has(id), newer.id);
   });
 
-  test('alert rules: one made over the current view raises an alert for its owner, acknowledged; deleted', async () => {
+  test('alert rules: one made over the current view raises an alert for its owner, acknowledged; deleted; one over a drawn area', async () => {
     const page = adminPage;
     await page.keyboard.press('Escape');
     await jumpTo(page, 1.0, 15.0, 8);
@@ -464,6 +464,22 @@ describe('web COP on one node', () => {
     await page.click(`.rule-item[data-id="${rule.id}"] [data-testid=rule-delete]`);
     await page.waitForFunction((id) => !document.querySelector(`.rule-item[data-id="${id}"]`), rule.id);
     assert.equal((await admin.call('GET', '/api/v1/alert-rules')).length, 0);
+
+    // A rule over an area drawn on the map.
+    await page.click('[data-testid=rule-draw]');
+    const box = await page.locator('#map').boundingBox();
+    for (const [dx, dy] of [[-60, -40], [60, -40], [50, 50]]) {
+      await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=rule-drawn]');
+    await page.fill('[data-testid=rule-form] input[name=name]', `Tracée ${RUN}`);
+    await page.click('[data-testid=rule-create]');
+    await page.waitForSelector('.rule-item');
+    const [drawn] = await admin.call('GET', '/api/v1/alert-rules');
+    assert.equal(drawn.area.coordinates[0].length, 4, 'three corners and the closing point');
+    await page.click(`.rule-item[data-id="${drawn.id}"] [data-testid=rule-delete]`);
+    await page.waitForFunction(() => !document.querySelector('.rule-item'));
     await page.click('[data-tab=layers]');
   });
 

@@ -1,5 +1,5 @@
 // The alert rules panel: the user's own rules (node-local, never federated), a new rule over
-// the current view of the map, and the alerts the rules raised for this user, newest first,
+// an area drawn on the map or the current view, and the alerts the rules raised for this user, newest first,
 // with acknowledge. The live feed's `{"op":"alert"}` messages (this user's only) refresh it.
 
 import { el, fill, formatTime } from '../dom.js';
@@ -14,6 +14,14 @@ export class RulesPanel {
     this.root = document.getElementById('rules-panel');
     this.rules = [];
     this.alerts = [];
+    this.drawnArea = null; // a polygon drawn for the next rule
+  }
+
+  /** The map's draw mode finished a ring for a rule. */
+  drawn(ring) {
+    this.drawnArea = { type: 'Polygon', coordinates: [ring] };
+    this.ctx.selectTab('rules');
+    this.render();
   }
 
   async load() {
@@ -40,13 +48,14 @@ export class RulesPanel {
     const data = new FormData(form);
     const body = {
       name: String(data.get('name') || '').trim(),
-      area: this.viewArea(),
+      area: this.drawnArea || this.viewArea(),
       types: data.get('type') ? [data.get('type')] : [],
       kinds: String(data.get('kinds') || '').split(',').map((k) => k.trim()).filter(Boolean),
     };
     if (data.get('min_level')) body.min_level = data.get('min_level');
     try {
       await api('POST', '/api/v1/alert-rules', body);
+      this.drawnArea = null;
       await this.load();
     } catch (err) {
       this.ctx.toast(err.message, true);
@@ -90,7 +99,10 @@ export class RulesPanel {
       el('label', {}, t('rules.min_level'), el('select', { name: 'min_level' },
         el('option', { value: '' }, t('rules.any')),
         levels.map((level) => el('option', { value: level }, level)))),
-      el('button', { type: 'submit', class: 'primary small', 'data-testid': 'rule-create' }, t('rules.create_from_view')));
+      el('button', { type: 'button', class: 'small', 'data-testid': 'rule-draw', onclick: () => this.ctx.startDraw('rule') }, t('rules.draw')),
+      this.drawnArea ? el('p', { class: 'small muted', 'data-testid': 'rule-drawn' }, t('rules.drawn')) : null,
+      el('button', { type: 'submit', class: 'primary small', 'data-testid': 'rule-create' },
+        t(this.drawnArea ? 'rules.create_from_drawn' : 'rules.create_from_view')));
     const rules = this.rules.map((rule) => el('li', { class: 'rule-item', 'data-id': rule.id },
       el('span', {}, rule.name),
       el('span', { class: 'muted small' }, ` ${rule.types.join(', ') || t('rules.any')}`),
