@@ -249,7 +249,7 @@ impl ProximityBook {
             });
             return;
         };
-        let Some(position) = position(&unit) else {
+        let Some(position) = position_of(&unit) else {
             return;
         };
         let others: Vec<Arc<Object>> = self
@@ -262,10 +262,12 @@ impl ProximityBook {
             let Some(other_position) = position_of(&other) else {
                 continue;
             };
+            let distance_km = distance_m(position, other_position) / 1000.0;
+            // Whether they are in one operation matters only near (it is the costly part).
+            let near = distance_km <= ctx.deconfliction.distance_km + ctx.deconfliction.margin_km;
             let eligible = other.meta.origin != unit.meta.origin
                 && other.meta.exercise == unit.meta.exercise
-                && !self.together(&unit, &other);
-            let distance_km = distance_m(position, other_position) / 1000.0;
+                && !(near && self.together(&unit, &other));
             let encounter = Encounter::units(id, other.meta.id);
             if self.contact(encounter, eligible, distance_km, ctx.deconfliction)
                 && raises_between(&unit, &other, ctx)
@@ -273,9 +275,10 @@ impl ProximityBook {
                 writes.push(units_alert(&unit, &other, distance_km, encounter, ctx));
             }
         }
+        let engaged = self.engaged(&unit);
         let sites: Vec<Arc<Object>> = self.sites.values().cloned().collect();
         for site in sites {
-            self.unit_site(&unit, position, &site, ctx, writes);
+            self.unit_site(&unit, position, engaged, &site, ctx, writes);
         }
     }
 
@@ -283,6 +286,7 @@ impl ProximityBook {
         &mut self,
         unit: &Object,
         position: Point,
+        engaged: bool,
         site: &Object,
         ctx: &Context<'_>,
         writes: &mut Vec<PursuitWrite>,
@@ -290,7 +294,7 @@ impl ProximityBook {
         let Body::Zone(zone) = &site.body else {
             return;
         };
-        let eligible = self.engaged(unit) && site.meta.exercise == unit.meta.exercise;
+        let eligible = engaged && site.meta.exercise == unit.meta.exercise;
         let distance_km = point_to_polygons_km(position, std::slice::from_ref(&zone.area));
         let encounter = Encounter::UnitSite(unit.meta.id, site.meta.id);
         if self.contact(encounter, eligible, distance_km, ctx.protection)
@@ -393,7 +397,8 @@ impl ProximityBook {
         let units: Vec<Arc<Object>> = self.units.values().cloned().collect();
         for unit in units {
             if let Some(position) = position_of(&unit) {
-                self.unit_site(&unit, position, &site, ctx, writes);
+                let engaged = self.engaged(&unit);
+                self.unit_site(&unit, position, engaged, &site, ctx, writes);
             }
         }
     }
@@ -788,10 +793,6 @@ fn first_point(area: &Area) -> Option<Point> {
         .first()
         .and_then(|polygon| polygon.outer().first().copied())
         .map(|[lon, lat]| Point::new(lat, lon))
-}
-
-fn position(unit: &Object) -> Option<Point> {
-    position_of(unit)
 }
 
 fn position_of(object: &Object) -> Option<Point> {
@@ -1241,6 +1242,31 @@ mod tests {
         later.see(unit(1, "MLI", 0.0, aes()));
         later.see(unit(2, "NER", 2.0, aes()));
         assert_eq!(later.count("units_close"), 1);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 32, ..Default::default() })]
+        /// However two units jitter once in contact, short of distance + margin apart, one
+        /// alert; and a path that never comes within the distance raises none.
+        #[test]
+        fn jitter_within_the_margin_raises_once(
+            path in proptest::collection::vec(0.1f64..5.95, 1..40),
+            far in proptest::collection::vec(5.05f64..60.0, 1..40),
+        ) {
+            let mut run = Run::new("MLI");
+            run.see(unit(1, "MLI", 0.0, aes()));
+            run.see(unit(2, "NER", 4.0, aes()));
+            for x_km in path {
+                run.see(unit(2, "NER", x_km, aes()));
+            }
+            proptest::prop_assert_eq!(run.count("units_close"), 1);
+            let mut apart = Run::new("MLI");
+            apart.see(unit(1, "MLI", 0.0, aes()));
+            for x_km in far {
+                apart.see(unit(2, "NER", x_km, aes()));
+            }
+            proptest::prop_assert_eq!(apart.count("units_close"), 0);
+        }
     }
 
     #[test]
