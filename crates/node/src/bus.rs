@@ -69,6 +69,7 @@ pub struct Bus {
     users: broadcast::Sender<Arc<str>>,
     user_alerts: broadcast::Sender<Arc<UserAlert>>,
     air: AirHub,
+    joint_air: crate::picture::JointAir,
     publications: Publications,
 }
 
@@ -85,6 +86,7 @@ impl Bus {
             users,
             user_alerts,
             air: AirHub::new(nation),
+            joint_air: crate::picture::JointAir::default(),
             publications: Publications::default(),
         }
     }
@@ -137,6 +139,11 @@ impl Bus {
     /// The air picture topic.
     pub fn air(&self) -> &AirHub {
         &self.air
+    }
+
+    /// The joint air picture's exchange between the air picture and federation.
+    pub fn joint_air(&self) -> &crate::picture::JointAir {
+        &self.joint_air
     }
 
     /// The topic of tracks for map clients (TAK).
