@@ -20,6 +20,7 @@ import * as operations from './layers/operations.js';
 import { Details } from './panels/details.js';
 import { LayersPanel } from './panels/layers.js';
 import { AlertsPanel } from './panels/alerts.js';
+import { RulesPanel } from './panels/rules.js';
 import { LinksPanel } from './panels/links.js';
 import { reportForm, zoneForm, confirmDelete, errorText } from './forms/objects.js';
 import { formatDecimal, formatMgrs } from './coords.js';
@@ -152,6 +153,7 @@ class App {
     this.details = new Details(this);
     this.layersPanel = new LayersPanel(this);
     this.alertsPanel = new AlertsPanel(this);
+    this.rulesPanel = new RulesPanel(this);
     this.linksPanel = new LinksPanel(this);
     await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
     for (const layer of [operations, zones, reports, units, air]) layer.install(map);
@@ -250,6 +252,7 @@ class App {
     this.renderHeader();
     this.layersPanel.render();
     this.alertsPanel.render();
+    this.rulesPanel.render();
     if (this.linksPanel.timer) this.linksPanel.render();
     this.details.refresh();
     this.banner.last = '';
@@ -268,6 +271,7 @@ class App {
   selectTab(name) {
     for (const tab of $$('[data-tab]')) tab.setAttribute('aria-selected', String(tab.dataset.tab === name));
     for (const panel of $$('[data-panel]')) panel.hidden = panel.dataset.panel !== name;
+    if (name === 'rules') this.rulesPanel.load();
     if (name === 'links') this.linksPanel.start();
     else this.linksPanel.stop();
     this.banner.schedule();
@@ -334,6 +338,9 @@ class App {
         break;
       case 'resync':
         this.loadAll();
+        break;
+      case 'alert':
+        this.rulesPanel.onAlert(message.alert);
         break;
       case 'air':
         if (!state.airPicture && message.full) {
@@ -441,10 +448,11 @@ class App {
     this.hint(null);
   }
 
-  startDraw() {
-    if (this.principal.role === 'viewer') return;
+  /** Draws a polygon: a zone's (editors), or an alert rule's area (`purpose` 'rule'). */
+  startDraw(purpose = 'zone') {
+    if (purpose === 'zone' && this.principal.role === 'viewer') return;
     this.details.close();
-    this.mode = { kind: 'draw', ring: [] };
+    this.mode = { kind: 'draw', ring: [], purpose };
     this.map.doubleClickZoom.disable();
     this.map.getCanvas().style.cursor = 'crosshair';
     this.hint('hint.draw');
@@ -467,7 +475,13 @@ class App {
       this.toast(t('hint.draw_more'), true);
       return;
     }
+    const { purpose } = this.mode;
     this.endMode();
+    if (purpose === 'rule') {
+      this.clearDraft();
+      this.rulesPanel.drawn([...ring, ring[0]]);
+      return;
+    }
     this.draftRing = ring;
     this.renderDraft();
     zoneForm(this, [...ring, ring[0]]);

@@ -4,11 +4,13 @@
 // (`objects`, `air`, `acks`, `filters`, `layers`, `world`).
 
 export const REPORT_KINDS = ['incident', 'threat_warning', 'intelligence_summary', 'spot_report',
-  'civilian_harm', 'airspace_alert', 'pursuit_alert'];
+  'civilian_harm', 'airspace_alert', 'pursuit_alert', 'deconfliction_alert', 'protection_warning'];
 export const ZONE_KINDS = ['restricted', 'protected_site', 'area_of_operations'];
 export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts', 'operations'];
-/** Report kinds operators acknowledge (the node's rule: kinds ending in `_alert`). */
-export const isAlertKind = (kind) => typeof kind === 'string' && kind.endsWith('_alert');
+/** Report kinds operators acknowledge (the node's rule: kinds ending in `_alert`, and
+ * `protection_warning`). */
+export const isAlertKind = (kind) => typeof kind === 'string'
+  && (kind.endsWith('_alert') || kind === 'protection_warning');
 /** Points kept per air track for its trail. */
 export const TRAIL_POINTS = 12;
 

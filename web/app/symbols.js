@@ -59,6 +59,8 @@ const REPORT_SHAPES = {
   civilian_harm: { shape: 'cross', color: '#c061cb' },
   airspace_alert: { shape: 'star', color: '#ffd400' },
   pursuit_alert: { shape: 'star', color: '#ff6b00' },
+  deconfliction_alert: { shape: 'triangle', color: '#ff2dd4' },
+  protection_warning: { shape: 'cross', color: '#ffd400' },
 };
 
 function shapeImage(kind) {

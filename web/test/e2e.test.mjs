@@ -111,7 +111,8 @@ describe('web COP on one node', () => {
     }
     // Keys built from data: every value the node can send has its entry.
     const families = {
-      report_kind: ['incident', 'threat_warning', 'intelligence_summary', 'spot_report', 'civilian_harm', 'airspace_alert', 'pursuit_alert'],
+      report_kind: ['incident', 'threat_warning', 'intelligence_summary', 'spot_report', 'civilian_harm', 'airspace_alert', 'pursuit_alert',
+        'deconfliction_alert', 'protection_warning'],
       zone_kind: ['restricted', 'protected_site', 'area_of_operations'],
       site_category: ['school', 'health_centre', 'market', 'displaced_persons_camp', 'place_of_worship', 'water_point', 'other'],
       identity: ['pending', 'unknown', 'assumed_friend', 'neutral', 'suspect'],
@@ -122,6 +123,7 @@ describe('web COP on one node', () => {
       pursuit_limit: ['depth', 'duration'],
       level: ['NP', 'DR', 'C', 'S'],
       window: ['0', '1', '6', '24', '168'],
+      'rules.type': ['report', 'unit', 'zone', 'operation', 'pursuit_notice', 'acknowledgement'],
     };
     for (const [family, values] of Object.entries(families)) values.forEach((value) => named.add(`${family}.${value}`));
     assert.ok(named.size > 150, `only ${named.size} keys found in the code: the scan is broken`);
@@ -434,6 +436,51 @@ describe('web COP on one node', () => {
     await page.selectOption('[data-testid=world-select]', '');
     await page.waitForSelector('#exercise-strip', { state: 'hidden' });
     await page.waitForFunction((id) => window.liptako.state.objects.has(id), newer.id);
+  });
+
+  test('alert rules: one made over the current view raises an alert for its owner, acknowledged; deleted; one over a drawn area', async () => {
+    const page = adminPage;
+    await page.keyboard.press('Escape');
+    await jumpTo(page, 1.0, 15.0, 8);
+    await page.click('[data-testid=rules-tab]');
+    await page.waitForSelector('[data-testid=rule-form]');
+    await page.fill('[data-testid=rule-form] input[name=name]', `Règle ${RUN}`);
+    await page.selectOption('[data-testid=rule-form] select[name=type]', 'report');
+    await page.click('[data-testid=rule-create]');
+    await page.waitForSelector('.rule-item');
+    const rules = await admin.call('GET', '/api/v1/alert-rules');
+    const rule = rules.find((r) => r.name === `Règle ${RUN}`);
+    assert.ok(rule && rule.area.type === 'Polygon' && rule.types[0] === 'report', JSON.stringify(rules));
+    const report = await admin.call('POST', '/api/v1/reports', {
+      kind: 'incident', title: `Dans la règle ${RUN}`, body: '', location: { lat: 15.0, lon: 1.0 },
+      marking: { level: 'NP', releasable_to: ['AES'] },
+    });
+    // The live feed's alert refreshes the panel.
+    await page.waitForSelector('[data-testid=rule-alerts] [data-testid=rule-alert-ack]', { timeout: 30000 });
+    const alerts = await admin.call('GET', '/api/v1/alerts');
+    assert.ok(alerts.some((a) => a.object === report.id && a.rule === rule.id), JSON.stringify(alerts));
+    await page.click('[data-testid=rule-alerts] [data-testid=rule-alert-ack]');
+    await page.waitForSelector('[data-testid=rule-alerts] .alert-item.acked');
+    await page.click(`.rule-item[data-id="${rule.id}"] [data-testid=rule-delete]`);
+    await page.waitForFunction((id) => !document.querySelector(`.rule-item[data-id="${id}"]`), rule.id);
+    assert.equal((await admin.call('GET', '/api/v1/alert-rules')).length, 0);
+
+    // A rule over an area drawn on the map.
+    await page.click('[data-testid=rule-draw]');
+    const box = await page.locator('#map').boundingBox();
+    for (const [dx, dy] of [[-60, -40], [60, -40], [50, 50]]) {
+      await page.mouse.click(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy);
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=rule-drawn]');
+    await page.fill('[data-testid=rule-form] input[name=name]', `Tracée ${RUN}`);
+    await page.click('[data-testid=rule-create]');
+    await page.waitForSelector('.rule-item');
+    const [drawn] = await admin.call('GET', '/api/v1/alert-rules');
+    assert.equal(drawn.area.coordinates[0].length, 4, 'three corners and the closing point');
+    await page.click(`.rule-item[data-id="${drawn.id}"] [data-testid=rule-delete]`);
+    await page.waitForFunction(() => !document.querySelector('.rule-item'));
+    await page.click('[data-tab=layers]');
   });
 
   test('no request of any page left 127.0.0.1', () => {

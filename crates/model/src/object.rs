@@ -703,11 +703,16 @@ pub enum ReportKind {
     /// A pursuit that needs attention: a limit of the agreement exceeded, a notice not
     /// acknowledged in time, a notice that cannot be released to the nation entered.
     PursuitAlert,
+    /// Units of different nations close to each other outside a common operation, or two
+    /// nations' operations overlapping in space and time. Raised by one owner's node.
+    DeconflictionAlert,
+    /// An operation's area, or an engaged unit, at or near a protected civilian site.
+    ProtectionWarning,
 }
 
 impl ReportKind {
     /// Every kind.
-    pub const ALL: [ReportKind; 7] = [
+    pub const ALL: [ReportKind; 9] = [
         ReportKind::Incident,
         ReportKind::ThreatWarning,
         ReportKind::IntelligenceSummary,
@@ -715,6 +720,8 @@ impl ReportKind {
         ReportKind::CivilianHarm,
         ReportKind::AirspaceAlert,
         ReportKind::PursuitAlert,
+        ReportKind::DeconflictionAlert,
+        ReportKind::ProtectionWarning,
     ];
 
     /// The snake_case name.
@@ -727,6 +734,8 @@ impl ReportKind {
             ReportKind::CivilianHarm => "civilian_harm",
             ReportKind::AirspaceAlert => "airspace_alert",
             ReportKind::PursuitAlert => "pursuit_alert",
+            ReportKind::DeconflictionAlert => "deconfliction_alert",
+            ReportKind::ProtectionWarning => "protection_warning",
         }
     }
 }

@@ -7,6 +7,7 @@
 //! | [`Bus::changes`] committed versions and recalls ([`LiveChange`]) | the store's commit hook | live feed, TAK, air zones, alerts | told `Lagged(n)`: it resynchronises from the store |
 //! | [`Bus::log_ticks`] "a log grew" | the commit hook | federation senders | only the latest tick is kept |
 //! | [`Bus::users`] a user account changed | the commit hook | every door holding a session | told `Lagged`: re-reads every session's user |
+//! | [`Bus::user_alerts`] an alert rule matched, for its owner | ops (alert rules) | live feed | told `Lagged`: the alert stays listed (`GET /api/v1/alerts`) |
 //! | [`Bus::air`] the latest air picture and its updates | air | live feed, air API | told `Lagged`: sent the whole picture |
 //! | [`Bus::publications`] tracks for map clients | air | TAK | latest per uid replaces an untaken one |
 //!
@@ -30,6 +31,17 @@ use crate::picture::{AirHub, AirTrack};
 
 /// Users changes a lagging session holder may miss before it re-reads them all.
 const USERS_QUEUE: usize = 256;
+/// Alerts of alert rules a lagging live feed may miss (they stay listed).
+const USER_ALERTS_QUEUE: usize = 256;
+
+/// An alert for one user (its owner): the user's name and the message for their live feed.
+#[derive(Debug)]
+pub struct UserAlert {
+    /// The user it is for.
+    pub user: String,
+    /// The live feed's message, JSON.
+    pub message: String,
+}
 
 /// One committed change, as the bus carries it.
 #[derive(Debug)]
@@ -55,6 +67,7 @@ pub struct Bus {
     changes: broadcast::Sender<Arc<LiveChange>>,
     log_ticks: watch::Sender<u64>,
     users: broadcast::Sender<Arc<str>>,
+    user_alerts: broadcast::Sender<Arc<UserAlert>>,
     air: AirHub,
     joint_air: crate::picture::JointAir,
     publications: Publications,
@@ -66,10 +79,12 @@ impl Bus {
         let (changes, _) = broadcast::channel(changes_capacity.max(16));
         let (log_ticks, _) = watch::channel(0u64);
         let (users, _) = broadcast::channel(USERS_QUEUE);
+        let (user_alerts, _) = broadcast::channel(USER_ALERTS_QUEUE);
         Bus {
             changes,
             log_ticks,
             users,
+            user_alerts,
             air: AirHub::new(nation),
             joint_air: crate::picture::JointAir::default(),
             publications: Publications::default(),
@@ -106,6 +121,19 @@ impl Bus {
     /// password): they decide again at once.
     pub fn publish_user(&self, name: &str) {
         let _ = self.users.send(Arc::from(name));
+    }
+
+    /// A subscription to alerts for users (each for one user only).
+    pub fn user_alerts(&self) -> broadcast::Receiver<Arc<UserAlert>> {
+        self.user_alerts.subscribe()
+    }
+
+    /// Publishes an alert for `user`'s live feeds. Never blocks.
+    pub fn publish_user_alert(&self, user: &str, message: String) {
+        let _ = self.user_alerts.send(Arc::new(UserAlert {
+            user: user.to_owned(),
+            message,
+        }));
     }
 
     /// The air picture topic.

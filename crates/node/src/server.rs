@@ -36,6 +36,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(crate::replay::routes())
         .merge(crate::taxii::router(node.clone()))
         .merge(crate::ops::api::routes())
+        .merge(crate::ops::rules::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -49,6 +50,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(crate::air::api::document());
     document.merge(crate::replay::document());
     document.merge(crate::ops::api::document());
+    document.merge(crate::ops::rules::document());
     crate::api::openapi::complete(&mut document);
     document
 }

@@ -6,6 +6,7 @@
 //! only through the bus. The bus's change topic is fed by the store's commit hook, so it carries
 //! every committed version in commit order, whichever path wrote it (API, TAK, federation).
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -64,6 +65,9 @@ pub struct Node {
     links: Vec<Arc<LinkState>>,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<JoinSet<()>>,
+    /// One value per type that a feature keeps for the node's life (its routes and its task
+    /// share it): the core stores them without knowing what they are.
+    shared: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Node {
@@ -124,7 +128,22 @@ impl Node {
             links,
             shutdown,
             tasks: Mutex::new(JoinSet::new()),
+            shared: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// The value of type `T` a feature keeps for this node, made by `init` the first time.
+    pub fn shared<T: Any + Send + Sync>(&self, init: impl FnOnce() -> T) -> Arc<T> {
+        let mut shared = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(value) = shared
+            .get(&TypeId::of::<T>())
+            .and_then(|value| value.clone().downcast::<T>().ok())
+        {
+            return value;
+        }
+        let value = Arc::new(init());
+        shared.insert(TypeId::of::<T>(), value.clone());
+        value
     }
 
     /// The configuration.

@@ -9,7 +9,9 @@
 
 use std::sync::Arc;
 
-use liptako_model::{Audience, Object, ObjectType, Principal, Workflow, WorkflowState};
+use liptako_model::{
+    Audience, Body, Object, ObjectType, Principal, ReportKind, Workflow, WorkflowState,
+};
 use liptako_store::Query;
 
 use crate::state::{Node, NodeError};
@@ -59,4 +61,52 @@ pub async fn state(
     }
     let steps = steps(node, head, reader).await?;
     Ok(Some(Workflow::new(head, steps.iter()).state()))
+}
+
+/// Most civilian-harm reports linked to one operation on read.
+pub const MAX_LINKED_REPORTS: usize = 200;
+
+/// The civilian-harm reports linked to `operation` (`None` when it is no operation): those this
+/// node holds, in its world, located inside its area and made within its time window, that
+/// `reader` may see; oldest first. Derived on read, so that the operation and each report keep
+/// their one writer.
+pub async fn civilian_harm(
+    node: &Arc<Node>,
+    operation: &Object,
+    reader: &Principal,
+) -> Result<Option<Vec<uuid::Uuid>>, NodeError> {
+    let Body::Operation(body) = &operation.body else {
+        return Ok(None);
+    };
+    let Some(bbox) = operation.body.bbox() else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut query = Query::all(ObjectType::Report, MAX_LINKED_REPORTS);
+    query.exercise = operation.meta.exercise.clone();
+    query.kind = Some(ReportKind::CivilianHarm.as_str().to_owned());
+    query.bbox = Some(bbox);
+    let policy_node = node.clone();
+    let reader = reader.clone();
+    let (area, start, end) = (body.area.clone(), body.start, body.end);
+    let page = node
+        .with_store(move |store| {
+            let policy = policy_node.policy();
+            store.scan(&query, &mut |object| {
+                let inside = match &object.body {
+                    Body::Report(report) => report.location.is_some_and(|at| area.contains(at)),
+                    _ => false,
+                };
+                inside
+                    && object.meta.created >= start
+                    && object.meta.created <= end
+                    && policy.allows(
+                        Audience::reader(&reader, object.meta.exercise.as_deref()),
+                        object,
+                    )
+            })
+        })
+        .await?;
+    let mut reports: Vec<&Object> = page.objects.iter().collect();
+    reports.sort_by_key(|report| (report.meta.created, report.meta.id));
+    Ok(Some(reports.iter().map(|report| report.meta.id).collect()))
 }

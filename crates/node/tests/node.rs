@@ -7,7 +7,9 @@ mod api {
     pub mod common;
     pub mod marking;
     pub mod objects;
+    pub mod operations;
     pub mod replay;
+    pub mod rules;
     pub mod ui;
 }
 mod architecture;

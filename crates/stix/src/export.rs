@@ -55,7 +55,9 @@ fn report_types(kind: ReportKind) -> &'static str {
         | ReportKind::SpotReport
         | ReportKind::CivilianHarm
         | ReportKind::AirspaceAlert
-        | ReportKind::PursuitAlert => "observed-data",
+        | ReportKind::PursuitAlert
+        | ReportKind::DeconflictionAlert
+        | ReportKind::ProtectionWarning => "observed-data",
     }
 }
 
@@ -67,7 +69,9 @@ pub fn kind_part(kind: ReportKind) -> Option<Part> {
         | ReportKind::SpotReport
         | ReportKind::CivilianHarm
         | ReportKind::AirspaceAlert
-        | ReportKind::PursuitAlert => Some(Part::Sighting),
+        | ReportKind::PursuitAlert
+        | ReportKind::DeconflictionAlert
+        | ReportKind::ProtectionWarning => Some(Part::Sighting),
         ReportKind::ThreatWarning => None,
     }
 }

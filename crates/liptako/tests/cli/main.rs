@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is the test failing
 
 mod air;
+mod deconfliction;
 mod demo;
 mod durability;
 mod federation;

@@ -1,7 +1,7 @@
 //! Acknowledging alerts: `POST /api/v1/reports/{id}/ack` and `GET /api/v1/acks`.
 //!
 //! An alert is a report whose kind ends in `_alert` (`airspace_alert`, and the kinds later
-//! features add). Acknowledging one is an act of this node's watch floor: it is kept, with who
+//! features add), or a `protection_warning`. Acknowledging one is an act of this node's watch floor: it is kept, with who
 //! and when, as an `alert_ack` record of the node's audit log (durable, admin-readable with the
 //! rest of the audit), and does not federate (a partner's operators acknowledge on their own
 //! node). The UI reads the acknowledgements of the alerts it shows with `GET /api/v1/acks` and
@@ -38,7 +38,7 @@ pub fn routes() -> Router<Arc<Node>> {
 
 /// Whether a report kind is an alert (acknowledged by operators).
 pub fn is_alert_kind(kind: &str) -> bool {
-    kind.ends_with("_alert")
+    kind.ends_with("_alert") || kind == "protection_warning"
 }
 
 /// An acknowledgement request.

@@ -15,6 +15,8 @@
 //!   behind; then `{"op":"air","full":false,..}` per picture period with the tracks that changed
 //!   and the uids of the tracks `dropped`. Real-world only: not sent with `exercise`.
 //!
+//! - `{"op":"alert","alert":{..}}`: one of the caller's own alert rules matched (sent to the
+//!   rule's owner only; listed at `GET /api/v1/alerts`);
 //! - a `hello` again then `{"op":"resync","reason":"principal"}`: the caller's account changed
 //!   (clearance, role, nation): drop what you hold and read the lists again.
 //!
@@ -163,6 +165,7 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, mut subscription: Subscri
     let mut air = subscription.air.then(|| node.bus().air().subscribe());
     let mut shutdown = node.shutdown_signal();
     let mut accounts = node.bus().users();
+    let mut user_alerts = node.bus().user_alerts();
     let mut recheck = tokio::time::interval(RECHECK_INTERVAL);
     recheck.tick().await;
     let expires_in = (subscription.session.expires - node.now())
@@ -237,6 +240,14 @@ async fn serve(mut socket: WebSocket, node: Arc<Node>, mut subscription: Subscri
                     .await
                     .is_ok_and(|sent| sent.is_ok());
             }
+            alert = user_alerts.recv() => match alert {
+                // For this session's user only (the owner of the rule that matched).
+                Ok(alert) if alert.user == *subscription.session.user => {
+                    open = send(&mut socket, alert.message.clone()).await;
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => {}
+            },
             account = accounts.recv() => {
                 let ours = match account {
                     Ok(name) => *name == *subscription.session.user,

@@ -173,7 +173,8 @@ fn read_only(object_type: ObjectType) -> AppError {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only this kind (reports: incident, threat_warning, intelligence_summary, spot_report,
-    /// civilian_harm, airspace_alert, pursuit_alert; zones: restricted, protected_site,
+    /// civilian_harm, airspace_alert, pursuit_alert, deconfliction_alert, protection_warning;
+    /// zones: restricted, protected_site,
     /// area_of_operations; operations: their status, planned, active, ended).
     pub kind: Option<String>,
     /// Only objects whose geometry meets this box: `west,south,east,north` in degrees.
@@ -438,13 +439,21 @@ pub async fn get(
     not_deleted(&stored.object)?;
     // The head of a workflow between nations answers with the state this node derives from the
     // linked objects it holds and the caller may see.
-    if let Some(state) = crate::workflow::state(&node, &stored.object, Some(&caller.0)).await? {
+    // An operation answers with the civilian-harm reports linked to it, derived likewise.
+    let workflow = crate::workflow::state(&node, &stored.object, Some(&caller.0)).await?;
+    let harm = crate::workflow::civilian_harm(&node, &stored.object, &caller.0).await?;
+    if workflow.is_some() || harm.is_some() {
         let mut value = serde_json::to_value(stored.object.as_ref())
             .map_err(|err| AppError::internal(format!("serialising an object: {err}")))?;
         if let Value::Object(fields) = &mut value {
-            let state = serde_json::to_value(state)
-                .map_err(|err| AppError::internal(format!("serialising a state: {err}")))?;
-            fields.insert("workflow".into(), state);
+            if let Some(state) = workflow {
+                let state = serde_json::to_value(state)
+                    .map_err(|err| AppError::internal(format!("serialising a state: {err}")))?;
+                fields.insert("workflow".into(), state);
+            }
+            if let Some(harm) = harm {
+                fields.insert("civilian_harm_reports".into(), serde_json::json!(harm));
+            }
         }
         let mut response = Json(value).into_response();
         if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", stored.object.meta.version)) {

@@ -477,6 +477,14 @@ fn object_schema(object_type: ObjectType, meta: &Value, body: &Value) -> Value {
             json!({"type": "object", "description": "The workflow's state (on a single read)."}),
         );
     }
+    if object_type == ObjectType::Operation {
+        // Derived on a single read: the civilian-harm reports inside its area and window.
+        properties.insert(
+            "civilian_harm_reports".into(),
+            json!({"type": "array", "items": {"type": "string", "format": "uuid"},
+                   "description": "Civilian-harm reports linked to it (on a single read)."}),
+        );
+    }
     json!({
         "type": "object",
         "description": format!("A {} with its envelope.", object_type.as_str()),

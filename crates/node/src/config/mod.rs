@@ -18,12 +18,14 @@
 //! ```
 //!
 //! Sections are leaves: [`cot`] (TAK clients), [`air`] (the air picture and its sensors),
-//! [`pursuit`] (the limits of the right of pursuit) and [`taxii`]
+//! [`pursuit`] (the limits of the right of pursuit), [`deconfliction`] (`[deconfliction]` and
+//! `[protection]` distances) and [`taxii`]
 //! depend on nothing of the node but [`ConfigDuration`], so every feature may read every
 //! section without importing another feature.
 
 pub mod air;
 pub mod cot;
+pub mod deconfliction;
 pub mod pursuit;
 pub mod taxii;
 
@@ -97,6 +99,18 @@ pub struct Config {
     /// The limits of the right of pursuit (pursuit notices).
     #[serde(default, skip_serializing_if = "pursuit::PursuitSection::is_default")]
     pub pursuit: pursuit::PursuitSection,
+    /// Units of different nations too close to each other (deconfliction alerts).
+    #[serde(
+        default,
+        skip_serializing_if = "deconfliction::DeconflictionSection::is_default"
+    )]
+    pub deconfliction: deconfliction::DeconflictionSection,
+    /// Operations and engaged units near protected civilian sites (protection warnings).
+    #[serde(
+        default,
+        skip_serializing_if = "deconfliction::ProtectionSection::is_default"
+    )]
+    pub protection: deconfliction::ProtectionSection,
 }
 
 /// Default address of the federation listener.
@@ -398,6 +412,8 @@ impl Config {
             sensors: Vec::new(),
             taxii: taxii::TaxiiSection::default(),
             pursuit: pursuit::PursuitSection::default(),
+            deconfliction: deconfliction::DeconflictionSection::default(),
+            protection: deconfliction::ProtectionSection::default(),
         }
     }
 
@@ -441,6 +457,8 @@ impl Config {
         }
         let policy = Policy::new(confederation, self.confederation.levels.clone());
         self.pursuit.check()?;
+        self.deconfliction.check()?;
+        self.protection.check()?;
         for (nation, key) in &self.federation.origin_keys {
             if !policy.confederation().is_member(*nation) {
                 return Err(format!(

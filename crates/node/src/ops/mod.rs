@@ -5,10 +5,15 @@
 //!
 //! - `border`: a unit's side of the border, with hysteresis (pure);
 //! - `pursuit`: [`PursuitBook`], the open pursuits and the writes each event calls for (pure);
+//! - `deconfliction`: [`ProximityBook`], deconfliction alerts and protection-of-civilians
+//!   warnings: which encounters open and close, and which one node raises each (pure);
 //! - [`api`]: `POST /api/v1/pursuit-notices/{id}/acknowledge`;
+//! - [`rules`]: users' alert rules and their alerts (`/api/v1/alert-rules`, `/api/v1/alerts`),
+//!   node-local, and the task that matches every committed version against them;
 //! - [`start`]: the task that follows the bus's committed changes (operations, this node's
 //!   units, acknowledgements of its notices) and a one-second tick (durations, escalation),
-//!   and writes through the node's write path.
+//!   and writes through the node's write path; a second task follows every unit, operation
+//!   and protected site for the proximity book.
 //!
 //! Queues: the task reads the bus's change topic; when it lags, it reloads the operations from
 //! the store (positions missed are superseded by the next ones). Time comes from the node's
@@ -16,7 +21,9 @@
 
 pub mod api;
 pub mod border;
+pub mod deconfliction;
 pub mod pursuit;
+pub mod rules;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,7 +31,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use liptako_geo::{Borders, NationIndex};
-use liptako_model::{Body, LinkAccreditation, Nation, Object, ObjectType, Workflow};
+use liptako_model::{Body, LinkAccreditation, Nation, Object, ObjectType, ReportKind, Workflow};
 use liptako_store::{Query, WriteOp};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
@@ -34,11 +41,14 @@ use crate::config::pursuit::PursuitSection;
 use crate::metrics::Counter;
 use crate::state::Node;
 use border::Location;
+pub use deconfliction::ProximityBook;
 pub use pursuit::PursuitBook;
 use pursuit::{Context, PursuitWrite};
 
 /// Who the audit log names for the notices and alerts this feature writes.
 pub const ACTOR: &str = "pursuit";
+/// Who the audit log names for deconfliction alerts and protection warnings.
+pub const DECONFLICTION_ACTOR: &str = "deconfliction";
 /// How often durations and escalations are checked.
 const TICK: Duration = Duration::from_secs(1);
 /// Objects read per page when loading.
@@ -94,7 +104,154 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<()> {
     let changes = node.bus().changes();
     task.load().await?;
     node.spawn(task.run(changes));
+    rules::start(node.clone()).await?;
+    start_proximity(node).await
+}
+
+/// Starts the deconfliction and protection task.
+async fn start_proximity(node: Arc<Node>) -> anyhow::Result<()> {
+    let mut task = Proximity {
+        node: node.clone(),
+        links: node
+            .links()
+            .iter()
+            .map(|link| LinkAccreditation {
+                nation: link.config.nation,
+                ceiling: link.config.ceiling.clone(),
+            })
+            .collect(),
+        book: ProximityBook::default(),
+        written: HashMap::new(),
+        failed: node.metrics().counter(
+            "liptako_deconfliction_write_failures_total",
+            "Deconfliction alerts and protection warnings that failed to be written.",
+            &[],
+        ),
+    };
+    for what in deconfliction::WHATS {
+        task.written.insert(
+            what,
+            node.metrics().counter(
+                "liptako_deconfliction_writes_total",
+                "Deconfliction alerts and protection warnings raised, by kind.",
+                &[("what", what)],
+            ),
+        );
+    }
+    let changes = node.bus().changes();
+    let now = node.now();
+    for kind in [
+        ReportKind::DeconflictionAlert,
+        ReportKind::ProtectionWarning,
+    ] {
+        for alert in scan_kind(&node, ObjectType::Report, Some(kind.as_str())).await? {
+            if alert.meta.origin == node.nation() {
+                task.book.restore(&alert, now);
+            }
+        }
+    }
+    task.load().await?;
+    node.spawn(task.run(changes));
     Ok(())
+}
+
+struct Proximity {
+    node: Arc<Node>,
+    links: Vec<LinkAccreditation>,
+    book: ProximityBook,
+    written: HashMap<&'static str, Counter>,
+    failed: Counter,
+}
+
+impl Proximity {
+    /// Reads every unit, operation and zone held; encounters that opened while the node was
+    /// down (or while the task lagged) are raised now.
+    async fn load(&mut self) -> anyhow::Result<()> {
+        self.book.clear_objects();
+        for object_type in [ObjectType::Operation, ObjectType::Zone, ObjectType::Unit] {
+            for object in scan_all(&self.node, object_type).await? {
+                let writes = self.book.on_object(
+                    Arc::new(object),
+                    &proximity_context(&self.node, &self.links),
+                );
+                self.write(writes).await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn run(mut self, mut changes: tokio::sync::broadcast::Receiver<Arc<LiveChange>>) {
+        let mut shutdown = self.node.shutdown_signal();
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                change = changes.recv() => match change {
+                    Ok(change) => match change.as_ref() {
+                        LiveChange::Version { object, .. } => {
+                            let writes = self
+                                .book
+                                .on_object(object.clone(), &proximity_context(&self.node, &self.links));
+                            self.write(writes).await;
+                        }
+                        LiveChange::Recall { previous: Some(previous) } => {
+                            self.book.forget(previous.meta.id);
+                        }
+                        LiveChange::Recall { previous: None } => {}
+                    },
+                    Err(RecvError::Lagged(n_missed)) => {
+                        tracing::warn!(n_missed, "deconfliction: behind the bus; reloading");
+                        if let Err(err) = self.load().await {
+                            tracing::error!(cause = %err, "deconfliction: reloading failed");
+                        }
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+            }
+        }
+    }
+
+    async fn write(&mut self, writes: Vec<PursuitWrite>) {
+        if writes.is_empty() {
+            return;
+        }
+        for write in &writes {
+            tracing::info!(id = %write.draft.id, what = write.what, "deconfliction");
+        }
+        let ops = writes
+            .iter()
+            .map(|write| WriteOp::Local {
+                draft: write.draft.clone(),
+                actor: DECONFLICTION_ACTOR.to_owned(),
+            })
+            .collect();
+        match self.node.write(ops).await {
+            Ok(_) => {
+                for write in &writes {
+                    if let Some(counter) = self.written.get(write.what) {
+                        counter.inc();
+                    }
+                }
+            }
+            Err(err) => {
+                self.failed.inc();
+                tracing::error!(cause = %err, "deconfliction: a write failed");
+            }
+        }
+    }
+}
+
+fn proximity_context<'a>(
+    node: &'a Node,
+    links: &'a [LinkAccreditation],
+) -> deconfliction::Context<'a> {
+    deconfliction::Context {
+        policy: node.policy(),
+        home: node.nation(),
+        links,
+        deconfliction: node.config().deconfliction.proximity(),
+        protection: node.config().protection.proximity(),
+        now: node.now(),
+    }
 }
 
 struct Pursuits {
@@ -265,10 +422,20 @@ fn context<'a>(node: &'a Node, links: &'a [LinkAccreditation]) -> Context<'a> {
 
 /// Every live object of `object_type` this node holds, in every world it has seen.
 async fn scan_all(node: &Arc<Node>, object_type: ObjectType) -> anyhow::Result<Vec<Object>> {
+    scan_kind(node, object_type, None).await
+}
+
+/// Every live object of `object_type` (and of `kind`, if given) this node holds.
+async fn scan_kind(
+    node: &Arc<Node>,
+    object_type: ObjectType,
+    kind: Option<&str>,
+) -> anyhow::Result<Vec<Object>> {
     let mut objects = Vec::new();
     let mut cursor = None;
     loop {
         let mut query = Query::all(object_type, LOAD_PAGE);
+        query.kind = kind.map(str::to_owned);
         query.cursor = cursor;
         let page = node
             .with_store(move |store| store.scan(&query, &mut |_| true))

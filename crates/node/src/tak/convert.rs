@@ -303,6 +303,8 @@ fn report_kind_label(kind: ReportKind) -> &'static str {
         ReportKind::CivilianHarm => "Civilian harm",
         ReportKind::AirspaceAlert => "Airspace alert",
         ReportKind::PursuitAlert => "Pursuit alert",
+        ReportKind::DeconflictionAlert => "Deconfliction alert",
+        ReportKind::ProtectionWarning => "Protection of civilians warning",
     }
 }
 
