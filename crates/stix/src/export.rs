@@ -55,7 +55,8 @@ fn report_types(kind: ReportKind) -> &'static str {
         | ReportKind::SpotReport
         | ReportKind::CivilianHarm
         | ReportKind::AirspaceAlert
-        | ReportKind::PursuitAlert => "observed-data",
+        | ReportKind::PursuitAlert
+        | ReportKind::SupportAlert => "observed-data",
     }
 }
 
@@ -67,7 +68,8 @@ pub fn kind_part(kind: ReportKind) -> Option<Part> {
         | ReportKind::SpotReport
         | ReportKind::CivilianHarm
         | ReportKind::AirspaceAlert
-        | ReportKind::PursuitAlert => Some(Part::Sighting),
+        | ReportKind::PursuitAlert
+        | ReportKind::SupportAlert => Some(Part::Sighting),
         ReportKind::ThreatWarning => None,
     }
 }

@@ -18,13 +18,14 @@
 //! ```
 //!
 //! Sections are leaves: [`cot`] (TAK clients), [`air`] (the air picture and its sensors),
-//! [`pursuit`] (the limits of the right of pursuit) and [`taxii`]
+//! [`pursuit`] (the limits of the right of pursuit), [`support`] (support requests) and [`taxii`]
 //! depend on nothing of the node but [`ConfigDuration`], so every feature may read every
 //! section without importing another feature.
 
 pub mod air;
 pub mod cot;
 pub mod pursuit;
+pub mod support;
 pub mod taxii;
 
 use std::fmt;
@@ -96,6 +97,9 @@ pub struct Config {
     /// The limits of the right of pursuit (pursuit notices).
     #[serde(default, skip_serializing_if = "pursuit::PursuitSection::is_default")]
     pub pursuit: pursuit::PursuitSection,
+    /// The expected response time of support requests, per priority (pooled means).
+    #[serde(default, skip_serializing_if = "support::SupportSection::is_default")]
+    pub support: support::SupportSection,
 }
 
 /// Default address of the federation listener.
@@ -385,6 +389,7 @@ impl Config {
             sensors: Vec::new(),
             taxii: taxii::TaxiiSection::default(),
             pursuit: pursuit::PursuitSection::default(),
+            support: support::SupportSection::default(),
         }
     }
 
@@ -428,6 +433,7 @@ impl Config {
         }
         let policy = Policy::new(confederation, self.confederation.levels.clone());
         self.pursuit.check()?;
+        self.support.check()?;
         let mut seen = Vec::new();
         for link in &self.links {
             if link.nation == self.node.nation {
