@@ -7,6 +7,7 @@ mod api {
     pub mod common;
     pub mod marking;
     pub mod objects;
+    pub mod pooled;
     pub mod replay;
     pub mod ui;
 }
