@@ -7,6 +7,7 @@ mod durability;
 mod federation;
 mod first_steps;
 mod openapi;
+mod pooled;
 mod pursuit;
 mod security;
 mod stix;
