@@ -4,9 +4,9 @@
 // (`objects`, `air`, `acks`, `filters`, `layers`, `world`).
 
 export const REPORT_KINDS = ['incident', 'threat_warning', 'intelligence_summary', 'spot_report',
-  'civilian_harm', 'airspace_alert', 'pursuit_alert'];
+  'civilian_harm', 'airspace_alert', 'pursuit_alert', 'support_alert'];
 export const ZONE_KINDS = ['restricted', 'protected_site', 'area_of_operations'];
-export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts', 'operations'];
+export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts', 'operations', 'assets'];
 /** Report kinds operators acknowledge (the node's rule: kinds ending in `_alert`). */
 export const isAlertKind = (kind) => typeof kind === 'string' && kind.endsWith('_alert');
 /** Points kept per air track for its trail. */

@@ -59,6 +59,7 @@ const REPORT_SHAPES = {
   civilian_harm: { shape: 'cross', color: '#c061cb' },
   airspace_alert: { shape: 'star', color: '#ffd400' },
   pursuit_alert: { shape: 'star', color: '#ff6b00' },
+  support_alert: { shape: 'star', color: '#4dd0e1' },
 };
 
 function shapeImage(kind) {

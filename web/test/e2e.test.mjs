@@ -111,15 +111,20 @@ describe('web COP on one node', () => {
     }
     // Keys built from data: every value the node can send has its entry.
     const families = {
-      report_kind: ['incident', 'threat_warning', 'intelligence_summary', 'spot_report', 'civilian_harm', 'airspace_alert', 'pursuit_alert'],
+      report_kind: ['incident', 'threat_warning', 'intelligence_summary', 'spot_report', 'civilian_harm', 'airspace_alert', 'pursuit_alert', 'support_alert'],
       zone_kind: ['restricted', 'protected_site', 'area_of_operations'],
       site_category: ['school', 'health_centre', 'market', 'displaced_persons_camp', 'place_of_worship', 'water_point', 'other'],
       identity: ['pending', 'unknown', 'assumed_friend', 'neutral', 'suspect'],
       role: ['viewer', 'editor', 'admin'],
       feed: ['connecting', 'open', 'reconnecting', 'closed'],
-      layer: ['zones', 'reports', 'units', 'air', 'alerts', 'operations'],
+      layer: ['zones', 'reports', 'units', 'air', 'alerts', 'operations', 'assets'],
       operation_status: ['planned', 'active', 'ended'],
       pursuit_limit: ['depth', 'duration'],
+      asset_category: ['fixed_wing', 'helicopter', 'isr_drone', 'medevac', 'transport', 'engineering', 'air_surveillance_radar', 'logistics', 'other'],
+      asset_status: ['available', 'tasked', 'maintenance', 'unavailable'],
+      support_state: ['requested', 'approved', 'declined', 'tasked', 'completed', 'cancelled'],
+      support_priority: ['routine', 'priority', 'urgent'],
+      support_purpose: ['isr', 'medevac', 'transport', 'engineering', 'logistics', 'air_surveillance'],
       level: ['NP', 'DR', 'C', 'S'],
       window: ['0', '1', '6', '24', '168'],
     };

@@ -23,6 +23,10 @@ pub const MAX_TAG_CHARS: usize = 64;
 pub const MAX_WINDOWS: usize = 100;
 /// Most nations one request is addressed to, and most assets one answer names.
 pub const MAX_LISTED: usize = 32;
+/// Longest notice to move, minutes (a month).
+pub const MAX_NOTICE_TO_MOVE_MIN: u32 = 43_200;
+/// Most casualties an asset is said to carry.
+pub const MAX_CASUALTIES: u32 = 1000;
 
 /// A pooled asset: what a nation contributes, where it is based, whether it is available.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,8 +54,9 @@ pub struct Asset {
     /// When it can be asked for.
     #[serde(default)]
     pub availability: Vec<Window>,
-    /// Notice to move, minutes.
+    /// Notice to move, minutes (at most a month).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 43200))]
     pub notice_to_move_min: Option<u32>,
 }
 
@@ -64,6 +69,15 @@ impl Asset {
             .map_err(InvalidObject::geo("home_base"))?;
         if let Some(position) = &self.position {
             position.check().map_err(InvalidObject::geo("position"))?;
+        }
+        if self
+            .notice_to_move_min
+            .is_some_and(|minutes| minutes > MAX_NOTICE_TO_MOVE_MIN)
+        {
+            return Err(InvalidObject::new(
+                "notice_to_move_min",
+                "must be 0 to 43200 (a month)",
+            ));
         }
         if self.availability.len() > MAX_WINDOWS {
             return Err(InvalidObject {
@@ -105,6 +119,7 @@ pub struct Capabilities {
     pub payload_kg: Option<f64>,
     /// Casualties carried at once (medical evacuation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub casualties: Option<u32>,
 }
 
@@ -118,6 +133,12 @@ impl Capabilities {
         }
         for tag in &self.tags {
             check_text("capabilities.tags", tag, 1, MAX_TAG_CHARS)?;
+        }
+        if self.casualties.is_some_and(|n| n > MAX_CASUALTIES) {
+            return Err(InvalidObject::new(
+                "capabilities.casualties",
+                "must be 0 to 1000",
+            ));
         }
         for (field, figure) in [
             ("capabilities.range_km", self.range_km),

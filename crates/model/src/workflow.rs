@@ -469,7 +469,10 @@ mod tests {
             SupportState::Tasked
         );
         assert_eq!(
-            support_state(&head, &[approved.clone(), tasked.clone(), completed.clone()]),
+            support_state(
+                &head,
+                &[approved.clone(), tasked.clone(), completed.clone()]
+            ),
             SupportState::Completed
         );
         assert_eq!(support_state(&head, &[declined]), SupportState::Declined);
@@ -494,7 +497,10 @@ mod tests {
         use SupportDecision::*;
         let head = request(&["MLI"], false);
         // BFA was not asked; NER is the requester: neither answers for MLI.
-        let held = [answer(30, "BFA", 1, Approved), answer(31, "NER", 1, Completed)];
+        let held = [
+            answer(30, "BFA", 1, Approved),
+            answer(31, "NER", 1, Completed),
+        ];
         let workflow = Workflow::new(&head, held.iter());
         assert!(workflow.steps().is_empty());
         assert_eq!(workflow.state().state, Some(SupportState::Requested));

@@ -55,5 +55,12 @@ pub use state::{Node, NodeError};
 
 /// The feature modules: each imports the core and never another feature.
 pub const FEATURES: &[&str] = &[
-    "api", "tak", "air", "federation", "taxii", "ops", "pooled", "replay",
+    "api",
+    "tak",
+    "air",
+    "federation",
+    "taxii",
+    "ops",
+    "pooled",
+    "replay",
 ];

@@ -90,10 +90,12 @@ fn ner_asks_mli_mli_approves_ner_sees_it_bfa_sees_nothing() {
             NER,
             "POST",
             "/api/v1/support-requests",
-            Some(&json!({"category": "helicopter", "purpose": "medevac", "priority": "routine",
+            Some(
+                &json!({"category": "helicopter", "purpose": "medevac", "priority": "routine",
                     "addressed_to": ["MLI"], "location": {"lat": 14.9, "lon": 0.4},
                     "start": "2026-12-06T12:00:00Z", "end": "2026-12-06T18:00:00Z",
-                    "marking": {"level": "DR", "releasable_to": ["BFA"]}})),
+                    "marking": {"level": "DR", "releasable_to": ["BFA"]}}),
+            ),
         )
         .unwrap();
     assert_eq!(status, 422, "{answer}");
@@ -141,7 +143,10 @@ fn ner_asks_mli_mli_approves_ner_sees_it_bfa_sees_nothing() {
     eprintln!("NER saw the approval {took:?} after MLI wrote it");
     let seen = request(&c, NER, &request_id).unwrap();
     assert_eq!(seen["workflow"]["answers"][0]["nation"], "MLI");
-    assert_eq!(seen["workflow"]["answers"][0]["assets"][0], asset_id.as_str());
+    assert_eq!(
+        seen["workflow"]["answers"][0]["assets"][0],
+        asset_id.as_str()
+    );
     assert_eq!(
         seen["workflow"]["answers"][0]["eta"],
         "2026-12-06T13:00:00Z"

@@ -289,7 +289,9 @@ pub async fn cancel(
     }
     let steps = crate::workflow::steps(&node, &request, None).await?;
     if Workflow::new(&request, steps.iter()).state().state == Some(SupportState::Completed) {
-        return Err(conflict("the request is completed; there is nothing to cancel"));
+        return Err(conflict(
+            "the request is completed; there is nothing to cancel",
+        ));
     }
     let mut cancelled = body.as_ref().clone();
     cancelled.cancelled = Some(node.now());
@@ -444,9 +446,10 @@ async fn visible_request(
     let request = match node.get_object(id).await? {
         Some(stored)
             if matches!(stored.object.body, Body::SupportRequest(_))
-                && node
-                    .policy()
-                    .allows(Audience::reader(principal, exercise), stored.object.as_ref()) =>
+                && node.policy().allows(
+                    Audience::reader(principal, exercise),
+                    stored.object.as_ref(),
+                ) =>
         {
             stored.object
         }

@@ -137,9 +137,11 @@ impl Support {
     }
 
     async fn on_tick(&mut self) {
-        let alerts = self
-            .book
-            .on_tick(self.node.now(), &self.node.config().support, self.node.nation());
+        let alerts = self.book.on_tick(
+            self.node.now(),
+            &self.node.config().support,
+            self.node.nation(),
+        );
         if alerts.is_empty() {
             return;
         }

@@ -101,9 +101,7 @@ async fn assets_are_objects_checked_and_marked() {
     let low = node.login("mli_np").await;
     let (status, _) = node.call("GET", &uri, Some(&low), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, page) = node
-        .call("GET", "/api/v1/assets", Some(&low), None)
-        .await;
+    let (status, page) = node.call("GET", "/api/v1/assets", Some(&low), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["items"], json!([]));
     let partner = node.login("bfa_c").await;
@@ -111,7 +109,12 @@ async fn assets_are_objects_checked_and_marked() {
     assert_eq!(status, StatusCode::OK, "{seen}");
     // The kind filter is the category.
     let (status, page) = node
-        .call("GET", "/api/v1/assets?kind=helicopter", Some(&partner), None)
+        .call(
+            "GET",
+            "/api/v1/assets?kind=helicopter",
+            Some(&partner),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
@@ -377,7 +380,12 @@ async fn the_addressed_nation_answers_and_no_one_else_does() {
         .call("POST", &format!("{uri}/approve"), Some(&liaison), None)
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
-    assert!(error["message"].as_str().unwrap().contains("only a user of MLI"));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("only a user of MLI")
+    );
     // Nor cancel it here: NER cancels on its own node.
     let (status, _) = node
         .call("POST", &format!("{uri}/cancel"), Some(&liaison), None)
@@ -432,7 +440,9 @@ async fn the_addressed_nation_answers_and_no_one_else_does() {
             "POST",
             &format!("{uri}/approve"),
             Some(&editor),
-            Some(json!({"assets": [asset["id"]], "eta": "2026-12-06T13:00:00Z", "text": "PUMA 21"})),
+            Some(
+                json!({"assets": [asset["id"]], "eta": "2026-12-06T13:00:00Z", "text": "PUMA 21"}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{approval}");
@@ -440,17 +450,28 @@ async fn the_addressed_nation_answers_and_no_one_else_does() {
     assert_eq!(approval["decision"], "approved");
     assert_eq!(approval["by"], "mli_dr");
     // Released back to the requester, never wider than the request.
-    assert_eq!(approval["marking"], json!({"level": "DR", "releasable_to": ["NER"]}));
+    assert_eq!(
+        approval["marking"],
+        json!({"level": "DR", "releasable_to": ["NER"]})
+    );
     let (_, read) = node.call("GET", &uri, Some(&liaison), None).await;
     assert_eq!(read["state"], "approved", "{read}");
-    assert_eq!(read["workflow"]["answers"][0]["eta"], "2026-12-06T13:00:00Z");
+    assert_eq!(
+        read["workflow"]["answers"][0]["eta"],
+        "2026-12-06T13:00:00Z"
+    );
     // Once.
     let (status, _) = node
         .call("POST", &format!("{uri}/approve"), Some(&editor), None)
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (status, _) = node
-        .call("POST", &format!("{uri}/decline"), Some(&editor), Some(json!({"reason": "no"})))
+        .call(
+            "POST",
+            &format!("{uri}/decline"),
+            Some(&editor),
+            Some(json!({"reason": "no"})),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     // Responses are written by the acts only.
@@ -493,7 +514,12 @@ async fn a_partner_never_answers_a_request_addressed_to_another() {
             .call("POST", &format!("{uri}/{act}"), Some(&editor), None)
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{act}: {error}");
-        assert!(error["message"].as_str().unwrap().contains("addressed to NER"));
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("addressed to NER")
+        );
     }
     let (status, _) = node
         .call(
@@ -514,14 +540,16 @@ async fn a_partner_never_answers_a_request_addressed_to_another() {
         marking: Marking::new("DR", ["BFA"]),
         valid_until: None,
         exercise: None,
-        body: Some(ObjectBody::SupportResponse(liptako_model::SupportResponse {
-            refers_to: request,
-            decision: liptako_model::SupportDecision::Approved,
-            by: "mli_dr".into(),
-            assets: Vec::new(),
-            eta: None,
-            text: String::new(),
-        })),
+        body: Some(ObjectBody::SupportResponse(
+            liptako_model::SupportResponse {
+                refers_to: request,
+                decision: liptako_model::SupportDecision::Approved,
+                by: "mli_dr".into(),
+                assets: Vec::new(),
+                eta: None,
+                text: String::new(),
+            },
+        )),
     };
     node.node
         .store()
