@@ -592,10 +592,17 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
             "capabilities": {"tags": ["eo/ir"], "range_km": 250.0, "endurance_h": 20.0},
             "home_base": {"lat": 12.35, "lon": -1.52}, "status": "available",
         })),
+        // Valid on a node of the default confederation other than NER's (the marking `configure`
+        // writes releases it to all members).
+        ObjectType::SupportRequest => Some(json!({
+            "category": "medevac", "purpose": "medevac", "priority": "urgent",
+            "addressed_to": ["NER"], "location": {"lat": 15.1, "lon": 1.2},
+            "start": "2026-12-06T12:00:00Z", "end": "2026-12-06T18:00:00Z",
+            "description": "Two casualties, one on a litter.",
+        })),
         ObjectType::Operation
         | ObjectType::PursuitNotice
         | ObjectType::Acknowledgement
-        | ObjectType::SupportRequest
         | ObjectType::SupportResponse => None,
     };
     let examples: Vec<Value> = example
