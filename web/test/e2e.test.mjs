@@ -441,6 +441,39 @@ describe('web COP on one node', () => {
     await page.waitForFunction((id) => window.liptako.state.objects.has(id), newer.id);
   });
 
+  test('pooled means: an asset on the map, a support request in its tab, cancelled from its details', async () => {
+    const page = adminPage;
+    await page.keyboard.press('Escape');
+    const asset = await admin.call('POST', '/api/v1/assets', {
+      name: `PUMA ${RUN}`, category: 'helicopter', status: 'available', home_base: { lat: 13.4, lon: -3.4 },
+      capabilities: { tags: ['night'], casualties: 6 }, marking: { level: 'NP', releasable_to: ['AES'] },
+    });
+    await jumpTo(page, -3.4, 13.4, 8);
+    await waitRendered(page, ['assets-symbol'], asset.id);
+    await page.evaluate((id) => window.liptako.details.showObject(id), asset.id);
+    await page.waitForSelector('#side:not([hidden])');
+    assert.match(await page.textContent('#side'), /Hélicoptère/);
+    const request = await admin.call('POST', '/api/v1/support-requests', {
+      category: 'helicopter', purpose: 'medevac', priority: 'urgent', addressed_to: ['BFA'],
+      location: { lat: 13.5, lon: -3.5 }, start: '2026-12-06T12:00:00Z', end: '2026-12-06T18:00:00Z',
+      description: `Évacuation ${RUN}`, marking: { level: 'NP', releasable_to: ['BFA'] },
+    });
+    await page.click('[data-testid=support-tab]');
+    await page.waitForSelector('[data-testid=support-row]');
+    assert.match(await page.textContent('#support-panel'), /Demandée/);
+    await page.click('[data-testid=support-row]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=support-state]')?.textContent.includes('Demandée'));
+    // MLI asked BFA: no decision form here, the cancel button for the requester.
+    assert.equal(await page.$('[data-testid=support-approve]'), null);
+    await page.click('[data-testid=support-cancel]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=support-state]')?.textContent.includes('Annulée'));
+    const read = await admin.call('GET', `/api/v1/support-requests/${request.id}`);
+    assert.equal(read.state, 'cancelled');
+    await screenshot(page, 'support');
+    await page.keyboard.press('Escape');
+    await page.click('[data-tab=layers]');
+  });
+
   test('no request of any page left 127.0.0.1', () => {
     let seen = 0;
     for (const { record } of pages) {

@@ -464,3 +464,111 @@ impl SupportDecision {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::Body;
+
+    fn asset(fields: serde_json::Value) -> Result<Body, String> {
+        let mut json = serde_json::json!({
+            "name": "PUMA 21", "category": "helicopter",
+            "home_base": {"lat": 12.5, "lon": -7.9}, "status": "available",
+        });
+        for (key, value) in fields.as_object().into_iter().flatten() {
+            json[key] = value.clone();
+        }
+        serde_json::from_value::<Asset>(json)
+            .map(|asset| Body::Asset(Box::new(asset)))
+            .map_err(|err| err.to_string())
+    }
+
+    fn request(fields: serde_json::Value) -> Result<Body, String> {
+        let mut json = serde_json::json!({
+            "category": "medevac", "purpose": "medevac", "priority": "urgent",
+            "addressed_to": ["MLI"], "location": {"lat": 14.9, "lon": 0.4},
+            "start": "2026-12-06T12:00:00Z", "end": "2026-12-06T18:00:00Z",
+        });
+        for (key, value) in fields.as_object().into_iter().flatten() {
+            json[key] = value.clone();
+        }
+        serde_json::from_value::<SupportRequest>(json)
+            .map(|request| Body::SupportRequest(Box::new(request)))
+            .map_err(|err| err.to_string())
+    }
+
+    fn field(body: Result<Body, String>) -> &'static str {
+        body.unwrap().check().unwrap_err().field
+    }
+
+    #[test]
+    fn assets_are_checked_field_by_field() {
+        assert!(asset(serde_json::json!({})).unwrap().check().is_ok());
+        assert_eq!(field(asset(serde_json::json!({"name": ""}))), "name");
+        assert_eq!(
+            field(asset(serde_json::json!({"capabilities": {"range_km": -1}}))),
+            "capabilities.range_km"
+        );
+        assert_eq!(
+            field(asset(serde_json::json!({"capabilities": {"tags": [""]}}))),
+            "capabilities.tags"
+        );
+        assert_eq!(
+            field(asset(serde_json::json!({"notice_to_move_min": 50_000}))),
+            "notice_to_move_min"
+        );
+        assert_eq!(
+            field(asset(serde_json::json!({"availability": [
+                {"start": "2026-12-07T00:00:00Z", "end": "2026-12-06T00:00:00Z"}]}))),
+            "availability"
+        );
+        let unknown = asset(serde_json::json!({"category": "tank"})).unwrap_err();
+        assert!(unknown.contains("isr_drone"), "{unknown}");
+        assert!(asset(serde_json::json!({"colour": "green"})).is_err());
+        let json = serde_json::to_value(asset(serde_json::json!({})).unwrap()).unwrap();
+        assert_eq!(json["category"], "helicopter");
+        assert!(json.get("position").is_none());
+    }
+
+    #[test]
+    fn requests_are_checked_field_by_field() {
+        assert!(request(serde_json::json!({})).unwrap().check().is_ok());
+        assert_eq!(
+            field(request(serde_json::json!({"addressed_to": []}))),
+            "addressed_to"
+        );
+        assert_eq!(
+            field(request(serde_json::json!({"addressed_to": ["MLI", "MLI"]}))),
+            "addressed_to"
+        );
+        assert_eq!(
+            field(request(serde_json::json!({"end": "2026-12-06T11:00:00Z"}))),
+            "end"
+        );
+        assert_eq!(
+            field(request(serde_json::json!({"location": null}))),
+            "location"
+        );
+        let both = request(serde_json::json!({"area": {"type": "Polygon",
+            "coordinates": [[[1.0, 15.0], [2.0, 15.0], [2.0, 16.0], [1.0, 15.0]]]}}));
+        assert_eq!(field(both), "location");
+        let area = request(
+            serde_json::json!({"location": null, "area": {"type": "Polygon",
+            "coordinates": [[[1.0, 15.0], [2.0, 15.0], [2.0, 16.0], [1.0, 15.0]]]}}),
+        )
+        .unwrap();
+        assert!(area.check().is_ok());
+        assert_eq!(area.kind_str(), Some("urgent"));
+        assert!(area.bbox().is_some());
+        let decline = Body::SupportResponse(SupportResponse {
+            refers_to: Uuid::from_u128(1),
+            decision: SupportDecision::Declined,
+            by: "mli_dr".into(),
+            assets: Vec::new(),
+            eta: None,
+            text: " ".into(),
+        });
+        assert_eq!(decline.check().unwrap_err().field, "reason");
+        assert_eq!(decline.refers_to(), Some(Uuid::from_u128(1)));
+    }
+}
