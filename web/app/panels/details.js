@@ -293,6 +293,8 @@ export class Details {
       const query = this.ctx.state.world ? `?exercise=${encodeURIComponent(this.ctx.state.world)}` : '';
       await api('POST', `/api/v1/support-requests/${request.id}/${act}${query}`, body);
       await this.loadSupportState(request, stateNode);
+      // The list shows the new state at once, not at its next refresh.
+      if (this.ctx.supportPanel?.timer) this.ctx.supportPanel.start();
     } catch (err) {
       this.ctx.toast(err.message, true);
     }
