@@ -1,7 +1,7 @@
 //! Issue 15: pooled means on three federated real nodes. MLI registers a helicopter released
 //! to the confederation; NER sees it and asks MLI for it (released to MLI only); MLI approves
-//! with the asset and an ETA; NER sees `approved` within seconds; BFA sees neither the request
-//! nor the answer. An urgent request NER leaves unanswered past `[support] urgent` raises the
+//! with the asset and an ETA; NER sees `approved` within seconds; the same asset for an
+//! overlapping request is refused; BFA sees neither the request nor the answer. An urgent request NER leaves unanswered past `[support] urgent` raises the
 //! `support_alert` on both sides (NER and MLI), not at BFA.
 
 use std::path::Path;
@@ -150,6 +150,27 @@ fn ner_asks_mli_mli_approves_ner_sees_it_bfa_sees_nothing() {
     assert_eq!(
         seen["workflow"]["answers"][0]["eta"],
         "2026-12-06T13:00:00Z"
+    );
+
+    // The same helicopter for another request in the same window: a double booking, refused
+    // with the booked request named.
+    let overlapping = ask(&c, "routine", "Second evacuation, same window");
+    c.wait_until(WAIT, |c| {
+        Ok(c.ids(MLI, "support-requests")?.contains(&overlapping))
+    })
+    .unwrap();
+    let (status, answer) = c
+        .call(
+            MLI,
+            "POST",
+            &format!("/api/v1/support-requests/{overlapping}/approve"),
+            Some(&json!({"assets": [asset_id]})),
+        )
+        .unwrap();
+    assert_eq!(status, 409, "{answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains(&request_id),
+        "{answer}"
     );
 
     // Tasked, then completed: NER follows.

@@ -17,7 +17,8 @@
 //!
 //! The order of acts per answering nation: approve or decline first (once), then task (after an
 //! approval), then complete (after an approval or a tasking); anything else is a 409 that says
-//! where the request stands. The state is derived from the objects held
+//! where the request stands. An asset this nation approved or tasked for another open request
+//! whose window overlaps is not approved again: 409 naming that request. The state is derived from the objects held
 //! (`crate::workflow`), never stored.
 
 use std::sync::Arc;
@@ -27,11 +28,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use liptako_model::ObjectType;
 use liptako_model::{
     Audience, Body, Draft, Expect, Object, Principal, Role, SupportDecision, SupportResponse,
     SupportState, Workflow, check_exercise_name, workflow::furthest_answer,
 };
-use liptako_store::{WriteOp, WriteOutcome};
+use liptako_store::{Query, WriteOp, WriteOutcome};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -128,7 +130,7 @@ pub struct ActParams {
     responses(
         (status = 201, body = Object, description = "Approved: the support_response object"),
         (status = 403, description = "Role too low, a partner's user, or this nation is not addressed"),
-        (status = 409, description = "Already answered, or the request was cancelled"),
+        (status = 409, description = "Already answered, the request was cancelled, or an asset is booked for an overlapping request (named)"),
         (status = 410, description = "The request was deleted"),
         (status = 422, description = "An asset named is not one of this nation's"),
     ),
@@ -200,7 +202,7 @@ pub async fn decline(
     responses(
         (status = 201, body = Object, description = "Tasked: the support_response object"),
         (status = 403, description = "Role too low, a partner's user, or this nation is not addressed"),
-        (status = 409, description = "Not approved by this nation, already tasked, or cancelled"),
+        (status = 409, description = "Not approved by this nation, already tasked, cancelled, or an asset booked for an overlapping request (named)"),
         (status = 410, description = "The request was deleted"),
         (status = 422, description = "An asset named is not one of this nation's"),
     ),
@@ -378,6 +380,13 @@ async fn answer(
             )));
         }
     }
+    if matches!(
+        decision,
+        SupportDecision::Approved | SupportDecision::Tasked
+    ) && let Some(message) = double_booking(node, &request, &request_body.assets).await?
+    {
+        return Err(conflict(&message));
+    }
     let marking = node
         .policy()
         .derive_marking(home, &[(request.meta.origin, &request.meta.marking)])
@@ -414,6 +423,89 @@ async fn answer(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// Whether one of `assets` is already approved or tasked by this nation for another request
+/// whose window overlaps `request`'s and which is still open (not completed, not cancelled):
+/// the message names that request.
+async fn double_booking(
+    node: &Arc<Node>,
+    request: &Object,
+    assets: &[Uuid],
+) -> Result<Option<String>, AppError> {
+    let Body::SupportRequest(this) = &request.body else {
+        return Ok(None);
+    };
+    if assets.is_empty() {
+        return Ok(None);
+    }
+    let home = node.nation();
+    let mut cursor = None;
+    loop {
+        let mut query = Query::all(ObjectType::SupportResponse, 500);
+        query.exercise = request.meta.exercise.clone();
+        query.cursor = cursor;
+        let wanted: Vec<Uuid> = assets.to_vec();
+        let own_request = request.meta.id;
+        let page = node
+            .with_store(move |store| {
+                store.scan(&query, &mut |object| {
+                    object.meta.origin == home
+                        && matches!(&object.body, Body::SupportResponse(response)
+                            if response.refers_to != own_request
+                                && matches!(response.decision, SupportDecision::Approved | SupportDecision::Tasked)
+                                && response.assets.iter().any(|asset| wanted.contains(asset)))
+                })
+            })
+            .await?;
+        for booking in &page.objects {
+            let Body::SupportResponse(response) = &booking.body else {
+                continue;
+            };
+            let Some(other) = node.get_object(response.refers_to).await? else {
+                continue;
+            };
+            let Body::SupportRequest(other_body) = &other.object.body else {
+                continue;
+            };
+            if other.object.meta.deleted
+                || other_body.start >= this.end
+                || this.start >= other_body.end
+            {
+                continue;
+            }
+            let steps = crate::workflow::steps(node, &other.object, None).await?;
+            let state = Workflow::new(&other.object, steps.iter()).state().state;
+            if matches!(
+                state,
+                Some(SupportState::Completed | SupportState::Cancelled)
+            ) {
+                continue;
+            }
+            let asset = response
+                .assets
+                .iter()
+                .find(|asset| assets.contains(asset))
+                .copied()
+                .unwrap_or_default();
+            return Ok(Some(format!(
+                "asset {asset} is already booked for support request {} of {} ({} to {}), which overlaps this one",
+                other.object.meta.id,
+                other.object.meta.origin,
+                rfc3339(other_body.start),
+                rfc3339(other_body.end)
+            )));
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(None),
+        }
+    }
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 fn parse_body<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {

@@ -465,6 +465,30 @@ async fn the_addressed_nation_answers_and_no_one_else_does() {
         .call("POST", &format!("{uri}/approve"), Some(&editor), None)
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
+    // The same asset for a second request whose window overlaps: refused, naming the first.
+    let second = hold(
+        &node,
+        "NER",
+        Marking::new("DR", ["MLI"]),
+        request_body(&["MLI"]),
+    );
+    let second_uri = format!("/api/v1/support-requests/{second}");
+    let (status, error) = node
+        .call(
+            "POST",
+            &format!("{second_uri}/approve"),
+            Some(&editor),
+            Some(json!({"assets": [asset["id"]]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains(&request.to_string()),
+        "{error}"
+    );
     let (status, _) = node
         .call(
             "POST",
@@ -492,6 +516,16 @@ async fn the_addressed_nation_answers_and_no_one_else_does() {
         let (_, read) = node.call("GET", &uri, Some(&editor), None).await;
         assert_eq!(read["state"], state, "{read}");
     }
+    // Completed: the asset is free again for the overlapping request.
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("{second_uri}/approve"),
+            Some(&editor),
+            Some(json!({"assets": [asset["id"]]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
 #[tokio::test]
