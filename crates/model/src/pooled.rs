@@ -419,6 +419,22 @@ pub struct SupportResponse {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub eta: Option<OffsetDateTime>,
+    /// Start of the window the assets are committed for (absent: the request's).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub start: Option<OffsetDateTime>,
+    /// End of that window (absent: the request's).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub end: Option<OffsetDateTime>,
     /// The reason (a decline) or a remark.
     #[serde(default)]
     pub text: String,
@@ -430,6 +446,11 @@ impl SupportResponse {
         check_text("text", &self.text, 0, MAX_BODY_CHARS)?;
         if self.assets.len() > MAX_LISTED {
             return Err(InvalidObject::new("assets", "names too many assets"));
+        }
+        if let (Some(start), Some(end)) = (self.start, self.end)
+            && end <= start
+        {
+            return Err(InvalidObject::new("end", "must be after start"));
         }
         if self.decision == SupportDecision::Declined && self.text.trim().is_empty() {
             return Err(InvalidObject::new("reason", "a decline says why"));
@@ -566,6 +587,8 @@ mod tests {
             by: "mli_dr".into(),
             assets: Vec::new(),
             eta: None,
+            start: None,
+            end: None,
             text: " ".into(),
         });
         assert_eq!(decline.check().unwrap_err().field, "reason");

@@ -120,6 +120,20 @@ pub struct Answer {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub eta: Option<OffsetDateTime>,
+    /// The window the assets are committed for, when it is not the request's.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub start: Option<OffsetDateTime>,
+    /// Its end.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub end: Option<OffsetDateTime>,
     /// The reason or remark.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub text: String,
@@ -227,6 +241,8 @@ impl<'a> Workflow<'a> {
                     decision: response.decision,
                     assets: response.assets.clone(),
                     eta: response.eta,
+                    start: response.start,
+                    end: response.end,
                     text: response.text.clone(),
                 }),
                 _ => None,
@@ -442,6 +458,8 @@ mod tests {
                 by: format!("officer-{id}"),
                 assets: Vec::new(),
                 eta: None,
+                start: None,
+                end: None,
                 text: "reason".into(),
             }),
         )

@@ -1,6 +1,8 @@
 //! The acts of a support request's workflow, each an object of the nation that acts:
 //!
-//! - `POST /api/v1/support-requests/{id}/approve` (`{"assets": [ids], "eta", "text"}`),
+//! - `POST /api/v1/support-requests/{id}/decide` (`{"decision": "approve" | "decline",
+//!   "assets", "eta", "start", "end", "reason"}`), or the same acts one by one:
+//!   `/approve` (`{"assets": [ids], "eta", "start", "end", "text"}`),
 //!   `/decline` (`{"reason"}`), `/task` (`{"assets", "eta", "text"}`) and `/complete`
 //!   (`{"text"}`): the addressed nation answers with a `support_response` linked to the request
 //!   by id, marked with what the request allows this nation to release back
@@ -46,6 +48,10 @@ use crate::state::Node;
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
         .route(
+            "/api/v1/support-requests/{id}/decide",
+            axum::routing::post(decide),
+        )
+        .route(
             "/api/v1/support-requests/{id}/approve",
             axum::routing::post(approve),
         )
@@ -69,10 +75,12 @@ pub fn routes() -> Router<Arc<Node>> {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(approve, decline, task, complete, cancel),
+    paths(decide, approve, decline, task, complete, cancel),
     // A support request read carries its derived state as `"workflow"`.
     components(schemas(
         AnswerRequest,
+        DecideRequest,
+        Decision,
         ReasonRequest,
         liptako_model::WorkflowState,
         liptako_model::Act,
@@ -99,9 +107,53 @@ pub struct AnswerRequest {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub eta: Option<OffsetDateTime>,
+    /// Start of the window the assets are committed for (default: the request's).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub start: Option<OffsetDateTime>,
+    /// End of that window (default: the request's).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub end: Option<OffsetDateTime>,
     /// A remark.
     #[serde(default)]
     pub text: String,
+}
+
+/// The body of a decision (`/decide`): approve or decline in one route.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    /// `approve` or `decline`.
+    pub decision: Decision,
+    /// The assets tasked (approve).
+    #[serde(default)]
+    pub assets: Vec<Uuid>,
+    /// When the support is expected on site (approve).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub eta: Option<OffsetDateTime>,
+    /// Start of the window the assets are committed for (default: the request's).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub start: Option<OffsetDateTime>,
+    /// End of that window (default: the request's).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub end: Option<OffsetDateTime>,
+    /// Why (required to decline), or a remark.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A decision.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Approve.
+    Approve,
+    /// Decline.
+    Decline,
 }
 
 /// The body of a decline or a cancellation.
@@ -121,6 +173,58 @@ pub struct ActParams {
     /// The exercise whose world the request is in (absent: the real world).
     #[param(min_length = 1, max_length = 64)]
     pub exercise: Option<String>,
+}
+
+/// `POST /api/v1/support-requests/{id}/decide`: `approve` or `decline` in one route (the
+/// issue's form); the same act as `/approve` and `/decline`.
+#[utoipa::path(post, path = "/api/v1/support-requests/{id}/decide", tag = "pooled",
+    params(("id" = Uuid, Path, description = "The support request"), ActParams),
+    request_body(content = DecideRequest, description = "The decision"),
+    responses(
+        (status = 201, body = Object, description = "Decided: the support_response object"),
+        (status = 403, description = "Role too low, a partner's user, or this nation is not addressed"),
+        (status = 409, description = "Already answered, the request was cancelled, or an asset is booked for an overlapping request (named)"),
+        (status = 410, description = "The request was deleted"),
+        (status = 422, description = "An asset named is not one of this nation's"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn decide(
+    State(node): State<Arc<Node>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Params(params): Params<ActParams>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let request: DecideRequest = serde_json::from_slice(&body)
+        .map_err(|err| AppError::BadRequest(format!("invalid body: {err}")))?;
+    let decision = match request.decision {
+        Decision::Approve => SupportDecision::Approved,
+        Decision::Decline => {
+            if request.reason.trim().is_empty() {
+                return Err(AppError::BadRequest("reason: a decline says why".into()));
+            }
+            SupportDecision::Declined
+        }
+    };
+    answer(
+        &node,
+        caller,
+        &id,
+        params,
+        decision,
+        AnswerRequest {
+            assets: match decision {
+                SupportDecision::Declined => Vec::new(),
+                _ => request.assets,
+            },
+            eta: request.eta,
+            start: request.start,
+            end: request.end,
+            text: request.reason,
+        },
+    )
+    .await
 }
 
 /// `POST /api/v1/support-requests/{id}/approve`
@@ -187,9 +291,8 @@ pub async fn decline(
         params,
         SupportDecision::Declined,
         AnswerRequest {
-            assets: Vec::new(),
-            eta: None,
             text: request.reason,
+            ..AnswerRequest::default()
         },
     )
     .await
@@ -383,7 +486,13 @@ async fn answer(
     if matches!(
         decision,
         SupportDecision::Approved | SupportDecision::Tasked
-    ) && let Some(message) = double_booking(node, &request, &request_body.assets).await?
+    ) && let Some(message) = double_booking(
+        node,
+        &request,
+        committed_window(body, request_body.start, request_body.end),
+        &request_body.assets,
+    )
+    .await?
     {
         return Err(conflict(&message));
     }
@@ -400,6 +509,8 @@ async fn answer(
         by: principal.name.clone(),
         assets: request_body.assets,
         eta: request_body.eta,
+        start: request_body.start,
+        end: request_body.end,
         text: request_body.text,
     });
     response
@@ -431,11 +542,9 @@ async fn answer(
 async fn double_booking(
     node: &Arc<Node>,
     request: &Object,
+    (start, end): (OffsetDateTime, OffsetDateTime),
     assets: &[Uuid],
 ) -> Result<Option<String>, AppError> {
-    let Body::SupportRequest(this) = &request.body else {
-        return Ok(None);
-    };
     if assets.is_empty() {
         return Ok(None);
     }
@@ -468,10 +577,9 @@ async fn double_booking(
             let Body::SupportRequest(other_body) = &other.object.body else {
                 continue;
             };
-            if other.object.meta.deleted
-                || other_body.start >= this.end
-                || this.start >= other_body.end
-            {
+            let (other_start, other_end) =
+                committed_window(other_body, response.start, response.end);
+            if other.object.meta.deleted || other_start >= end || start >= other_end {
                 continue;
             }
             let steps = crate::workflow::steps(node, &other.object, None).await?;
@@ -492,8 +600,8 @@ async fn double_booking(
                 "asset {asset} is already booked for support request {} of {} ({} to {}), which overlaps this one",
                 other.object.meta.id,
                 other.object.meta.origin,
-                rfc3339(other_body.start),
-                rfc3339(other_body.end)
+                rfc3339(other_start),
+                rfc3339(other_end)
             )));
         }
         match page.next_cursor {
@@ -501,6 +609,15 @@ async fn double_booking(
             None => return Ok(None),
         }
     }
+}
+
+/// The window an answer commits its assets for: its own bounds, else the request's.
+fn committed_window(
+    request: &liptako_model::SupportRequest,
+    start: Option<OffsetDateTime>,
+    end: Option<OffsetDateTime>,
+) -> (OffsetDateTime, OffsetDateTime) {
+    (start.unwrap_or(request.start), end.unwrap_or(request.end))
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {

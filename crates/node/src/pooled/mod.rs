@@ -3,7 +3,8 @@
 //! `/api/v1/support-requests`, the API's generic routes, federated like any object); this
 //! feature adds the acts of the workflow and the escalation of unanswered requests.
 //!
-//! - [`api`]: `POST /api/v1/support-requests/{id}/approve`, `/decline`, `/task`, `/complete`
+//! - [`api`]: `POST /api/v1/support-requests/{id}/decide` (or `/approve`, `/decline`), `/task`,
+//!   `/complete`
 //!   (the addressed nation, each act its own `support_response` object linked by id) and
 //!   `/cancel` (the requesting nation, a new version of its request);
 //! - [`book`]: [`SupportBook`], this node's requests awaiting a first answer (pure);

@@ -581,6 +581,8 @@ async fn a_partner_never_answers_a_request_addressed_to_another() {
                 by: "mli_dr".into(),
                 assets: Vec::new(),
                 eta: None,
+                start: None,
+                end: None,
                 text: String::new(),
             },
         )),
@@ -594,4 +596,57 @@ async fn a_partner_never_answers_a_request_addressed_to_another() {
         .unwrap();
     let (_, read) = node.call("GET", &uri, Some(&editor), None).await;
     assert_eq!(read["state"], "requested", "{read}");
+}
+
+#[tokio::test]
+async fn decide_approves_or_declines_in_one_route() {
+    let node = node().await;
+    let editor = node.login("mli_dr").await;
+    let request = hold(
+        &node,
+        "NER",
+        Marking::new("DR", ["MLI"]),
+        request_body(&["MLI"]),
+    );
+    let uri = format!("/api/v1/support-requests/{request}/decide");
+    for (body, why) in [
+        (json!({"decision": "maybe"}), "approve"),
+        (json!({"decision": "decline"}), "reason"),
+        (
+            json!({"decision": "approve", "start": "2026-12-06T15:00:00Z", "end": "2026-12-06T13:00:00Z"}),
+            "end",
+        ),
+        (json!({}), "decision"),
+    ] {
+        let (status, error) = node.call("POST", &uri, Some(&editor), Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert!(error["message"].as_str().unwrap().contains(why), "{error}");
+    }
+    let (status, approval) = node
+        .call(
+            "POST",
+            &uri,
+            Some(&editor),
+            Some(
+                json!({"decision": "approve", "start": "2026-12-06T13:00:00Z",
+                        "end": "2026-12-06T15:00:00Z", "reason": "two hours only"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{approval}");
+    assert_eq!(approval["decision"], "approved");
+    let (_, read) = node
+        .call(
+            "GET",
+            &format!("/api/v1/support-requests/{request}"),
+            Some(&editor),
+            None,
+        )
+        .await;
+    assert_eq!(read["state"], "approved");
+    assert_eq!(
+        read["workflow"]["answers"][0]["end"],
+        "2026-12-06T15:00:00Z"
+    );
+    assert_eq!(read["workflow"]["answers"][0]["text"], "two hours only");
 }
