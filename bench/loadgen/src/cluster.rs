@@ -126,6 +126,32 @@ impl Cluster {
                 proxies.insert((from, to), proxy);
             }
         }
+        // The confederation's key ceremony: every node accredits every other member's origin
+        // key, also those it hears from only through a relay.
+        for from in 0..members.len() {
+            for to in 0..members.len() {
+                let linked = links
+                    .iter()
+                    .any(|&(a, b, _)| (a, b) == (from, to) || (b, a) == (from, to));
+                if from == to || linked {
+                    continue;
+                }
+                let key = members[to].dir.join("certs").join("origin.pub");
+                run(
+                    bin,
+                    &[
+                        "link",
+                        "origin",
+                        "--data",
+                        path_str(&members[from].dir)?,
+                        "--nation",
+                        &members[to].nation,
+                        "--key",
+                        path_str(&key)?,
+                    ],
+                )?;
+            }
+        }
         let mut cluster = Cluster {
             members,
             proxies,

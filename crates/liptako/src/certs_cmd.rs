@@ -77,8 +77,26 @@ pub struct LinkArgs {
 /// Link commands.
 #[derive(Debug, Subcommand)]
 pub enum LinkCommand {
-    /// Add a link to a partner node (copies its CA certificate, writes a [[link]]).
+    /// Add a link to a partner node (copies its CA certificate, accredits its origin key,
+    /// writes a [[link]]).
     Add(LinkAddArgs),
+    /// Accredit a nation's origin key: what this node receives of that nation's objects,
+    /// through any partner, must be signed with it (for a nation reached only through a relay).
+    Origin(LinkOriginArgs),
+}
+
+/// `liptako link origin`
+#[derive(Debug, Args)]
+pub struct LinkOriginArgs {
+    /// The node's data directory.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The origin's nation.
+    #[arg(long)]
+    pub nation: Nation,
+    /// Its origin public key file (its `certs/origin.pub`).
+    #[arg(long)]
+    pub key: PathBuf,
 }
 
 /// `liptako link add`
@@ -96,6 +114,10 @@ pub struct LinkAddArgs {
     /// The partner's CA certificate (its `certs/ca.pem`).
     #[arg(long)]
     pub ca: PathBuf,
+    /// The partner's origin public key (its `certs/origin.pub`; by default the `origin.pub`
+    /// beside the CA certificate).
+    #[arg(long)]
+    pub origin_key: Option<PathBuf>,
     /// The highest classification level that may cross this link.
     #[arg(long)]
     pub ceiling: String,
@@ -107,6 +129,10 @@ pub fn run_certs(args: CertsArgs) -> anyhow::Result<()> {
             let config = Config::load(&args.data)?;
             let paths = pki::init(&args.data, config.node.nation, &args.hosts)?;
             say(&format!("node certificate: {}", paths.node_cert.display()));
+            say(&format!(
+                "give partners this origin key too: {}",
+                paths.origin_pub.display()
+            ));
             say(&format!(
                 "give partners this CA certificate: {}",
                 paths.ca_cert.display()
@@ -150,12 +176,22 @@ pub fn run_link(args: LinkArgs) -> anyhow::Result<()> {
                 args.nation,
                 &args.url,
                 &args.ca,
+                args.origin_key.as_deref(),
                 &args.ceiling,
             )?;
             say(&format!(
                 "link to {} (ceiling {}) written to {}",
                 args.nation,
                 args.ceiling,
+                path.display()
+            ));
+            Ok(())
+        }
+        LinkCommand::Origin(args) => {
+            let path = liptako_node::init::accredit_origin(&args.data, args.nation, &args.key)?;
+            say(&format!(
+                "origin key of {} accredited in {}",
+                args.nation,
                 path.display()
             ));
             Ok(())

@@ -110,6 +110,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             "{} holds an earlier demo: pass its --password (or another --data)",
             root.display()
         );
+    } else {
+        accredit_origin_keys(&nations, &dirs)?;
     }
 
     let runtime = runtime()?;
@@ -309,8 +311,30 @@ fn set_up(
                 *partner,
                 &format!("https://127.0.0.1:{}", federation_port(other)),
                 &pki::PkiPaths::new(partner_dir).ca_cert,
+                None,
                 LINK_CEILING,
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// An earlier demo made before nodes signed what they originate: gives each node an origin key
+/// and accredits every partner's.
+fn accredit_origin_keys(nations: &[Nation], dirs: &[PathBuf]) -> anyhow::Result<()> {
+    for dir in dirs {
+        pki::ensure_origin_key(dir)?;
+    }
+    for (idx, dir) in dirs.iter().enumerate() {
+        let config = Config::load(dir)?;
+        for (other, (partner, partner_dir)) in nations.iter().zip(dirs).enumerate() {
+            if other != idx && !config.federation.origin_keys.contains_key(partner) {
+                liptako_node::init::accredit_origin(
+                    dir,
+                    *partner,
+                    &pki::PkiPaths::new(partner_dir).origin_pub,
+                )?;
+            }
         }
     }
     Ok(())

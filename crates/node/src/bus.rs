@@ -56,6 +56,7 @@ pub struct Bus {
     log_ticks: watch::Sender<u64>,
     users: broadcast::Sender<Arc<str>>,
     air: AirHub,
+    joint_air: crate::picture::JointAir,
     publications: Publications,
 }
 
@@ -70,6 +71,7 @@ impl Bus {
             log_ticks,
             users,
             air: AirHub::new(nation),
+            joint_air: crate::picture::JointAir::default(),
             publications: Publications::default(),
         }
     }
@@ -109,6 +111,11 @@ impl Bus {
     /// The air picture topic.
     pub fn air(&self) -> &AirHub {
         &self.air
+    }
+
+    /// The joint air picture's exchange between the air picture and federation.
+    pub fn joint_air(&self) -> &crate::picture::JointAir {
+        &self.joint_air
     }
 
     /// The topic of tracks for map clients (TAK).

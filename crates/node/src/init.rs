@@ -281,16 +281,30 @@ pub fn check_password(password: &str) -> anyhow::Result<()> {
 }
 
 /// Adds a link to a partner node: copies the partner's CA certificate into
-/// `DATA/partners/<NATION>-ca.pem` and appends a `[[link]]` to the configuration.
+/// `DATA/partners/<NATION>-ca.pem`, accredits the partner's origin key (`origin_key`, by
+/// default the `origin.pub` beside the CA certificate) and appends a `[[link]]` to the
+/// configuration.
 pub fn add_link(
     data_dir: &Path,
     nation: Nation,
     url: &str,
     partner_ca: &Path,
+    origin_key: Option<&Path>,
     ceiling: &str,
 ) -> anyhow::Result<PathBuf> {
     let mut config = Config::load(data_dir)?;
     crate::pki::load_certs(partner_ca)?;
+    let key_path = match origin_key {
+        Some(path) => path.to_owned(),
+        None => partner_ca.with_file_name(crate::pki::ORIGIN_PUB_FILE),
+    };
+    let key = crate::pki::read_origin_public_key(&key_path).map_err(|err| {
+        anyhow::anyhow!("the partner's origin key (its certs/origin.pub, --origin-key): {err}")
+    })?;
+    config
+        .federation
+        .origin_keys
+        .insert(nation, key.to_string());
     if config.links.iter().any(|link| link.nation == nation) {
         anyhow::bail!("a link to {nation} exists already");
     }
@@ -300,10 +314,30 @@ pub fn add_link(
         url: url.to_owned(),
         ca: relative.clone(),
         ceiling: ceiling.to_owned(),
+        air_kbit_s: None,
     });
     crate::config::create_dir_durably(&data_dir.join(crate::pki::PARTNER_DIR))?;
     std::fs::copy(partner_ca, data_dir.join(&relative))
         .map_err(|err| anyhow::anyhow!("cannot copy {}: {err}", partner_ca.display()))?;
+    Ok(config.save(data_dir)?)
+}
+
+/// Accredits `nation`'s origin key (a nation this node hears from only through a relay, or a
+/// new key of a linked partner).
+pub fn accredit_origin(
+    data_dir: &Path,
+    nation: Nation,
+    key_file: &Path,
+) -> anyhow::Result<PathBuf> {
+    let mut config = Config::load(data_dir)?;
+    if nation == config.node.nation {
+        anyhow::bail!("{nation} is this node's own nation");
+    }
+    let key = crate::pki::read_origin_public_key(key_file)?;
+    config
+        .federation
+        .origin_keys
+        .insert(nation, key.to_string());
     Ok(config.save(data_dir)?)
 }
 

@@ -26,6 +26,8 @@ pub struct LinkState {
     pub recalls_received: Counter,
     /// Entries refused by this node's own checks.
     pub refused: Counter,
+    /// Of those, entries whose origin signature was missing or did not verify.
+    pub forged: Counter,
     /// Compressed bytes received.
     pub bytes_received: Counter,
     /// Age of the last version received when it was applied (replication lag).
@@ -40,6 +42,12 @@ pub struct LinkState {
     pub bytes_sent: Counter,
     /// Log entries not yet examined for the partner.
     pub backlog: Gauge,
+    /// Air track records received from the partner and taken.
+    pub air_records_received: Counter,
+    /// Air track records (or frames) from the partner refused.
+    pub air_refused: Counter,
+    /// Bytes of air frames sent to the partner.
+    pub air_bytes_sent: Counter,
 }
 
 impl LinkState {
@@ -71,6 +79,11 @@ impl LinkState {
                 "Entries from the partner refused by this node's checks.",
                 &labels,
             ),
+            forged: metrics.counter(
+                "liptako_link_forged_total",
+                "Entries from the partner refused because their origin did not sign them.",
+                &labels,
+            ),
             bytes_received: metrics.counter(
                 "liptako_link_bytes_received_total",
                 "Compressed bytes received from the partner.",
@@ -99,6 +112,21 @@ impl LinkState {
             bytes_sent: metrics.counter(
                 "liptako_link_bytes_sent_total",
                 "Compressed bytes sent to the partner.",
+                &labels,
+            ),
+            air_records_received: metrics.counter(
+                "liptako_link_air_records_received_total",
+                "Air track records received from the partner and taken.",
+                &labels,
+            ),
+            air_refused: metrics.counter(
+                "liptako_link_air_refused_total",
+                "Air track records or frames from the partner refused.",
+                &labels,
+            ),
+            air_bytes_sent: metrics.counter(
+                "liptako_link_air_bytes_sent_total",
+                "Bytes of air track frames sent to the partner.",
                 &labels,
             ),
             backlog: metrics.gauge(
@@ -145,8 +173,11 @@ impl LinkState {
                 versions: self.versions_received.get(),
                 recalls: self.recalls_received.get(),
                 refused: self.refused.get(),
+                forged: self.forged.get(),
                 bytes: self.bytes_received.get(),
                 lag_ms: self.lag_ms.get(),
+                air_records: self.air_records_received.get(),
+                air_refused: self.air_refused.get(),
             },
             sending: Sending {
                 streams: self.streams.get(),
@@ -154,6 +185,7 @@ impl LinkState {
                 recalls: self.recalls_sent.get(),
                 bytes: self.bytes_sent.get(),
                 backlog: self.backlog.get(),
+                air_bytes: self.air_bytes_sent.get(),
             },
         }
     }
@@ -199,10 +231,16 @@ pub struct Receiving {
     pub recalls: u64,
     /// Entries refused by this node's checks.
     pub refused: u64,
+    /// Of those, entries whose origin signature was missing or did not verify.
+    pub forged: u64,
     /// Compressed bytes received.
     pub bytes: u64,
     /// Age of the last version received when applied, in milliseconds.
     pub lag_ms: i64,
+    /// Air track records received and taken (the joint air picture).
+    pub air_records: u64,
+    /// Air track records or frames refused.
+    pub air_refused: u64,
 }
 
 /// The sending direction.
@@ -218,4 +256,6 @@ pub struct Sending {
     pub bytes: u64,
     /// Log entries not yet examined for the partner.
     pub backlog: i64,
+    /// Bytes of air track frames sent.
+    pub air_bytes: u64,
 }

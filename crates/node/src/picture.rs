@@ -16,7 +16,7 @@ use std::time::Duration;
 use liptako_model::{Marked, Marking, Nation, Point};
 use serde::Serialize;
 use time::OffsetDateTime;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Updates the live feed holds for slow subscribers before they are told to resynchronise.
 const UPDATE_QUEUE: usize = 64;
@@ -178,8 +178,12 @@ pub struct TrackView {
     /// Emergency squawk (7500, 7600, 7700).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency: Option<String>,
-    /// Sensors that updated the track lately.
+    /// Sensors that updated the track lately: this node's by name, partners' as
+    /// `NATION/sensor`.
     pub sensors: Vec<String>,
+    /// The nations whose sensors contribute (the joint picture), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nations: Vec<String>,
     /// The tracker's id of the track (not shown: the uid carries it).
     #[serde(skip)]
     pub id: u32,
@@ -199,6 +203,7 @@ impl TrackView {
             || self.no_transponder != before.no_transponder
             || self.emergency != before.emergency
             || self.sensors != before.sensors
+            || self.nations != before.nations
     }
 }
 
@@ -429,4 +434,116 @@ pub fn changes<'a>(
         .map(|t| t.uid.as_str())
         .collect();
     (changed, dropped)
+}
+
+/// The joint air picture's exchange, between the air picture (which makes this node's tracks
+/// and fuses partners') and federation (which carries them over the links): both are
+/// features, so they meet here.
+///
+/// - Out: after every picture, the air picture [`JointAir::offer`]s this node's own tracks
+///   (what its own sensors see, never what partners told it) with their priority and marking;
+///   each partner stream subscribes and decides, per track, what the link may carry.
+/// - In: a partner's tracks, already checked by the federation receiver, are
+///   [`JointAir::deliver`]ed to the air picture's tracker as a source of its own.
+pub struct JointAir {
+    own: watch::Sender<Option<Arc<OwnTracks>>>,
+    sink: RwLock<Option<PartnerSink>>,
+}
+
+type PartnerSink = Box<dyn Fn(PartnerTracks) -> bool + Send + Sync>;
+
+impl std::fmt::Debug for JointAir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JointAir").finish_non_exhaustive()
+    }
+}
+
+impl Default for JointAir {
+    fn default() -> Self {
+        JointAir {
+            own: watch::channel(None).0,
+            sink: RwLock::new(None),
+        }
+    }
+}
+
+/// This node's own tracks at one picture, for its partners.
+#[derive(Debug)]
+pub struct OwnTracks {
+    /// The picture's time, tracker seconds (Unix).
+    pub time_s: f64,
+    /// This node.
+    pub origin: Nation,
+    /// The tracks' marking.
+    pub marking: Marking,
+    /// Each track's report and priority (its marking above, as words).
+    pub offers: Vec<liptako_track::link::Offer>,
+}
+
+impl Marked for OwnTracks {
+    fn origin(&self) -> Nation {
+        self.origin
+    }
+    fn marking(&self) -> &Marking {
+        &self.marking
+    }
+    /// Exercise tracks never enter the real picture, nor its exchange.
+    fn world(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Records of a partner's tracks, checked by the federation receiver.
+#[derive(Debug)]
+pub struct PartnerTracks {
+    /// The partner.
+    pub partner: Nation,
+    /// Its records (states with their marking, and ends).
+    pub records: Vec<liptako_track::wire::LinkRecord>,
+}
+
+impl JointAir {
+    /// Offers this node's tracks at a new picture (replaces the previous offer).
+    pub fn offer(&self, own: OwnTracks) {
+        self.own.send_replace(Some(Arc::new(own)));
+    }
+
+    /// The latest offer, and every later one.
+    pub fn subscribe(&self) -> watch::Receiver<Option<Arc<OwnTracks>>> {
+        self.own.subscribe()
+    }
+
+    /// Where partners' tracks go (the air picture sets it when it runs).
+    pub fn set_sink(&self, sink: impl Fn(PartnerTracks) -> bool + Send + Sync + 'static) {
+        *self
+            .sink
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(sink));
+    }
+
+    /// No air picture takes partners' tracks any more (shutdown).
+    pub fn clear_sink(&self) {
+        *self
+            .sink
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    /// Hands a partner's tracks to the air picture; `false` if none runs or its queue is full
+    /// (the records are dropped: the partner's next states replace them).
+    pub fn deliver(&self, tracks: PartnerTracks) -> bool {
+        self.sink
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|sink| sink(tracks))
+    }
+
+    /// Whether an air picture takes partners' tracks.
+    pub fn is_fusing(&self) -> bool {
+        self.sink
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some()
+    }
 }

@@ -9,6 +9,12 @@
 //!
 //! Files, under `DATA/certs/`: `ca.pem`, `ca.key` (readable by the owner only), `node.pem`,
 //! `node.key`; partners' CAs under `DATA/partners/<NATION>-ca.pem`.
+//!
+//! The node also has an **origin key** (Ed25519, `origin.key`, public half `origin.pub`): it
+//! signs every version and recall this node originates, so that a partner relaying them
+//! cannot forge or erase them (see `federation::sign`). Partners accredit it in their
+//! `[federation] origin_keys`, with the link (`liptako link add`) or alone for a nation reached
+//! only through a relay (`liptako link origin`).
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +38,8 @@ pub fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
 pub const CERT_DIR: &str = "certs";
 /// The partner CAs directory inside the data directory.
 pub const PARTNER_DIR: &str = "partners";
+/// The file name of a node's origin public key (beside its `ca.pem`).
+pub const ORIGIN_PUB_FILE: &str = "origin.pub";
 /// How long node and CA certificates are valid.
 const VALIDITY_DAYS: i64 = 5 * 365;
 
@@ -51,6 +59,10 @@ pub struct PkiPaths {
     pub node_cert: PathBuf,
     /// The node key.
     pub node_key: PathBuf,
+    /// The origin signing key (PKCS#8, Ed25519).
+    pub origin_key: PathBuf,
+    /// Its public half, as text (give it to partners with the CA certificate).
+    pub origin_pub: PathBuf,
 }
 
 impl PkiPaths {
@@ -62,6 +74,8 @@ impl PkiPaths {
             ca_key: dir.join("ca.key"),
             node_cert: dir.join("node.pem"),
             node_key: dir.join("node.key"),
+            origin_key: dir.join("origin.key"),
+            origin_pub: dir.join(ORIGIN_PUB_FILE),
         }
     }
 
@@ -149,7 +163,83 @@ pub fn init(data_dir: &Path, nation: Nation, hosts: &[String]) -> Result<PkiPath
         .map_err(|err| PkiError::io(&paths.ca_cert, err))?;
     std::fs::write(&paths.node_cert, node_cert.pem())
         .map_err(|err| PkiError::io(&paths.node_cert, err))?;
+    ensure_origin_key(data_dir)?;
     Ok(paths)
+}
+
+/// An Ed25519 public key accredited for an origin nation: `ed25519:<base64 of 32 bytes>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OriginPublicKey(pub [u8; 32]);
+
+impl OriginPublicKey {
+    /// Parses `ed25519:<base64>`.
+    pub fn parse(text: &str) -> Result<OriginPublicKey, String> {
+        use base64ct::Encoding;
+        let encoded = text
+            .trim()
+            .strip_prefix("ed25519:")
+            .ok_or_else(|| format!("origin key {text:?}: expected ed25519:<base64>"))?;
+        let bytes = base64ct::Base64::decode_vec(encoded)
+            .map_err(|_| format!("origin key {text:?}: not base64"))?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| format!("origin key {text:?}: an Ed25519 key has 32 bytes"))?;
+        Ok(OriginPublicKey(key))
+    }
+}
+
+impl std::fmt::Display for OriginPublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use base64ct::Encoding;
+        write!(f, "ed25519:{}", base64ct::Base64::encode_string(&self.0))
+    }
+}
+
+/// Creates the node's origin key if it has none yet (nodes whose certificates predate it);
+/// returns its public half.
+pub fn ensure_origin_key(data_dir: &Path) -> Result<OriginPublicKey, PkiError> {
+    let paths = PkiPaths::new(data_dir);
+    if !paths.origin_key.exists() {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng)
+            .map_err(|_| PkiError::io(&paths.origin_key, std::io::Error::other("no randomness")))?;
+        write_private(&paths.origin_key, pkcs8.as_ref())
+            .map_err(|err| PkiError::io(&paths.origin_key, err))?;
+    }
+    let key = load_origin_key(data_dir)?;
+    let public = origin_public_key(&key);
+    if !paths.origin_pub.exists() {
+        std::fs::write(&paths.origin_pub, format!("{public}\n"))
+            .map_err(|err| PkiError::io(&paths.origin_pub, err))?;
+    }
+    Ok(public)
+}
+
+/// The node's origin signing key.
+pub fn load_origin_key(data_dir: &Path) -> Result<ring::signature::Ed25519KeyPair, PkiError> {
+    let path = PkiPaths::new(data_dir).origin_key;
+    let pkcs8 = std::fs::read(&path).map_err(|err| PkiError::io(&path, err))?;
+    ring::signature::Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|err| PkiError::Pem {
+        path,
+        message: format!("not an Ed25519 PKCS#8 key: {err}"),
+    })
+}
+
+/// The public half of an origin key.
+pub fn origin_public_key(key: &ring::signature::Ed25519KeyPair) -> OriginPublicKey {
+    use ring::signature::KeyPair as _;
+    let mut bytes = [0; 32];
+    bytes.copy_from_slice(key.public_key().as_ref());
+    OriginPublicKey(bytes)
+}
+
+/// Reads an origin public key file (`origin.pub`).
+pub fn read_origin_public_key(path: &Path) -> Result<OriginPublicKey, PkiError> {
+    let text = std::fs::read_to_string(path).map_err(|err| PkiError::io(path, err))?;
+    OriginPublicKey::parse(&text).map_err(|message| PkiError::Pem {
+        path: path.to_owned(),
+        message,
+    })
 }
 
 /// Signs a certificate for `params` and `public_key` with the node's CA (for client

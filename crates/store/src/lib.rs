@@ -139,6 +139,9 @@ pub trait Store: Send + Sync + 'static {
     /// Whoever may see them: the caller applies the marking rule to each.
     fn versions(&self, id: Uuid, limit: usize) -> Result<Vec<LogEntry>, StoreError>;
 
+    /// The log entry of `id`'s version `version` (held or dropped), if this store has it.
+    fn log_version(&self, id: Uuid, version: u64) -> Result<Option<LogEntry>, StoreError>;
+
     /// The envelope of the latest version of `id` below `below_version` that this store held
     /// (including one whose content a recall dropped).
     fn version_before(&self, id: Uuid, below_version: u64) -> Result<Option<Meta>, StoreError>;
@@ -218,6 +221,9 @@ pub enum WriteOp {
         entry: ReplicaEntry,
         /// When this node received it (its clock): the entry's `appended` time here.
         at: OffsetDateTime,
+        /// The origin's signed statement that makes the entry verifiable (kept opaque here,
+        /// relayed as it came): for a version, its attestation; for a recall, its proof.
+        attestation: Vec<u8>,
     },
     /// Advances the cursor (`peer`, `origin`) to `seq` without applying anything (an entry
     /// refused by the receiving node's own checks).
@@ -353,6 +359,9 @@ pub struct LogEntry {
     pub appended: OffsetDateTime,
     /// What the entry holds.
     pub body: LogBody,
+    /// The origin's signed statement received with the entry (a partner's entries only; this
+    /// node signs its own when it sends them). Kept when a recall drops the content.
+    pub attestation: Option<Arc<[u8]>>,
 }
 
 /// The content of a log entry.

@@ -106,6 +106,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE users ADD COLUMN session_gen INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 4: partners cannot forge: the origin's signed statement received with each entry of a
+    // partner's log (the version's attestation, or a recall's proof), relayed as it came.
+    r#"
+    ALTER TABLE log ADD COLUMN attestation BLOB;
+    "#,
 ];
 
 /// The schema version this program writes.

@@ -319,7 +319,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<LogEntry>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, id, version, state, payload, appended FROM log
+            "SELECT seq, id, version, state, payload, appended, attestation FROM log
              WHERE origin = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         )?;
         let mut rows = stmt.query(params![
@@ -337,7 +337,7 @@ impl Store for SqliteStore {
     fn versions(&self, id: Uuid, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT seq, id, version, state, payload, appended FROM log
+            "SELECT seq, id, version, state, payload, appended, attestation FROM log
              WHERE id = ?1 AND state IN (0, 1) ORDER BY version DESC LIMIT ?2",
         )?;
         let mut rows = stmt.query(params![id.as_bytes().as_slice(), clamp_i64(limit as u64)])?;
@@ -346,6 +346,19 @@ impl Store for SqliteStore {
             entries.push(log_entry(row, || format!("log of {id}"))?);
         }
         Ok(entries)
+    }
+
+    fn log_version(&self, id: Uuid, version: u64) -> Result<Option<LogEntry>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, id, version, state, payload, appended, attestation FROM log
+             WHERE id = ?1 AND version = ?2 AND state IN (0, 1) LIMIT 1",
+        )?;
+        let mut rows = stmt.query(params![id.as_bytes().as_slice(), clamp_i64(version)])?;
+        match rows.next()? {
+            Some(row) => Ok(Some(log_entry(row, || format!("log of {id}"))?)),
+            None => Ok(None),
+        }
     }
 
     fn version_before(&self, id: Uuid, below_version: u64) -> Result<Option<Meta>, StoreError> {
@@ -807,16 +820,26 @@ fn apply_op(tx: &Connection, op: WriteOp) -> Result<WriteOutcome, StoreError> {
             seq,
             entry,
             at,
+            attestation,
         } => {
             advance_cursor(tx, peer, origin, seq)?;
-            match entry {
+            let outcome = match entry {
                 ReplicaEntry::Version(object) => {
-                    apply_replica_version(tx, origin, seq, *object, at)
+                    apply_replica_version(tx, origin, seq, *object, at)?
                 }
                 ReplicaEntry::Recall { id, version } => {
-                    apply_recall(tx, peer, origin, seq, id, version, at)
+                    apply_recall(tx, peer, origin, seq, id, version, at)?
                 }
+            };
+            if !attestation.is_empty() {
+                // Only on the entry this write appended (a skipped duplicate keeps its own).
+                tx.prepare_cached(
+                    "UPDATE log SET attestation = ?3
+                     WHERE origin = ?1 AND seq = ?2 AND attestation IS NULL",
+                )?
+                .execute(params![origin.as_str(), clamp_i64(seq), attestation])?;
             }
+            Ok(outcome)
         }
         WriteOp::Cursor { peer, origin, seq } => {
             advance_cursor(tx, peer, origin, seq)?;
@@ -1113,8 +1136,8 @@ fn insert_audit(tx: &Connection, entry: &AuditEntry) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// One row of `SELECT seq, id, version, state, payload, appended FROM log`; `log` names the
-/// log in errors.
+/// One row of `SELECT seq, id, version, state, payload, appended, attestation FROM log`;
+/// `log` names the log in errors.
 fn log_entry(row: &rusqlite::Row<'_>, log: impl Fn() -> String) -> Result<LogEntry, StoreError> {
     let seq: i64 = row.get(0)?;
     let id = Uuid::from_slice(blob(row, 1)?)
@@ -1141,6 +1164,17 @@ fn log_entry(row: &rusqlite::Row<'_>, log: impl Fn() -> String) -> Result<LogEnt
         version: version as u64,
         appended: from_micros(row.get(5)?),
         body,
+        attestation: row
+            .get_ref(6)?
+            .as_blob_or_null()
+            .map_err(|err| {
+                StoreError::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+                    6,
+                    rusqlite::types::Type::Blob,
+                    Box::new(err),
+                ))
+            })?
+            .map(Into::into),
     })
 }
 

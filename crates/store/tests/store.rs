@@ -362,6 +362,7 @@ fn replica(peer: &str, seq: u64, entry: ReplicaEntry) -> WriteOp {
         seq,
         entry,
         at: time::OffsetDateTime::now_utc(),
+        attestation: Vec::new(),
     }
 }
 

@@ -241,6 +241,123 @@ fn finding_1_a_version_withdrawn_while_the_link_was_down_never_crosses() {
     assert_eq!(status, 404);
 }
 
+/// Security: partners cannot forge. BFA, relaying MLI's objects to NER (no MLI-NER link), is
+/// compromised: its database is edited while it is down to alter a relayed MLI report, to
+/// add an MLI report MLI never wrote (with a genuine attestation copied onto it), and to
+/// recall an MLI report NER may hold (with a genuine attestation as its proof, and a forged
+/// audit record so that BFA sends it). NER refuses all three, counts and audits them (again
+/// at each reconnection: a forged entry does not move NER's cursor), and keeps exactly what
+/// MLI wrote; what MLI signed still crosses through BFA.
+#[test]
+fn a_compromised_relay_cannot_forge_alter_or_recall_a_third_nations_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cluster(dir.path(), &[(MLI, BFA, "C"), (BFA, NER, "C")]);
+    c.cut(BFA, NER);
+    let kept = c
+        .create(MLI, "reports", &report("kept", "DR", &["AES"]))
+        .unwrap();
+    let kept = kept["id"].as_str().unwrap().to_owned();
+    let victim = c
+        .create(MLI, "reports", &report("victim", "DR", &["AES"]))
+        .unwrap();
+    let victim = victim["id"].as_str().unwrap().to_owned();
+    let last = sentinel(&c, MLI, &[BFA]);
+    c.kill(BFA);
+    {
+        let db = rusqlite::Connection::open(dir.path().join("bfa").join("liptako.db")).unwrap();
+        let uuid = |id: &str| -> Vec<u8> {
+            let hex: String = id.chars().filter(|c| *c != '-').collect();
+            (0..16)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+                .collect()
+        };
+        let row = |id: &str| -> (i64, Vec<u8>, Vec<u8>) {
+            db.query_row(
+                "SELECT seq, payload, attestation FROM log WHERE origin = 'MLI' AND id = ?1",
+                [uuid(id)],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap()
+        };
+        let (kept_seq, kept_payload, kept_attestation) = row(&kept);
+        let (_, victim_payload, _) = row(&victim);
+        // 1. The relayed victim report altered, its attestation left as it was.
+        let altered = String::from_utf8(victim_payload)
+            .unwrap()
+            .replace("\"title\":\"victim\"", "\"title\":\"victim ALTERED\"");
+        assert!(altered.contains("ALTERED"));
+        db.execute(
+            "UPDATE log SET payload = ?2 WHERE origin = 'MLI' AND id = ?1",
+            rusqlite::params![uuid(&victim), altered.as_bytes()],
+        )
+        .unwrap();
+        // 2. An MLI report MLI never wrote, carrying the kept report's genuine attestation.
+        let forged_id = "7e57f0e9-0000-4000-8000-000000000001";
+        let forged = String::from_utf8(kept_payload)
+            .unwrap()
+            .replace(&kept, forged_id)
+            .replace("\"title\":\"kept\"", "\"title\":\"FORGED by BFA\"");
+        db.execute(
+            "INSERT INTO log (origin, seq, id, version, updated, appended, state, payload, attestation)
+             VALUES ('MLI', 1000000, ?1, 1, 0, 0, 0, ?2, ?3)",
+            rusqlite::params![uuid(forged_id), forged.as_bytes(), kept_attestation],
+        )
+        .unwrap();
+        // 3. A recall of the kept report, "proven" by its own genuine attestation, and an
+        // audit record saying BFA released it to NER so that BFA sends the recall.
+        let attestation: Value = serde_json::from_slice(&kept_attestation).unwrap();
+        let proof = json!({"at": attestation, "by": attestation}).to_string();
+        db.execute(
+            "INSERT INTO log (origin, seq, id, version, updated, appended, state, payload, attestation)
+             VALUES ('MLI', 1000001, ?1, 1, 0, 0, 2, x'', ?2)",
+            rusqlite::params![uuid(&kept), proof.as_bytes()],
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO audit (at, actor, action, object_id, version, partner, detail)
+             VALUES (0, 'federation', 'release', ?1, 1, 'NER', 'forged')",
+            [uuid(&kept)],
+        )
+        .unwrap();
+        assert!(kept_seq < 1_000_000);
+    }
+    c.start(BFA).unwrap();
+    c.restore(BFA, NER);
+    // The forged entries come after every genuine MLI entry in BFA's log.
+    c.wait_until(WAIT, |c| {
+        let (_, links) = c.call(NER, "GET", "/api/v1/links", None)?;
+        Ok(c.ids(NER, "reports")?.contains(&last)
+            && links[0]["receiving"]["forged"].as_u64() >= Some(3))
+    })
+    .unwrap();
+    assert_eq!(titles(&c, NER), set(&["kept", "sentinel"]), "NER");
+    let (status, kept_at_ner) = c
+        .call(NER, "GET", &format!("/api/v1/reports/{kept}"), None)
+        .unwrap();
+    assert_eq!(
+        status, 200,
+        "the forged recall erased nothing: {kept_at_ner}"
+    );
+    let (_, links) = c.call(NER, "GET", "/api/v1/links", None).unwrap();
+    assert_eq!(links[0]["nation"], "BFA");
+    assert!(
+        links[0]["receiving"]["forged"].as_u64() >= Some(3),
+        "{links}"
+    );
+    assert_eq!(audited(&c, NER, "refuse", "BFA", &victim), 1);
+    assert_eq!(audited(&c, NER, "refuse", "BFA", &kept), 1);
+    assert_eq!(
+        audited(
+            &c,
+            NER,
+            "refuse",
+            "BFA",
+            "7e57f0e9-0000-4000-8000-000000000001"
+        ),
+        1
+    );
+}
+
 #[test]
 fn relays_forward_only_what_the_third_nation_may_hold_and_ceilings_hold() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@ mod demo;
 mod durability;
 mod federation;
 mod first_steps;
+mod joint_air;
 mod openapi;
 mod pooled;
 mod pursuit;

@@ -20,8 +20,13 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+
+use liptako_model::Nation;
+use liptako_track::wire::LinkRecord;
 use liptako_track::{
-    Airspace, Borders, Event, GeoBox, Picture, SensorId, Tracker, TrackerError, Zone,
+    Airspace, Borders, Event, GeoBox, Picture, SensorId, SystemTrackSourceConfig, Tracker,
+    TrackerError, Zone,
 };
 
 use super::convert::Measurement;
@@ -45,6 +50,8 @@ pub enum Input {
     Measurements(Vec<(usize, Measurement)>),
     /// The restricted zones now in force (replaces the previous list).
     Zones(Vec<Zone>),
+    /// A partner's system tracks (checked by the federation receiver): the joint picture.
+    Partner(crate::picture::PartnerTracks),
 }
 
 /// What the tracker thread hands the publisher.
@@ -86,6 +93,8 @@ pub struct Engine {
     pub metrics: AirMetrics,
     /// The node's clock.
     pub clock: Clock,
+    /// Each partner's source of system tracks in the tracker (added when it first reports).
+    pub partners: HashMap<Nation, SensorId>,
 }
 
 impl Engine {
@@ -142,6 +151,16 @@ impl Engine {
                                 m.clock_offset_ms.set(((data_s - wall_s) * 1e3) as i64);
                             }
                         }
+                    }
+                }
+                Ok(Input::Partner(tracks)) => {
+                    let now = self.clock.instant();
+                    if let Some(latest) = self.partner(tracks)
+                        && newest.is_none_or(|(data, _)| latest > data)
+                    {
+                        // Partners' tracks move the picture clock too: a node whose own
+                        // sensors are silent still shows what its partners see.
+                        newest = Some((latest, now));
                     }
                 }
                 Ok(Input::Zones(zones)) => {
@@ -256,6 +275,52 @@ impl Engine {
                 self.tracker.sector_crossing(id, *azimuth_deg, *time_s)
             }
         }
+    }
+
+    /// Feeds a partner's records to the tracker (its source added on first use); returns the
+    /// newest state time taken.
+    fn partner(&mut self, tracks: crate::picture::PartnerTracks) -> Option<f64> {
+        let source = match self.partners.get(&tracks.partner) {
+            Some(source) => *source,
+            None => {
+                let mut config = SystemTrackSourceConfig::new(tracks.partner.as_str());
+                config.nation = Some(tracks.partner.as_str().to_owned());
+                match self.tracker.add_system_track_source(config) {
+                    Ok(source) => {
+                        self.partners.insert(tracks.partner, source);
+                        source
+                    }
+                    Err(err) => {
+                        tracing::error!(partner = %tracks.partner, cause = %err, "air picture: partner source refused");
+                        return None;
+                    }
+                }
+            }
+        };
+        let mut latest: Option<f64> = None;
+        for record in tracks.records {
+            let result = match record {
+                LinkRecord::State { report, .. } => {
+                    let time_s = report.time_s;
+                    let pushed = self.tracker.push_system_track(source, &report);
+                    if pushed.is_ok() {
+                        latest = Some(latest.map_or(time_s, |t| t.max(time_s)));
+                    }
+                    pushed
+                }
+                LinkRecord::Ended { track_number } => {
+                    self.tracker.end_system_track(source, track_number)
+                }
+            };
+            match result {
+                Ok(()) => self.metrics.partner_reports.inc(),
+                Err(err) => {
+                    self.metrics.partner_reports_refused.inc();
+                    tracing::debug!(partner = %tracks.partner, cause = %err, "air picture: partner track refused");
+                }
+            }
+        }
+        latest
     }
 
     fn count_stats(&self, previous: &mut liptako_track::TrackerStats) {

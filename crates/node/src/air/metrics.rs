@@ -49,6 +49,10 @@ pub struct AirMetrics {
     pub pictures: Counter,
     /// Pictures made while the publisher was busy, superseded by a newer one.
     pub pictures_superseded: Counter,
+    /// Partners' track records the tracker took (states and ends).
+    pub partner_reports: Counter,
+    /// Partners' track records the tracker refused (absurd, too old, too many).
+    pub partner_reports_refused: Counter,
     /// Node clock minus picture time when a picture is published, milliseconds.
     pub picture_delay_ms: Gauge,
     /// Alert reports written (created or updated), per kind.
@@ -153,6 +157,16 @@ impl AirMetrics {
             pictures_superseded: metrics.counter(
                 "liptako_air_pictures_superseded_total",
                 "Air pictures made while the publisher was busy and replaced by a newer one.",
+                &[],
+            ),
+            partner_reports: metrics.counter(
+                "liptako_air_partner_reports_total",
+                "Partners' system track records taken by the tracker.",
+                &[],
+            ),
+            partner_reports_refused: metrics.counter(
+                "liptako_air_partner_reports_refused_total",
+                "Partners' system track records the tracker refused.",
                 &[],
             ),
             picture_delay_ms: metrics.gauge(

@@ -132,6 +132,7 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
         settings: settings.clone(),
         metrics: metrics.clone(),
         clock: node.clock().clone(),
+        partners: std::collections::HashMap::new(),
     };
     let tracker_thread = std::thread::Builder::new()
         .name("air-tracker".into())
@@ -156,6 +157,21 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
         }
     });
     node.bus().air().activate();
+    // Partners' tracks (from federation) join the tracker's inputs; at shutdown the sink goes,
+    // so that the tracker's input closes when the listeners end.
+    {
+        let partner_inputs = inputs.clone();
+        node.bus().joint_air().set_sink(move |tracks| {
+            partner_inputs
+                .try_send(engine::Input::Partner(tracks))
+                .is_ok()
+        });
+        let (node_ref, mut shutdown) = (node.clone(), node.shutdown_signal());
+        node.spawn(async move {
+            let _ = shutdown.wait_for(|stopping| *stopping).await;
+            node_ref.bus().joint_air().clear_sink();
+        });
+    }
 
     let follower = {
         let (node, zones, inputs) = (node.clone(), zones, inputs.clone());

@@ -142,6 +142,7 @@ impl Publisher {
     }
 
     fn picture(&mut self, picture: Picture) {
+        self.offer_partners(&picture);
         let time = instant(picture.time_s);
         let views: Vec<TrackView> = picture
             .tracks
@@ -189,6 +190,38 @@ impl Publisher {
         self.previous = views;
     }
 
+    /// Offers partners this node's own tracks (what its own sensors see: never what partners
+    /// told it), each with its priority; federation decides what each link may carry.
+    fn offer_partners(&self, picture: &Picture) {
+        let joint = self.node.bus().joint_air();
+        let marking = &self.settings.track_marking;
+        let words = liptako_track::wire::WireMarking {
+            level: marking.level.clone(),
+            releasable_to: marking.releasable_to.clone(),
+        };
+        let own = self.settings.nation.as_str();
+        let offers = picture
+            .tracks
+            .iter()
+            .filter_map(|track| {
+                let report = track.report(picture.time_s)?;
+                // Over a partner's territory (or unknown): the partners need it first.
+                let near_border = track.nation.as_deref() != Some(own);
+                Some(liptako_track::link::Offer {
+                    report,
+                    priority: liptako_track::link::Priority::of(track, near_border),
+                    marking: Some(words.clone()),
+                })
+            })
+            .collect();
+        joint.offer(crate::picture::OwnTracks {
+            time_s: picture.time_s,
+            origin: self.settings.nation,
+            marking: marking.clone(),
+            offers,
+        });
+    }
+
     /// A system track as the node shows it.
     fn view(&self, track: &SystemTrack, time: OffsetDateTime) -> Option<TrackView> {
         if !(track.lat_deg.is_finite() && track.lon_deg.is_finite()) {
@@ -231,7 +264,15 @@ impl Publisher {
                 .iter()
                 .filter_map(|id| self.settings.sensors.get(usize::from(id.0)))
                 .map(|sensor| sensor.id.clone())
+                .chain(
+                    track
+                        .contributors
+                        .iter()
+                        .filter(|c| c.nation.as_deref() != Some(self.settings.nation.as_str()))
+                        .map(|c| format!("{}/{}", c.nation.as_deref().unwrap_or("?"), c.sensor)),
+                )
                 .collect(),
+            nations: track.nations(),
             id: track.id.0,
         })
     }

@@ -561,6 +561,8 @@ pub fn resolve(
     };
     let mut tracker = TrackerConfig::new(origin_lat, origin_lon);
     tracker.picture_period_s = picture_period.as_secs_f64();
+    // Names this node's sensors in joint tracks (partners' name theirs).
+    tracker.nation = Some(nation.as_str().to_owned());
     apply_tuning(&mut tracker, &air.tracker)?;
 
     let history_period = (!air.history_period.0.is_zero()).then_some(air.history_period.0);

@@ -28,6 +28,7 @@ pub mod pursuit;
 pub mod support;
 pub mod taxii;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -112,12 +113,19 @@ pub struct FederationSection {
     /// Address partner nodes connect to (HTTP/2 over mutual TLS).
     #[serde(default = "default_federation_listen")]
     pub listen: SocketAddr,
+    /// The origin keys this node accredits, nation -> `ed25519:<base64>`: a partner's entries
+    /// of an origin's log are held only if that origin signed them with this key, whichever
+    /// partner relayed them. `liptako link add` accredits the partner's; `liptako link origin`
+    /// one reached only through a relay.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub origin_keys: BTreeMap<Nation, String>,
 }
 
 impl Default for FederationSection {
     fn default() -> FederationSection {
         FederationSection {
             listen: default_federation_listen(),
+            origin_keys: BTreeMap::new(),
         }
     }
 }
@@ -141,6 +149,11 @@ pub struct LinkSection {
     pub ca: PathBuf,
     /// The accreditation ceiling: the highest level that may cross this link.
     pub ceiling: String,
+    /// The budget of the air track stream to the partner, kbit/s (default 1,000): when it is
+    /// tight, every track is refreshed less often, emergencies and tracks near the border
+    /// least.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub air_kbit_s: Option<f64>,
 }
 
 impl LinkSection {
@@ -434,6 +447,15 @@ impl Config {
         let policy = Policy::new(confederation, self.confederation.levels.clone());
         self.pursuit.check()?;
         self.support.check()?;
+        for (nation, key) in &self.federation.origin_keys {
+            if !policy.confederation().is_member(*nation) {
+                return Err(format!(
+                    "federation.origin_keys.{nation}: not among confederation.members"
+                ));
+            }
+            crate::pki::OriginPublicKey::parse(key)
+                .map_err(|err| format!("federation.origin_keys.{nation}: {err}"))?;
+        }
         let mut seen = Vec::new();
         for link in &self.links {
             if link.nation == self.node.nation {
@@ -456,6 +478,14 @@ impl Config {
                 .check_level(&link.ceiling)
                 .map_err(|err| format!("link {}: ceiling: {err}", link.nation))?;
             link.authority()?;
+            if let Some(kbit_s) = link.air_kbit_s
+                && !(kbit_s.is_finite() && kbit_s >= 1.0)
+            {
+                return Err(format!(
+                    "link {}: air_kbit_s {kbit_s} must be at least 1",
+                    link.nation
+                ));
+            }
         }
         Ok(policy)
     }

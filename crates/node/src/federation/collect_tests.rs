@@ -1,5 +1,7 @@
 //! In-process table tests of the sender's decision (`collect`), on a real SQLite store with a
-//! fixed clock: release, withdrawal, recall, ceiling, the partner's own objects and relaying.
+//! fixed clock: release, withdrawal, recall, ceiling, the partner's own objects and relaying;
+//! every entry sent is checked by the receiver's rule (`pull::refusal`), and the receiver's
+//! refusal of forged, altered, moved and unproven entries is tested on what the sender made.
 //! The real-process tests (crates/liptako/tests/cli/federation.rs) run the same rule end to end.
 #![allow(clippy::unwrap_used)] // a failed unwrap is the test failing
 
@@ -14,8 +16,13 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
 
+use ring::signature::Ed25519KeyPair;
+
 use super::{Relay, collect};
+use crate::federation::pull::refusal;
+use crate::federation::sign::{Keyring, Signer, attest};
 use crate::federation::wire::{BatchWriter, Entry, FrameReader, decode_frame};
+use crate::pki::origin_public_key;
 
 const T0: OffsetDateTime = datetime!(2026-12-01 08:00 UTC);
 
@@ -27,8 +34,22 @@ struct Sender {
     _dir: tempfile::TempDir,
     store: SqliteStore,
     policy: Policy,
+    /// MLI's origin key.
+    signer: Signer,
+    /// The other origins' keys (to sign what MLI receives from them).
+    others: BTreeMap<Nation, Ed25519KeyPair>,
+    /// Every origin's public key, as the receiver accredits them.
+    keyring: Keyring,
     link: LinkAccreditation,
     cursors: BTreeMap<Nation, u64>,
+    /// Every entry sent so far.
+    log: Vec<Entry>,
+}
+
+fn new_key() -> Ed25519KeyPair {
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
 }
 
 /// What one round sent: versions as (id, version, title), recalls as (id, version), covered
@@ -47,6 +68,16 @@ impl Sender {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("liptako.db"), None).unwrap();
         let members = ["MLI", "BFA", "NER"].map(nation).into_iter().collect();
+        let signer = Signer {
+            nation: nation("MLI"),
+            key: new_key(),
+        };
+        let others = BTreeMap::from([(nation("BFA"), new_key()), (nation("NER"), new_key())]);
+        let mut keyring = Keyring::default();
+        keyring.insert(nation("MLI"), origin_public_key(&signer.key));
+        for (origin, key) in &others {
+            keyring.insert(*origin, origin_public_key(key));
+        }
         Sender {
             _dir: dir,
             store,
@@ -54,11 +85,15 @@ impl Sender {
                 Confederation::new("AES", members).unwrap(),
                 Levels::default(),
             ),
+            signer,
+            others,
+            keyring,
             link: LinkAccreditation {
                 nation: nation("BFA"),
                 ceiling: ceiling.into(),
             },
             cursors: BTreeMap::new(),
+            log: Vec::new(),
         }
     }
 
@@ -97,6 +132,20 @@ impl Sender {
             },
             body: report(&format!("{origin} {seq}")),
         };
+        // Signed by its origin, as the receiving side checked before holding it.
+        let payload = serde_json::to_vec(&object).unwrap();
+        let attestation = attest(&self.others[&nation(origin)], seq, &object.meta, &payload);
+        self.receive_as(
+            peer,
+            origin,
+            seq,
+            object,
+            serde_json::to_vec(&attestation).unwrap(),
+        );
+    }
+
+    /// A version received with `attestation` as its stored attestation (empty: none).
+    fn receive_as(&self, peer: &str, origin: &str, seq: u64, object: Object, attestation: Vec<u8>) {
         self.store
             .write(vec![WriteOp::Replica {
                 peer: nation(peer),
@@ -104,8 +153,14 @@ impl Sender {
                 seq,
                 entry: ReplicaEntry::Version(Box::new(object)),
                 at: T0,
+                attestation,
             }])
             .unwrap();
+    }
+
+    /// Why BFA, receiving `entry` over this link, would refuse it.
+    fn refused(&self, entry: &Entry) -> Option<&'static str> {
+        refusal(&self.link, &self.policy, &self.keyring, entry).map(|refusal| refusal.reason)
     }
 
     /// One round at `now` with the receiver's direct links `relay`; its audit records are
@@ -114,6 +169,7 @@ impl Sender {
         let (round, cursors) = collect(
             &self.store,
             &self.policy,
+            &self.signer,
             &self.link,
             relay,
             self.cursors.clone(),
@@ -129,6 +185,9 @@ impl Sender {
             self.store.write(round.audits).unwrap();
         }
         for entry in entries(round.batch) {
+            // Whatever the sender sends, the receiver's rule accepts.
+            assert_eq!(self.refused(&entry), None, "{entry:?}");
+            self.log.push(entry.clone());
             match entry {
                 Entry::Version { object, .. } => {
                     let Body::Report(report) = &object.body else {
@@ -293,6 +352,7 @@ fn a_deletion_of_a_released_object_crosses_as_a_tombstone() {
     let (round, _) = collect(
         &s.store,
         &s.policy,
+        &s.signer,
         &s.link,
         &no_relay(),
         s.cursors.clone(),
@@ -348,4 +408,273 @@ fn a_relay_never_forwards_what_its_own_link_may_not_carry() {
     s.receive("NER", "NER", 2, Uuid::new_v4(), rel("DR", &["NER", "MLI"]));
     assert_eq!(s.round(), Sent::default());
     assert_eq!(s.cursors.get(&nation("NER")), Some(&2));
+}
+
+#[test]
+fn a_recall_of_a_version_withdrawn_later_is_proven_by_the_later_version() {
+    let mut s = Sender::new("C");
+    let id = Uuid::new_v4();
+    s.write(id, Expect::New, "v1", rel("DR", &["AES"]));
+    assert_eq!(s.round().versions.len(), 1);
+    // v2 may cross, v3 withdraws the object from BFA before the next round.
+    s.write(id, Expect::Version(1), "v2", rel("DR", &["AES"]));
+    s.write(id, Expect::Version(2), "v3", rel("DR", &["NER"]));
+    let sent = s.round();
+    assert_eq!(sent.recalls, [(id, 2)]);
+    match s.log.last() {
+        Some(Entry::Recall {
+            proof: Some(proof), ..
+        }) => {
+            assert_eq!((proof.at.version, proof.by.version), (2, 3));
+            assert_eq!(proof.by.marking, rel("DR", &["NER"]));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_entry_received_unsigned_is_not_relayed() {
+    let mut s = Sender::new("C");
+    let object = Object {
+        meta: Meta {
+            id: Uuid::new_v4(),
+            origin: nation("NER"),
+            version: 1,
+            created: T0,
+            updated: T0,
+            valid_until: None,
+            marking: rel("DR", &["AES"]),
+            exercise: None,
+            deleted: false,
+        },
+        body: report("unsigned"),
+    };
+    s.receive_as("NER", "NER", 1, object, Vec::new());
+    assert_eq!(s.round(), Sent::default());
+}
+
+/// The entries a sender made, each altered as a malicious relay would, and why the receiver
+/// refuses each.
+#[test]
+fn a_receiver_refuses_what_the_origin_did_not_sign() {
+    let mut s = Sender::new("C");
+    let (id, other) = (Uuid::new_v4(), Uuid::new_v4());
+    s.write(id, Expect::New, "genuine", rel("DR", &["AES"]));
+    s.write(other, Expect::New, "other", rel("DR", &["AES"]));
+    s.round();
+    s.write(id, Expect::Version(1), "narrowed", rel("DR", &["NER"]));
+    s.round();
+    let [version, other_version, recall] = &s.log[..] else {
+        panic!("{:?}", s.log)
+    };
+    let altered = |change: &dyn Fn(&mut Entry)| {
+        let mut entry = version.clone();
+        change(&mut entry);
+        s.refused(&entry)
+    };
+    let title = |entry: &mut Entry| {
+        if let Entry::Version { object, .. } = entry
+            && let Body::Report(report) = &mut object.body
+        {
+            report.title = "forged".into();
+        }
+    };
+    assert_eq!(
+        altered(&title),
+        Some("version differs from what its origin signed")
+    );
+    let widen = |entry: &mut Entry| {
+        if let Entry::Version {
+            object,
+            attestation,
+            ..
+        } = entry
+        {
+            object.meta.marking = rel("DR", &["BFA"]);
+            if let Some(attestation) = attestation {
+                attestation.marking = rel("DR", &["BFA"]);
+            }
+        }
+    };
+    assert_eq!(
+        altered(&widen),
+        Some("the origin's signature does not verify")
+    );
+    let moved = |entry: &mut Entry| {
+        if let Entry::Version { seq, .. } = entry {
+            *seq += 10;
+        }
+    };
+    assert_eq!(
+        altered(&moved),
+        Some("the origin signed this version at another position")
+    );
+    let unsigned = |entry: &mut Entry| {
+        if let Entry::Version { attestation, .. } = entry {
+            *attestation = None;
+        }
+    };
+    assert_eq!(altered(&unsigned), Some("version not signed by its origin"));
+    // Another object's attestation on this one.
+    let swapped = |entry: &mut Entry| {
+        if let (
+            Entry::Version { attestation, .. },
+            Entry::Version {
+                attestation: theirs,
+                ..
+            },
+        ) = (entry, other_version)
+        {
+            attestation.clone_from(theirs);
+        }
+    };
+    assert!(altered(&swapped).is_some());
+    // Signed by the wrong origin key: a partner signing a third nation's object itself.
+    let resigned = |entry: &mut Entry| {
+        if let Entry::Version {
+            object,
+            attestation,
+            seq,
+            ..
+        } = entry
+        {
+            let payload = serde_json::to_vec(object.as_ref()).unwrap();
+            *attestation = Some(Box::new(attest(
+                &s.others[&nation("NER")],
+                *seq,
+                &object.meta,
+                &payload,
+            )));
+        }
+    };
+    assert_eq!(
+        altered(&resigned),
+        Some("the origin's signature does not verify")
+    );
+    // An origin whose key is not accredited.
+    let unknown = Keyring::default();
+    assert_eq!(
+        refusal(&s.link, &s.policy, &unknown, version).map(|r| r.reason),
+        Some("no origin key accredited for this origin")
+    );
+
+    // The genuine recall is accepted (checked in the round); a recall of the other object,
+    // which BFA may still hold, with this proof or with the other's version, is not.
+    let Entry::Recall {
+        proof: Some(proof), ..
+    } = recall
+    else {
+        panic!("{recall:?}")
+    };
+    let mut erase_other = recall.clone();
+    if let Entry::Recall { id, .. } = &mut erase_other {
+        *id = other;
+    }
+    assert_eq!(
+        s.refused(&erase_other),
+        Some("the origin's signature on the recall proof does not verify")
+    );
+    let Entry::Version {
+        attestation: Some(other_attestation),
+        seq: other_seq,
+        ..
+    } = other_version
+    else {
+        panic!("{other_version:?}")
+    };
+    let not_withdrawn = Entry::Recall {
+        origin: nation("MLI"),
+        seq: *other_seq,
+        id: other,
+        version: 1,
+        proof: Some(Box::new(crate::federation::sign::RecallProof {
+            at: (**other_attestation).clone(),
+            by: (**other_attestation).clone(),
+        })),
+    };
+    assert_eq!(
+        s.refused(&not_withdrawn),
+        Some("recall of a version this node may hold")
+    );
+    // The genuine proof at another position (to make the genuine entry there be skipped).
+    let mut moved_recall = recall.clone();
+    if let Entry::Recall { seq, .. } = &mut moved_recall {
+        *seq += 5;
+    }
+    assert_eq!(
+        s.refused(&moved_recall),
+        Some("recall proof names another entry")
+    );
+    let mut unproven = recall.clone();
+    if let Entry::Recall { proof, .. } = &mut unproven {
+        *proof = None;
+    }
+    assert_eq!(
+        s.refused(&unproven),
+        Some("recall without its origin's proof")
+    );
+    assert_eq!(proof.by.version, 2);
+}
+
+#[test]
+fn a_relay_forwards_a_recall_with_its_origins_proof_and_the_receiver_judges_it() {
+    for (narrowed_to, bfa_accepts) in [(&[][..], true), (&["BFA"][..], false)] {
+        let mut s = Sender::new("C");
+        let id = Uuid::new_v4();
+        s.receive("NER", "NER", 1, id, rel("DR", &["AES"]));
+        assert_eq!(s.round().versions.len(), 1);
+        // NER narrows its object (excluding MLI) and recalls it from MLI with its proof.
+        let ner = &s.others[&nation("NER")];
+        let v1 = s.store.log_version(id, 1).unwrap().unwrap();
+        let liptako_store::LogBody::Version { meta, payload } = &v1.body else {
+            panic!("{v1:?}")
+        };
+        assert!(!payload.is_empty());
+        let mut v2 = meta.clone();
+        v2.version = 2;
+        v2.marking = rel("DR", narrowed_to);
+        // The origin recalls at the narrowing version's own position, which proves itself.
+        let at = attest(ner, 2, &v2, b"the narrowed version");
+        let proof = crate::federation::sign::RecallProof {
+            at: at.clone(),
+            by: at,
+        };
+        s.store
+            .write(vec![WriteOp::Replica {
+                peer: nation("NER"),
+                origin: nation("NER"),
+                seq: 2,
+                entry: ReplicaEntry::Recall { id, version: 2 },
+                at: T0,
+                attestation: serde_json::to_vec(&proof).unwrap(),
+            }])
+            .unwrap();
+        let (round, _) = collect(
+            &s.store,
+            &s.policy,
+            &s.signer,
+            &s.link,
+            &no_relay(),
+            s.cursors.clone(),
+            T0,
+        )
+        .unwrap();
+        let entries = entries(round.batch);
+        let [
+            recall @ Entry::Recall {
+                proof: Some(sent), ..
+            },
+        ] = &entries[..]
+        else {
+            panic!("{entries:?}")
+        };
+        assert_eq!(**sent, proof);
+        // BFA applies it only if NER's narrowed version excludes BFA too.
+        let verdict = s.refused(recall);
+        if bfa_accepts {
+            assert_eq!(verdict, None);
+        } else {
+            assert_eq!(verdict, Some("recall of a version this node may hold"));
+        }
+    }
 }

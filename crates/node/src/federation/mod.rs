@@ -8,8 +8,10 @@
 //! its partners' objects too (under their origin), so it forwards to a third nation whatever
 //! that nation may hold, and the confederation converges when one link is down.
 
+pub mod air;
 pub mod pull;
 pub mod serve;
+pub mod sign;
 pub mod tls;
 pub mod wire;
 
@@ -42,6 +44,23 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Option<std::net::SocketAdd
         )
     })?;
     let key = load_key(&paths.node_key)?;
+    crate::pki::ensure_origin_key(node.data_dir())?;
+    let signer = Arc::new(sign::Signer {
+        nation: node.nation(),
+        key: crate::pki::load_origin_key(node.data_dir())?,
+    });
+    let keyring = Arc::new(sign::Keyring::from_config(
+        &node.config().federation.origin_keys,
+    ));
+    for link in node.links() {
+        if keyring.get(link.config.nation).is_none() {
+            tracing::warn!(
+                peer = %link.config.nation,
+                "no origin key accredited for this partner: its entries will be refused \
+                 (`liptako link origin`)"
+            );
+        }
+    }
     let mut partners = Vec::new();
     for link in node.links() {
         let ca_path = node.data_dir().join(&link.config.ca);
@@ -60,10 +79,16 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Option<std::net::SocketAdd
         node.clone(),
         listener,
         TlsAcceptor::from(server),
+        signer,
     ));
     for (link, (_, cas)) in node.links().iter().zip(&partners) {
         let client = tls::client_config(chain.clone(), key.clone_key(), cas)?;
-        node.spawn(pull::pull(node.clone(), link.clone(), client));
+        node.spawn(pull::pull(
+            node.clone(),
+            link.clone(),
+            client,
+            keyring.clone(),
+        ));
     }
     Ok(Some(bound))
 }

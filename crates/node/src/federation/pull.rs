@@ -5,8 +5,10 @@
 //!
 //! The receiver checks every entry itself too (defence in depth): it refuses versions of its
 //! own nation's objects (only this node writes them), versions it may not hold under the
-//! link's ceiling, and malformed objects; refusals are counted and logged, and the cursor
-//! moves past them.
+//! link's ceiling, malformed objects, and every version or recall its origin did not sign
+//! ([`super::sign`]: a partner cannot forge, alter, move or recall a third nation's entries);
+//! refusals are counted, logged and audited, and the cursor moves past them (not past a
+//! forged entry: its position is still owed the genuine one).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,14 +18,15 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use liptako_model::{Audience, LinkAccreditation, Nation};
-use liptako_store::{ReplicaEntry, WriteOp, WriteOutcome};
+use liptako_model::{Audience, LinkAccreditation, Nation, Policy};
+use liptako_store::{AuditEntry, ReplicaEntry, WriteOp, WriteOutcome};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 
 use super::ChannelBody;
+use super::sign::{Keyring, digest};
 use super::wire::{
     DirectLink, DirectUpdate, Entry, FrameReader, STREAM_PATH, StreamRequest, decode_frame,
     json_frame,
@@ -34,8 +37,10 @@ use crate::state::Node;
 
 /// First wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(250);
-/// Longest wait before reconnecting.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Longest wait before reconnecting: a link back up is used within this (plus the handshake),
+/// which bounds how stale the joint air picture stays after an outage. A refused connection
+/// every 2 s costs a partner next to nothing.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// A stream silent for this long (no frame, not even a heartbeat) is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
 /// How often the direct cursors are sent to relaying partners (when they changed).
@@ -44,12 +49,17 @@ const DIRECT_UPDATE_INTERVAL: Duration = Duration::from_millis(500);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Pulls from one partner until shutdown, reconnecting with backoff.
-pub async fn pull(node: Arc<Node>, link: Arc<LinkState>, tls: Arc<ClientConfig>) {
+pub async fn pull(
+    node: Arc<Node>,
+    link: Arc<LinkState>,
+    tls: Arc<ClientConfig>,
+    keyring: Arc<Keyring>,
+) {
     let peer = link.config.nation;
     let mut shutdown = node.shutdown_signal();
     let mut backoff = MIN_BACKOFF;
     loop {
-        let session = session(&node, &link, tls.clone(), &mut backoff);
+        let session = session(&node, &link, tls.clone(), &keyring, &mut backoff);
         let result = tokio::select! {
             result = session => result,
             _ = shutdown.changed() => return,
@@ -73,6 +83,7 @@ async fn session(
     node: &Arc<Node>,
     link: &Arc<LinkState>,
     tls: Arc<ClientConfig>,
+    keyring: &Keyring,
     backoff: &mut Duration,
 ) -> anyhow::Result<()> {
     let peer = link.config.nation;
@@ -111,6 +122,20 @@ async fn session(
     }
     link.connected(node.now());
     *backoff = MIN_BACKOFF;
+    // The joint air picture: a second stream on this connection, for as long as it lasts.
+    let air = tokio::spawn({
+        let (node, link, sender, authority) = (
+            node.clone(),
+            link.clone(),
+            sender.clone(),
+            authority.clone(),
+        );
+        async move {
+            if let Err(err) = super::air::receive(node, link, sender, authority).await {
+                tracing::debug!(cause = %err, "air stream ended");
+            }
+        }
+    });
     tracing::info!(%peer, "federation pull connected");
     let mut body = response.into_body();
     let mut reader = FrameReader::default();
@@ -128,7 +153,7 @@ async fn session(
         reader.push(&data);
         loop {
             match reader.next_frame() {
-                Ok(Some(compressed)) => apply(node, link, compressed).await?,
+                Ok(Some(compressed)) => apply(node, link, keyring, compressed).await?,
                 Ok(None) => break,
                 Err(err) => return Err(err.into()),
             }
@@ -136,6 +161,7 @@ async fn session(
     };
     driver.abort();
     updater.abort();
+    air.abort();
     result
 }
 
@@ -217,7 +243,12 @@ async fn send_direct_updates(node: Arc<Node>, origins: Vec<Nation>, frames: mpsc
 }
 
 /// Checks and applies one frame in one durable write.
-async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: Vec<u8>) -> anyhow::Result<()> {
+pub(crate) async fn apply(
+    node: &Arc<Node>,
+    link: &Arc<LinkState>,
+    keyring: &Keyring,
+    compressed: Vec<u8>,
+) -> anyhow::Result<()> {
     // Up to a 32 MiB frame to decompress and parse: not on a runtime thread.
     let entries = tokio::task::spawn_blocking(move || decode_frame(&compressed)).await??;
     if entries.is_empty() {
@@ -225,27 +256,58 @@ async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: Vec<u8>) -> 
     }
     let peer = link.config.nation;
     let received = node.now();
+    let this_node = LinkAccreditation {
+        nation: node.nation(),
+        ceiling: link.config.ceiling.clone(),
+    };
     let mut ops = Vec::with_capacity(entries.len());
     let mut newest = None;
     for entry in entries {
         let (origin, seq) = entry.position();
-        match refusal(node, link, &entry) {
-            Some(reason) => {
+        match refusal(&this_node, node.policy(), keyring, &entry) {
+            Some(refusal) => {
                 link.refused.inc();
+                if refusal.forged {
+                    link.forged.inc();
+                }
+                let reason = refusal.reason;
                 tracing::warn!(%peer, %origin, seq, reason, "federation entry refused");
-                ops.push(WriteOp::Cursor { peer, origin, seq });
+                ops.push(WriteOp::Audit(AuditEntry {
+                    at: received,
+                    actor: format!("node {peer}"),
+                    action: "refuse".into(),
+                    object_id: entry.object_id(),
+                    version: entry.object_version(),
+                    partner: Some(peer),
+                    detail: format!("origin {origin} seq {seq}: {reason}"),
+                }));
+                // A forged entry decides nothing for its position: the cursor stays, so that
+                // a relay cannot make this node skip the genuine entries it has yet to send.
+                if !refusal.forged {
+                    ops.push(WriteOp::Cursor { peer, origin, seq });
+                }
             }
             None => {
-                let entry = match entry {
+                let (entry, attestation) = match entry {
                     Entry::Covered { .. } => {
                         ops.push(WriteOp::Cursor { peer, origin, seq });
                         continue;
                     }
-                    Entry::Version { object, .. } => {
+                    Entry::Version {
+                        object,
+                        attestation,
+                        ..
+                    } => {
                         newest = newest.max(Some(object.meta.updated));
-                        ReplicaEntry::Version(object)
+                        let signed = serde_json::to_vec(&attestation)?;
+                        (ReplicaEntry::Version(object), signed)
                     }
-                    Entry::Recall { id, version, .. } => ReplicaEntry::Recall { id, version },
+                    Entry::Recall {
+                        id, version, proof, ..
+                    } => {
+                        let signed = serde_json::to_vec(&proof)?;
+                        (ReplicaEntry::Recall { id, version }, signed)
+                    }
                 };
                 ops.push(WriteOp::Replica {
                     peer,
@@ -253,6 +315,7 @@ async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: Vec<u8>) -> 
                     seq,
                     entry,
                     at: received,
+                    attestation,
                 });
             }
         }
@@ -274,32 +337,99 @@ async fn apply(node: &Arc<Node>, link: &Arc<LinkState>, compressed: Vec<u8>) -> 
     Ok(())
 }
 
-/// Why this node refuses an entry, if it does.
-fn refusal(node: &Node, link: &LinkState, entry: &Entry) -> Option<&'static str> {
-    let (origin, _) = entry.position();
-    if origin == node.nation() {
-        return Some("a partner sent this node's own object");
+/// Why this node refuses an entry.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    pub(super) reason: &'static str,
+    /// The origin's signature is missing or does not match: a forgery, or a partner that
+    /// does not sign.
+    pub(super) forged: bool,
+}
+
+fn refuse(reason: &'static str) -> Option<Refusal> {
+    Some(Refusal {
+        reason,
+        forged: false,
+    })
+}
+
+fn forged(reason: &'static str) -> Option<Refusal> {
+    Some(Refusal {
+        reason,
+        forged: true,
+    })
+}
+
+/// Why this node (`this_node`: its nation and the ceiling of the link the entry came over)
+/// refuses an entry, if it does.
+pub(super) fn refusal(
+    this_node: &LinkAccreditation,
+    policy: &Policy,
+    keyring: &Keyring,
+    entry: &Entry,
+) -> Option<Refusal> {
+    let (origin, seq) = entry.position();
+    if origin == this_node.nation {
+        return refuse("a partner sent this node's own object");
     }
-    if !node.policy().confederation().is_member(origin) {
-        return Some("origin is not a member");
+    if !policy.confederation().is_member(origin) {
+        return refuse("origin is not a member");
     }
-    if let Entry::Version { object, .. } = entry {
-        if object.meta.origin != origin {
-            return Some("object's origin differs from its log's");
+    match entry {
+        Entry::Covered { .. } => None,
+        Entry::Version {
+            object,
+            attestation,
+            ..
+        } => {
+            if object.meta.origin != origin {
+                return refuse("object's origin differs from its log's");
+            }
+            if !policy.allows(Audience::link(this_node), object.as_ref()) {
+                return refuse("marking does not allow this node to hold it over this link");
+            }
+            if object.body.check().is_err() {
+                return refuse("malformed object");
+            }
+            let Some(key) = keyring.get(origin) else {
+                return refuse("no origin key accredited for this origin");
+            };
+            let Some(attestation) = attestation else {
+                return forged("version not signed by its origin");
+            };
+            if attestation.seq != seq {
+                return forged("the origin signed this version at another position");
+            }
+            if !attestation.verifies(key, origin, object.meta.id) {
+                return forged("the origin's signature does not verify");
+            }
+            let Ok(payload) = serde_json::to_vec(object.as_ref()) else {
+                return refuse("malformed object");
+            };
+            if !attestation.describes(&object.meta, &digest(&payload)) {
+                return forged("version differs from what its origin signed");
+            }
+            None
         }
-        let this_node = LinkAccreditation {
-            nation: node.nation(),
-            ceiling: link.config.ceiling.clone(),
-        };
-        if !node
-            .policy()
-            .allows(Audience::link(&this_node), object.as_ref())
-        {
-            return Some("marking does not allow this node to hold it over this link");
-        }
-        if object.body.check().is_err() {
-            return Some("malformed object");
+        Entry::Recall {
+            id, version, proof, ..
+        } => {
+            let Some(key) = keyring.get(origin) else {
+                return refuse("no origin key accredited for this origin");
+            };
+            let Some(proof) = proof else {
+                return forged("recall without its origin's proof");
+            };
+            if proof.at.seq != seq || proof.at.version != *version || proof.by.version < *version {
+                return forged("recall proof names another entry");
+            }
+            if !proof.at.verifies(key, origin, *id) || !proof.by.verifies(key, origin, *id) {
+                return forged("the origin's signature on the recall proof does not verify");
+            }
+            if policy.allows(Audience::link(this_node), &proof.by.marked(origin)) {
+                return refuse("recall of a version this node may hold");
+            }
+            None
         }
     }
-    None
 }

@@ -9,7 +9,11 @@
 //! - a version that is not released, or a recall this node received, is sent as a recall if
 //!   this node released the object to the partner before (its audit log says so); otherwise
 //!   nothing leaves, not even the object's id or the entry's sequence number;
-//! - the partner's own objects are never sent back to it.
+//! - the partner's own objects are never sent back to it;
+//! - every version carries its origin's attestation and every recall its proof
+//!   ([`super::sign`]): this node signs its own entries as it sends them and relays a
+//!   partner's as they came; an entry it cannot prove (a partner's received before signatures
+//!   existed) does not leave.
 //!
 //! Every release and recall is written to the audit log, durably, before the frame leaves.
 //! Memory stays bounded whatever the partner does: entries are read from the store a batch at
@@ -34,6 +38,7 @@ use tokio_rustls::TlsAcceptor;
 use uuid::Uuid;
 
 use super::ChannelBody;
+use super::sign::{RecallProof, Signer};
 use super::tls::peer_nation;
 use super::wire::{
     BatchWriter, DirectUpdate, FrameReader, STREAM_PATH, StreamRequest, decode_json_frame,
@@ -59,7 +64,12 @@ const HANDSHAKE_TIMEOUT: Duration = crate::net::HANDSHAKE_TIMEOUT;
 
 /// Accepts partner connections on `listener` until shutdown, in the node's one accept loop
 /// (at most [`MAX_CONNECTIONS`], a few per address: a partner needs one).
-pub async fn serve_partners(node: Arc<Node>, listener: TcpListener, acceptor: TlsAcceptor) {
+pub async fn serve_partners(
+    node: Arc<Node>,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    signer: Arc<Signer>,
+) {
     let caps = Caps {
         max_connections: MAX_CONNECTIONS,
         max_per_address: MAX_PER_ADDRESS,
@@ -70,9 +80,9 @@ pub async fn serve_partners(node: Arc<Node>, listener: TcpListener, acceptor: Tl
         listener,
         caps,
         move |tcp, addr, slot| {
-            let (node, acceptor) = (node.clone(), acceptor.clone());
+            let (node, acceptor, signer) = (node.clone(), acceptor.clone(), signer.clone());
             async move {
-                if let Err(err) = connection(node, acceptor, tcp).await {
+                if let Err(err) = connection(node, acceptor, signer, tcp).await {
                     tracing::warn!(%addr, cause = %err, "federation connection ended");
                 }
                 drop(slot);
@@ -85,6 +95,7 @@ pub async fn serve_partners(node: Arc<Node>, listener: TcpListener, acceptor: Tl
 async fn connection(
     node: Arc<Node>,
     acceptor: TlsAcceptor,
+    signer: Arc<Signer>,
     tcp: tokio::net::TcpStream,
 ) -> anyhow::Result<()> {
     let tls = with_handshake_timeout(acceptor.accept(tcp))
@@ -105,8 +116,8 @@ async fn connection(
     let _enter = span.enter();
     tracing::info!("partner connected");
     let service = hyper::service::service_fn(move |request| {
-        let (node, link) = (node.clone(), link.clone());
-        async move { Ok::<_, Infallible>(route(node, link, request).await) }
+        let (node, link, signer) = (node.clone(), link.clone(), signer.clone());
+        async move { Ok::<_, Infallible>(route(node, link, signer, request).await) }
     });
     hyper::server::conn::http2::Builder::new(TokioExecutor::new())
         .timer(TokioTimer::new())
@@ -130,6 +141,7 @@ fn plain(status: StatusCode, text: &str) -> Response<ResponseBody> {
 async fn route(
     node: Arc<Node>,
     link: Arc<LinkState>,
+    signer: Arc<Signer>,
     request: Request<Incoming>,
 ) -> Response<ResponseBody> {
     match (request.method(), request.uri().path()) {
@@ -163,6 +175,7 @@ async fn route(
             tokio::spawn(stream(
                 node,
                 link,
+                signer,
                 request.cursors,
                 ceilings,
                 direct_rx,
@@ -173,6 +186,17 @@ async fn route(
             response.headers_mut().insert(
                 hyper::header::CONTENT_TYPE,
                 hyper::header::HeaderValue::from_static("application/x-liptako-frames"),
+            );
+            response
+        }
+        (&Method::POST, super::air::AIR_PATH) => {
+            let (frames, receiver) = mpsc::channel(FRAMES_IN_FLIGHT);
+            tokio::spawn(super::air::send(node, link, frames));
+            let mut response =
+                Response::new(http_body_util::Either::Left(ChannelBody::new(receiver)));
+            response.headers_mut().insert(
+                hyper::header::CONTENT_TYPE,
+                hyper::header::HeaderValue::from_static("application/x-liptako-tracks"),
             );
             response
         }
@@ -240,6 +264,7 @@ struct Round {
 async fn stream(
     node: Arc<Node>,
     link: Arc<LinkState>,
+    signer: Arc<Signer>,
     mut cursors: BTreeMap<Nation, u64>,
     direct_ceilings: BTreeMap<Nation, String>,
     mut direct: watch::Receiver<BTreeMap<Nation, u64>>,
@@ -265,8 +290,9 @@ async fn stream(
         let policy = node.policy().clone();
         let (acc, from) = (accreditation.clone(), cursors.clone());
         let now = node.now();
+        let signer = signer.clone();
         let round = tokio::task::spawn_blocking(move || {
-            collect(store.as_ref(), &policy, &acc, &relay, from, now)
+            collect(store.as_ref(), &policy, &signer, &acc, &relay, from, now)
         })
         .await;
         let (round, next_cursors) = match round {
@@ -370,6 +396,7 @@ struct Relay {
 fn collect(
     store: &dyn Store,
     policy: &Policy,
+    signer: &Signer,
     accreditation: &LinkAccreditation,
     relay: &Relay,
     mut cursors: BTreeMap<Nation, u64>,
@@ -434,18 +461,31 @@ fn collect(
             }
             last = entry.seq;
             round.progressed = true;
-            let release = match &entry.body {
+            // Whether the version may cross, and if not, which version withdrew it.
+            let (release, withdrawn_by) = match &entry.body {
                 LogBody::Version { meta, .. } => {
-                    policy.allows(Audience::link(accreditation), meta)
-                        && !later.withdrawn(store, entry.id, entry.version)?
+                    if policy.allows(Audience::link(accreditation), meta) {
+                        match later.withdrawn_by(store, entry.id, entry.version)? {
+                            Some(later_version) => (false, Some(later_version)),
+                            None => (true, None),
+                        }
+                    } else {
+                        (false, None)
+                    }
                 }
                 LogBody::Dropped { .. } => continue,
-                LogBody::Recall => false,
+                LogBody::Recall => (false, None),
             };
             let action = if release {
-                if let LogBody::Version { payload, .. } = &entry.body {
-                    round.batch.version(*origin, entry.seq, payload);
-                }
+                let (LogBody::Version { payload, .. }, Some(attestation)) =
+                    (&entry.body, signer.attestation(*origin, &entry))
+                else {
+                    tracing::warn!(%origin, seq = entry.seq, "unsigned entry not relayed");
+                    continue;
+                };
+                round
+                    .batch
+                    .version(*origin, entry.seq, payload, &attestation);
                 released.released(entry.id);
                 round.n_versions += 1;
                 "release"
@@ -455,10 +495,15 @@ fn collect(
                 if !released.holds(store, peer, entry.id)? {
                     continue;
                 }
+                let Some(proof) = recall_proof(store, signer, *origin, &entry, withdrawn_by)?
+                else {
+                    tracing::warn!(%origin, seq = entry.seq, "recall without proof not relayed");
+                    continue;
+                };
                 released.recalled(entry.id);
                 round
                     .batch
-                    .recall(*origin, entry.seq, entry.id, entry.version);
+                    .recall(*origin, entry.seq, entry.id, entry.version, &proof);
                 round.n_recalls += 1;
                 "recall"
             };
@@ -485,6 +530,31 @@ fn collect(
     Ok((round, cursors))
 }
 
+/// The proof of a recall of `entry` (see [`super::sign`]): the entry's own attestation, and
+/// that of the version that withdrew the object from the partner (`withdrawn_by`, or the
+/// entry's version itself); a partner's recall is relayed with the proof it came with.
+fn recall_proof(
+    store: &dyn Store,
+    signer: &Signer,
+    origin: Nation,
+    entry: &liptako_store::LogEntry,
+    withdrawn_by: Option<u64>,
+) -> Result<Option<RecallProof>, StoreError> {
+    if let LogBody::Recall = entry.body {
+        return Ok(Signer::stored_proof(entry));
+    }
+    let Some(at) = signer.attestation(origin, entry) else {
+        return Ok(None);
+    };
+    let by = match withdrawn_by {
+        None => Some(at.clone()),
+        Some(version) => store
+            .log_version(entry.id, version)?
+            .and_then(|later| signer.attestation(origin, &later)),
+    };
+    Ok(by.map(|by| RecallProof { at, by }))
+}
+
 /// Whether a version was withdrawn by a later one, for one link, within one round: a version
 /// is withdrawn if any later version of its object this node holds may not cross the link.
 /// Each object's later envelopes are read once per round.
@@ -505,7 +575,13 @@ impl<'a> LaterVersions<'a> {
         }
     }
 
-    fn withdrawn(&mut self, store: &dyn Store, id: Uuid, version: u64) -> Result<bool, StoreError> {
+    /// The first later version that may not cross, if any.
+    fn withdrawn_by(
+        &mut self,
+        store: &dyn Store,
+        id: Uuid,
+        version: u64,
+    ) -> Result<Option<u64>, StoreError> {
         let stale = self.known.get(&id).is_none_or(|(from, _)| *from > version);
         if stale {
             let later = store
@@ -520,10 +596,12 @@ impl<'a> LaterVersions<'a> {
                 .collect();
             self.known.insert(id, (version, later));
         }
-        Ok(self.known.get(&id).is_some_and(|(_, later)| {
+        Ok(self.known.get(&id).and_then(|(_, later)| {
             later
                 .iter()
-                .any(|(later_version, crosses)| *later_version > version && !crosses)
+                .filter(|(later_version, crosses)| *later_version > version && !crosses)
+                .map(|(later_version, _)| *later_version)
+                .min()
         }))
     }
 }

@@ -6,10 +6,13 @@
 //!
 //! ```json
 //! {"entries": [
-//!   {"origin": "MLI", "seq": 41, "version": { ...the object, as stored... }},
-//!   {"origin": "MLI", "seq": 42, "recall": {"id": "...", "version": 3}}
+//!   {"origin": "MLI", "seq": 41, "version": { ...the object... }, "attestation": { ... }},
+//!   {"origin": "MLI", "seq": 42, "recall": {"id": "...", "version": 3, "proof": { ... }}}
 //! ]}
 //! ```
+//!
+//! Every version carries its origin's attestation and every recall its proof ([`super::sign`]):
+//! the receiver verifies them against the origin's key, whoever sent them.
 //!
 //! Entries of one origin come in that origin's sequence order. An empty `entries` is a
 //! heartbeat. Frames are bounded ([`MAX_FRAME_BYTES`] compressed, [`MAX_BATCH_BYTES`] once
@@ -20,6 +23,8 @@ use std::collections::BTreeMap;
 use liptako_model::{Nation, Object};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use super::sign::{Attestation, RecallProof};
 
 /// The path of the stream endpoint.
 pub const STREAM_PATH: &str = "/federation/v1/stream";
@@ -98,6 +103,8 @@ pub enum Entry {
         seq: u64,
         /// The version.
         object: Box<Object>,
+        /// The origin's attestation (`None`: the partner sent none; the entry is refused).
+        attestation: Option<Box<Attestation>>,
     },
     /// Entries up to `seq` of `origin` the receiver already holds through its direct link:
     /// its cursor for this partner may move past them.
@@ -117,10 +124,30 @@ pub enum Entry {
         id: Uuid,
         /// The version not releasable to the receiver.
         version: u64,
+        /// Why (`None`: the partner gave no proof; the recall is refused).
+        proof: Option<Box<RecallProof>>,
     },
 }
 
 impl Entry {
+    /// The object the entry is about, if any.
+    pub fn object_id(&self) -> Option<Uuid> {
+        match self {
+            Entry::Version { object, .. } => Some(object.meta.id),
+            Entry::Recall { id, .. } => Some(*id),
+            Entry::Covered { .. } => None,
+        }
+    }
+
+    /// The object's version the entry is about, if any.
+    pub fn object_version(&self) -> Option<u64> {
+        match self {
+            Entry::Version { object, .. } => Some(object.meta.version),
+            Entry::Recall { version, .. } => Some(*version),
+            Entry::Covered { .. } => None,
+        }
+    }
+
     /// The origin and sequence number of the entry.
     pub fn position(&self) -> (Nation, u64) {
         match self {
@@ -145,6 +172,8 @@ struct EntryJson {
     #[serde(default)]
     version: Option<Box<Object>>,
     #[serde(default)]
+    attestation: Option<Box<Attestation>>,
+    #[serde(default)]
     recall: Option<RecallJson>,
     #[serde(default)]
     covered: bool,
@@ -155,6 +184,8 @@ struct EntryJson {
 struct RecallJson {
     id: Uuid,
     version: u64,
+    #[serde(default)]
+    proof: Option<Box<RecallProof>>,
 }
 
 /// Builds one frame from entries whose objects are already JSON (the stored payloads are
@@ -182,24 +213,38 @@ impl BatchWriter {
     }
 
     /// Adds a version; `payload` is the object's JSON.
-    pub fn version(&mut self, origin: Nation, seq: u64, payload: &[u8]) {
+    pub fn version(&mut self, origin: Nation, seq: u64, payload: &[u8], attestation: &Attestation) {
         self.separator();
         self.json.extend_from_slice(
             format!("{{\"origin\":\"{origin}\",\"seq\":{seq},\"version\":").as_bytes(),
         );
         self.json.extend_from_slice(payload);
+        self.json.extend_from_slice(b",\"attestation\":");
+        // Plain strings and numbers: serialising cannot fail.
+        self.json
+            .extend(serde_json::to_vec(attestation).unwrap_or_default());
         self.json.push(b'}');
     }
 
     /// Adds a recall.
-    pub fn recall(&mut self, origin: Nation, seq: u64, id: Uuid, version: u64) {
+    pub fn recall(
+        &mut self,
+        origin: Nation,
+        seq: u64,
+        id: Uuid,
+        version: u64,
+        proof: &RecallProof,
+    ) {
         self.separator();
         self.json.extend_from_slice(
             format!(
-                "{{\"origin\":\"{origin}\",\"seq\":{seq},\"recall\":{{\"id\":\"{id}\",\"version\":{version}}}}}"
+                "{{\"origin\":\"{origin}\",\"seq\":{seq},\"recall\":{{\"id\":\"{id}\",\"version\":{version},\"proof\":"
             )
             .as_bytes(),
         );
+        self.json
+            .extend(serde_json::to_vec(proof).unwrap_or_default());
+        self.json.extend_from_slice(b"}}");
     }
 
     /// Adds a covered marker.
@@ -301,13 +346,17 @@ pub fn decode_frame(compressed: &[u8]) -> Result<Vec<Entry>, WireError> {
                 origin: entry.origin,
                 seq: entry.seq,
                 object,
+                attestation: entry.attestation,
             }),
-            (None, Some(recall)) if !entry.covered => Ok(Entry::Recall {
-                origin: entry.origin,
-                seq: entry.seq,
-                id: recall.id,
-                version: recall.version,
-            }),
+            (None, Some(recall)) if !entry.covered && entry.attestation.is_none() => {
+                Ok(Entry::Recall {
+                    origin: entry.origin,
+                    seq: entry.seq,
+                    id: recall.id,
+                    version: recall.version,
+                    proof: recall.proof,
+                })
+            }
             _ => Err(WireError::Entry {
                 origin: entry.origin,
                 seq: entry.seq,
@@ -347,9 +396,18 @@ mod tests {
     #[test]
     fn frames_roundtrip_in_pieces() {
         let mli = Nation::parse("MLI").unwrap();
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let key = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let payload = serde_json::to_vec(&object()).unwrap();
+        let attestation = super::super::sign::attest(&key, 7, &object().meta, &payload);
+        let proof = RecallProof {
+            at: attestation.clone(),
+            by: attestation.clone(),
+        };
         let mut batch = BatchWriter::new();
-        batch.version(mli, 7, &serde_json::to_vec(&object()).unwrap());
-        batch.recall(mli, 8, Uuid::from_u128(2), 5);
+        batch.version(mli, 7, &payload, &attestation);
+        batch.recall(mli, 8, Uuid::from_u128(2), 5, &proof);
         batch.covered(mli, 9);
         let mut stream = batch.finish().unwrap();
         stream.extend(BatchWriter::new().finish().unwrap()); // a heartbeat
@@ -368,14 +426,20 @@ mod tests {
                 Entry::Version {
                     seq: 7,
                     object: decoded,
+                    attestation: Some(decoded_attestation),
                     ..
                 },
                 Entry::Recall {
-                    seq: 8, version: 5, ..
+                    seq: 8,
+                    version: 5,
+                    proof: Some(decoded_proof),
+                    ..
                 },
                 Entry::Covered { seq: 9, .. },
             ] => {
                 assert_eq!(**decoded, object());
+                assert_eq!(**decoded_attestation, attestation);
+                assert_eq!(**decoded_proof, proof);
             }
             other => panic!("{other:?}"),
         }
