@@ -17,16 +17,18 @@ import * as units from './layers/units.js';
 import * as reports from './layers/reports.js';
 import * as air from './layers/air.js';
 import * as operations from './layers/operations.js';
+import * as assets from './layers/assets.js';
 import { Details } from './panels/details.js';
 import { LayersPanel } from './panels/layers.js';
 import { AlertsPanel } from './panels/alerts.js';
 import { RulesPanel } from './panels/rules.js';
 import { LinksPanel } from './panels/links.js';
+import { SupportPanel } from './panels/support.js';
 import { reportForm, zoneForm, confirmDelete, errorText } from './forms/objects.js';
 import { formatDecimal, formatMgrs } from './coords.js';
 import { EMPTY, collection, objectPoint } from './geo.js';
 
-const CLICKABLE = ['air-symbol', 'air-dot', 'units-symbol', 'alerts-symbol', 'reports-symbol', 'pursuits-circle', 'zones-fill', 'operations-fill'];
+const CLICKABLE = ['air-symbol', 'air-dot', 'units-symbol', 'alerts-symbol', 'reports-symbol', 'pursuits-circle', 'zones-fill', 'operations-fill', 'assets-symbol'];
 const ACK_POLL_MS = 10000;
 const AIR_TICK_MS = 1000;
 const EXERCISES_KEY = 'liptako.exercises';
@@ -155,8 +157,9 @@ class App {
     this.alertsPanel = new AlertsPanel(this);
     this.rulesPanel = new RulesPanel(this);
     this.linksPanel = new LinksPanel(this);
+    this.supportPanel = new SupportPanel(this);
     await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
-    for (const layer of [operations, zones, reports, units, air]) layer.install(map);
+    for (const layer of [operations, zones, assets, reports, units, air]) layer.install(map);
     this.installOverlays();
     this.wire();
     this.renderHeader();
@@ -172,6 +175,7 @@ class App {
   stop() {
     this.live.stop();
     this.linksPanel.stop();
+    this.supportPanel?.stop();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.map?.remove();
@@ -254,6 +258,7 @@ class App {
     this.alertsPanel.render();
     this.rulesPanel.render();
     if (this.linksPanel.timer) this.linksPanel.render();
+    if (this.supportPanel.timer) this.supportPanel.render();
     this.details.refresh();
     this.banner.last = '';
     this.banner.schedule();
@@ -274,6 +279,8 @@ class App {
     if (name === 'rules') this.rulesPanel.load();
     if (name === 'links') this.linksPanel.start();
     else this.linksPanel.stop();
+    if (name === 'support') this.supportPanel.start();
+    else this.supportPanel.stop();
     this.banner.schedule();
   }
 
@@ -289,7 +296,7 @@ class App {
     this.heldDuringLoad = [];
     const params = { limit: 1000, ...(this.state.world ? { exercise: this.state.world } : {}) };
     try {
-      const lists = await Promise.all(['reports', 'units', 'zones', 'operations', 'pursuit-notices'].map((c) => listAll(`/api/v1/${c}`, params, { geojson: true })));
+      const lists = await Promise.all(['reports', 'units', 'zones', 'operations', 'pursuit-notices', 'assets', 'support-requests'].map((c) => listAll(`/api/v1/${c}`, params, { geojson: true })));
       if (serial !== this.loadSerial) return;
       this.state.resetObjects(lists.flat());
       const held = this.heldDuringLoad;
@@ -361,6 +368,7 @@ class App {
   renderObjects() {
     operations.render(this.map, this.state);
     zones.render(this.map, this.state);
+    assets.render(this.map, this.state);
     units.render(this.map, this.state);
     reports.render(this.map, this.state);
     this.layersPanel.updateCounts();
@@ -531,6 +539,7 @@ class App {
   async reloadObject(object) {
     const collectionName = {
       report: 'reports', unit: 'units', zone: 'zones', operation: 'operations', pursuit_notice: 'pursuit-notices',
+      asset: 'assets', support_request: 'support-requests',
     }[object.type];
     const query = this.state.world ? `?exercise=${encodeURIComponent(this.state.world)}` : '';
     try {

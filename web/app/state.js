@@ -4,9 +4,10 @@
 // (`objects`, `air`, `acks`, `filters`, `layers`, `world`).
 
 export const REPORT_KINDS = ['incident', 'threat_warning', 'intelligence_summary', 'spot_report',
-  'civilian_harm', 'airspace_alert', 'pursuit_alert', 'deconfliction_alert', 'protection_warning'];
+  'civilian_harm', 'airspace_alert', 'pursuit_alert', 'deconfliction_alert', 'protection_warning',
+  'support_alert'];
 export const ZONE_KINDS = ['restricted', 'protected_site', 'area_of_operations'];
-export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts', 'operations'];
+export const LAYERS = ['zones', 'reports', 'units', 'air', 'alerts', 'operations', 'assets'];
 /** Report kinds operators acknowledge (the node's rule: kinds ending in `_alert`, and
  * `protection_warning`). */
 export const isAlertKind = (kind) => typeof kind === 'string'

@@ -61,6 +61,7 @@ const REPORT_SHAPES = {
   pursuit_alert: { shape: 'star', color: '#ff6b00' },
   deconfliction_alert: { shape: 'triangle', color: '#ff2dd4' },
   protection_warning: { shape: 'cross', color: '#ffd400' },
+  support_alert: { shape: 'star', color: '#4dd0e1' },
 };
 
 function shapeImage(kind) {

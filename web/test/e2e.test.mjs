@@ -112,15 +112,20 @@ describe('web COP on one node', () => {
     // Keys built from data: every value the node can send has its entry.
     const families = {
       report_kind: ['incident', 'threat_warning', 'intelligence_summary', 'spot_report', 'civilian_harm', 'airspace_alert', 'pursuit_alert',
-        'deconfliction_alert', 'protection_warning'],
+        'deconfliction_alert', 'protection_warning', 'support_alert'],
       zone_kind: ['restricted', 'protected_site', 'area_of_operations'],
       site_category: ['school', 'health_centre', 'market', 'displaced_persons_camp', 'place_of_worship', 'water_point', 'other'],
       identity: ['pending', 'unknown', 'assumed_friend', 'neutral', 'suspect'],
       role: ['viewer', 'editor', 'admin'],
       feed: ['connecting', 'open', 'reconnecting', 'closed'],
-      layer: ['zones', 'reports', 'units', 'air', 'alerts', 'operations'],
+      layer: ['zones', 'reports', 'units', 'air', 'alerts', 'operations', 'assets'],
       operation_status: ['planned', 'active', 'ended'],
       pursuit_limit: ['depth', 'duration'],
+      asset_category: ['fixed_wing', 'helicopter', 'isr_drone', 'medevac', 'transport', 'engineering', 'air_surveillance_radar', 'logistics', 'other'],
+      asset_status: ['available', 'tasked', 'maintenance', 'unavailable'],
+      support_state: ['requested', 'approved', 'declined', 'tasked', 'completed', 'cancelled'],
+      support_priority: ['routine', 'priority', 'urgent'],
+      support_purpose: ['isr', 'medevac', 'transport', 'engineering', 'logistics', 'air_surveillance'],
       level: ['NP', 'DR', 'C', 'S'],
       window: ['0', '1', '6', '24', '168'],
       'rules.type': ['report', 'unit', 'zone', 'operation', 'pursuit_notice', 'acknowledgement'],
@@ -480,6 +485,39 @@ describe('web COP on one node', () => {
     assert.equal(drawn.area.coordinates[0].length, 4, 'three corners and the closing point');
     await page.click(`.rule-item[data-id="${drawn.id}"] [data-testid=rule-delete]`);
     await page.waitForFunction(() => !document.querySelector('.rule-item'));
+    await page.click('[data-tab=layers]');
+  });
+
+  test('pooled means: an asset on the map, a support request in its tab, cancelled from its details', async () => {
+    const page = adminPage;
+    await page.keyboard.press('Escape');
+    const asset = await admin.call('POST', '/api/v1/assets', {
+      name: `PUMA ${RUN}`, category: 'helicopter', status: 'available', home_base: { lat: 13.4, lon: -3.4 },
+      capabilities: { tags: ['night'], casualties: 6 }, marking: { level: 'NP', releasable_to: ['AES'] },
+    });
+    await jumpTo(page, -3.4, 13.4, 8);
+    await waitRendered(page, ['assets-symbol'], asset.id);
+    await page.evaluate((id) => window.liptako.details.showObject(id), asset.id);
+    await page.waitForSelector('#side:not([hidden])');
+    assert.match(await page.textContent('#side'), /Hélicoptère/);
+    const request = await admin.call('POST', '/api/v1/support-requests', {
+      category: 'helicopter', purpose: 'medevac', priority: 'urgent', addressed_to: ['BFA'],
+      location: { lat: 13.5, lon: -3.5 }, start: '2026-12-06T12:00:00Z', end: '2026-12-06T18:00:00Z',
+      description: `Évacuation ${RUN}`, marking: { level: 'NP', releasable_to: ['BFA'] },
+    });
+    await page.click('[data-testid=support-tab]');
+    await page.waitForSelector('[data-testid=support-row]');
+    assert.match(await page.textContent('#support-panel'), /Demandée/);
+    await page.click('[data-testid=support-row]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=support-state]')?.textContent.includes('Demandée'));
+    // MLI asked BFA: no decision form here, the cancel button for the requester.
+    assert.equal(await page.$('[data-testid=support-approve]'), null);
+    await page.click('[data-testid=support-cancel]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=support-state]')?.textContent.includes('Annulée'));
+    const read = await admin.call('GET', `/api/v1/support-requests/${request.id}`);
+    assert.equal(read.state, 'cancelled');
+    await screenshot(page, 'support');
+    await page.keyboard.press('Escape');
     await page.click('[data-tab=layers]');
   });
 

@@ -4,7 +4,8 @@
 //! (Liptako-Gourma): protected civilian sites, restricted zones, friendly units of every nation
 //! moving, and reports of every marking arriving over time. Mali runs an operation with NER
 //! whose pursuit unit crosses into Niger about five minutes after the start, so NER's node gets
-//! a pursuit notice to acknowledge; the unit turns back 40 km on and the notice ends. Simulated sensors (the built-in
+//! a pursuit notice to acknowledge; the unit turns back 40 km on and the notice ends. Each
+//! nation pools two assets, and NER's request for a helicopter awaits MLI's decision. Simulated sensors (the built-in
 //! `demo` scenario of `liptako simulate`, as ASTERIX over UDP) feed each node's air picture:
 //! its nation's radar (GAO, DORI, AYOROU) and the shared ADS-B network. Every node takes TAK
 //! clients on its CoT ports. Prints each node's URL, login and ports and runs until stopped
@@ -18,8 +19,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use liptako_model::{
-    Area, Body, Draft, Expect, Marking, Nation, Operation, OperationStatus, Point, Polygon, Report,
-    ReportKind, SiteCategory, Unit, Zone, ZoneKind,
+    Area, Asset, AssetCategory, AssetStatus, Body, Capabilities, Draft, Expect, Marking, Nation,
+    Operation, OperationStatus, Point, Polygon, Report, ReportKind, SiteCategory, SupportPriority,
+    SupportPurpose, SupportRequest, Unit, Zone, ZoneKind,
 };
 use liptako_node::config::air::{SensorKind, SensorSection};
 use liptako_node::config::{CONFIG_FILE, Config, ConfigDuration};
@@ -180,6 +182,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
         say("API: POST /api/v1/auth/login, then /api/v1/reports, /units, /zones, /operations, /pursuit-notices, /air/tracks, /links, /live");
         say("MLI's pursuit unit enters Niger about five minutes from now: NER acknowledges with POST /api/v1/pursuit-notices/{id}/acknowledge");
+        say("NER asks MLI for a helicopter (the Support tab): MLI decides with POST /api/v1/support-requests/{id}/approve or /decline");
         say("Ctrl-C stops it.");
         let tick = Duration::from_secs(args.tick_s.max(1));
         let scenarios: Vec<_> = nodes
@@ -451,6 +454,111 @@ async fn seed(node: &Arc<Node>, idx: usize) -> anyhow::Result<()> {
                 category: None,
                 area: square(*lat, *lon, 0.3),
             }),
+        ));
+    }
+    // The means each nation pools, released to the confederation.
+    type PooledAsset = (
+        &'static str,
+        AssetCategory,
+        f64,
+        f64,
+        &'static [&'static str],
+    );
+    let pooled: [&[PooledAsset]; 3] = [
+        &[
+            (
+                "PUMA 21",
+                AssetCategory::Helicopter,
+                12.53,
+                -7.95,
+                &["night", "winch"],
+            ),
+            (
+                "CASA 12",
+                AssetCategory::Transport,
+                16.25,
+                -0.01,
+                &["paradrop"],
+            ),
+        ],
+        &[
+            (
+                "TB2 OUAGA",
+                AssetCategory::IsrDrone,
+                12.35,
+                -1.52,
+                &["eo/ir"],
+            ),
+            (
+                "GÉNIE 3",
+                AssetCategory::Engineering,
+                14.03,
+                -0.03,
+                &["bridging"],
+            ),
+        ],
+        &[
+            (
+                "MI-17 NIAMEY",
+                AssetCategory::Medevac,
+                13.48,
+                2.18,
+                &["night"],
+            ),
+            (
+                "RADAR AYOROU",
+                AssetCategory::AirSurveillanceRadar,
+                14.73,
+                0.92,
+                &[],
+            ),
+        ],
+    ];
+    for (name, category, lat, lon, tags) in pooled.get(idx).copied().unwrap_or(&[]) {
+        ops.push(draft(
+            node,
+            Uuid::now_v7(),
+            Expect::New,
+            Marking::new("DR", ["AES"]),
+            Body::Asset(Box::new(Asset {
+                name: (*name).into(),
+                category: *category,
+                capabilities: Capabilities {
+                    tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
+                    ..Capabilities::default()
+                },
+                home_base: Point::new(*lat, *lon),
+                position: None,
+                unit: None,
+                status: AssetStatus::Available,
+                availability: Vec::new(),
+                notice_to_move_min: Some(120),
+            })),
+        ));
+    }
+    if idx == 2 {
+        // Niger asks Mali for a helicopter: a request in progress for MLI's watch to decide.
+        let now = node.now();
+        ops.push(draft(
+            node,
+            Uuid::now_v7(),
+            Expect::New,
+            Marking::new("DR", ["MLI"]),
+            Body::SupportRequest(Box::new(SupportRequest {
+                asset: None,
+                category: AssetCategory::Helicopter,
+                purpose: SupportPurpose::Medevac,
+                priority: SupportPriority::Priority,
+                addressed_to: vec![Nation::parse("MLI")?],
+                location: Some(Point::new(14.95, 0.95)),
+                area: None,
+                start: now,
+                end: now + Duration::from_secs(12 * 3600),
+                description: "Deux blessés après un accrochage près d'Ayorou.".into(),
+                operation: None,
+                cancelled: None,
+                cancel_reason: String::new(),
+            })),
         ));
     }
     if idx == 0 {

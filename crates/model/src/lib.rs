@@ -7,7 +7,8 @@
 //!   partner link), the visibility [`Transition`], the one marking input
 //!   [`Policy::marking_input`] and [`Policy::derive_marking`], in [`access`];
 //! - [`Object`] = [`Meta`] (id, origin, version, times, marking, exercise) + [`Body`]
-//!   ([`Report`], [`Unit`], [`Zone`], [`Operation`], [`PursuitNotice`], [`Acknowledgement`]);
+//!   ([`Report`], [`Unit`], [`Zone`], [`Operation`], [`PursuitNotice`], [`Acknowledgement`],
+//!   and the pooled means of [`pooled`]: [`Asset`], [`SupportRequest`], [`SupportResponse`]);
 //!   [`next_version`] numbers versions under a precondition;
 //! - [`workflow`]: the state of work between nations, derived from objects linked by id;
 //! - [`Point`], [`Polygon`], [`Geometry`], [`BBox`]: GeoJSON-compatible geometry.
@@ -17,6 +18,7 @@ pub mod geo;
 pub mod marking;
 pub mod nation;
 pub mod object;
+pub mod pooled;
 pub mod workflow;
 
 pub use access::{Audience, Transition};
@@ -31,4 +33,8 @@ pub use object::{
     OperationStatus, PursuitLimit, PursuitNotice, Report, ReportKind, SiteCategory, Unit,
     WriteConflict, Zone, ZoneKind, check_exercise_name, check_symbol_code, next_version,
 };
-pub use workflow::{Act, Workflow, WorkflowState};
+pub use pooled::{
+    Asset, AssetCategory, AssetStatus, Capabilities, SupportDecision, SupportPriority,
+    SupportPurpose, SupportRequest, SupportResponse, Window,
+};
+pub use workflow::{Act, Answer, SupportState, Workflow, WorkflowState};

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::geo::{Area, BBox, GeoError, Geometry, Point, Polygon};
 use crate::marking::{Marked, Marking};
 use crate::nation::Nation;
+use crate::pooled::{Asset, SupportRequest, SupportResponse};
 
 /// The kinds of object, as they appear in API paths (`/api/v1/reports`) and in `"type"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -36,20 +37,31 @@ pub enum ObjectType {
     /// A nation's acknowledgement of another nation's object (a pursuit notice), linked to it
     /// by id: one step of a workflow between nations. Written through the act's own route.
     Acknowledgement,
+    /// A pooled asset a nation contributes (aircraft, drone, medevac, ...), written by it.
+    Asset,
+    /// A request for support from one nation to others: the head of a workflow.
+    SupportRequest,
+    /// An addressed nation's answer to a support request (approved, declined, tasked,
+    /// completed), linked to it by id. Written through the act's own routes.
+    SupportResponse,
 }
 
 impl ObjectType {
     /// Every type, in a fixed order.
-    pub const ALL: [ObjectType; 6] = [
+    pub const ALL: [ObjectType; 9] = [
         ObjectType::Report,
         ObjectType::Unit,
         ObjectType::Zone,
         ObjectType::Operation,
         ObjectType::PursuitNotice,
         ObjectType::Acknowledgement,
+        ObjectType::Asset,
+        ObjectType::SupportRequest,
+        ObjectType::SupportResponse,
     ];
 
-    /// `report`, `unit`, `zone`, `operation`, `pursuit_notice`, `acknowledgement`.
+    /// `report`, `unit`, `zone`, `operation`, `pursuit_notice`, `acknowledgement`, `asset`,
+    /// `support_request`, `support_response`.
     pub fn as_str(&self) -> &'static str {
         match self {
             ObjectType::Report => "report",
@@ -58,6 +70,9 @@ impl ObjectType {
             ObjectType::Operation => "operation",
             ObjectType::PursuitNotice => "pursuit_notice",
             ObjectType::Acknowledgement => "acknowledgement",
+            ObjectType::Asset => "asset",
+            ObjectType::SupportRequest => "support_request",
+            ObjectType::SupportResponse => "support_response",
         }
     }
 
@@ -67,10 +82,15 @@ impl ObjectType {
     /// may make it.
     pub fn client_writable(&self) -> bool {
         match self {
-            ObjectType::Report | ObjectType::Unit | ObjectType::Zone | ObjectType::Operation => {
-                true
-            }
-            ObjectType::PursuitNotice | ObjectType::Acknowledgement => false,
+            ObjectType::Report
+            | ObjectType::Unit
+            | ObjectType::Zone
+            | ObjectType::Operation
+            | ObjectType::Asset
+            | ObjectType::SupportRequest => true,
+            ObjectType::PursuitNotice
+            | ObjectType::Acknowledgement
+            | ObjectType::SupportResponse => false,
         }
     }
 
@@ -217,6 +237,12 @@ pub enum Body {
     PursuitNotice(Box<PursuitNotice>),
     /// An acknowledgement.
     Acknowledgement(Acknowledgement),
+    /// A pooled asset.
+    Asset(Box<Asset>),
+    /// A support request.
+    SupportRequest(Box<SupportRequest>),
+    /// An answer to a support request.
+    SupportResponse(SupportResponse),
 }
 
 impl Body {
@@ -229,6 +255,9 @@ impl Body {
             Body::Operation(_) => ObjectType::Operation,
             Body::PursuitNotice(_) => ObjectType::PursuitNotice,
             Body::Acknowledgement(_) => ObjectType::Acknowledgement,
+            Body::Asset(_) => ObjectType::Asset,
+            Body::SupportRequest(_) => ObjectType::SupportRequest,
+            Body::SupportResponse(_) => ObjectType::SupportResponse,
         }
     }
 
@@ -237,11 +266,14 @@ impl Body {
     pub fn refers_to(&self) -> Option<Uuid> {
         match self {
             Body::Acknowledgement(ack) => Some(ack.refers_to),
+            Body::SupportResponse(response) => Some(response.refers_to),
             Body::Report(_)
             | Body::Unit(_)
             | Body::Zone(_)
             | Body::Operation(_)
-            | Body::PursuitNotice(_) => None,
+            | Body::PursuitNotice(_)
+            | Body::Asset(_)
+            | Body::SupportRequest(_) => None,
         }
     }
 
@@ -255,7 +287,16 @@ impl Body {
             }),
             Body::Operation(operation) => Some(operation.area.geometry()),
             Body::PursuitNotice(notice) => Some(Geometry::from(notice.crossing_point)),
-            Body::Acknowledgement(_) => None,
+            Body::Acknowledgement(_) | Body::SupportResponse(_) => None,
+            // Where it is if known, else where it is based.
+            Body::Asset(asset) => Some(Geometry::from(asset.position.unwrap_or(asset.home_base))),
+            Body::SupportRequest(request) => match (&request.location, &request.area) {
+                (Some(point), _) => Some(Geometry::from(*point)),
+                (None, Some(area)) => Some(Geometry::Polygon {
+                    coordinates: area.coordinates.clone(),
+                }),
+                (None, None) => None,
+            },
         }
     }
 
@@ -276,10 +317,12 @@ impl Body {
                 north: point.lat,
             }),
             Body::Report(_) | Body::Unit(_) => None,
-            Body::Zone(_) | Body::Operation(_) | Body::PursuitNotice(_) => {
-                self.geometry().and_then(|geometry| geometry.bbox())
-            }
-            Body::Acknowledgement(_) => None,
+            Body::Zone(_)
+            | Body::Operation(_)
+            | Body::PursuitNotice(_)
+            | Body::Asset(_)
+            | Body::SupportRequest(_) => self.geometry().and_then(|geometry| geometry.bbox()),
+            Body::Acknowledgement(_) | Body::SupportResponse(_) => None,
         }
     }
 
@@ -299,6 +342,21 @@ impl Body {
             }
             // The id it refers to, so that a store query can narrow to one workflow by text.
             Body::Acknowledgement(ack) => format!("{}\n{}", ack.refers_to, ack.text),
+            Body::Asset(asset) => format!(
+                "{}\n{}\n{}",
+                asset.name,
+                asset.category.as_str(),
+                asset.capabilities.tags.join(" ")
+            ),
+            Body::SupportRequest(request) => format!(
+                "{}\n{}\n{}",
+                request.purpose.as_str(),
+                request.category.as_str(),
+                request.description
+            ),
+            Body::SupportResponse(response) => {
+                format!("{}\n{}", response.refers_to, response.text)
+            }
         }
     }
 
@@ -306,7 +364,12 @@ impl Body {
     pub fn kind_str(&self) -> Option<&'static str> {
         match self {
             Body::Report(report) => Some(report.kind.as_str()),
-            Body::Unit(_) | Body::PursuitNotice(_) | Body::Acknowledgement(_) => None,
+            Body::Unit(_)
+            | Body::PursuitNotice(_)
+            | Body::Acknowledgement(_)
+            | Body::SupportResponse(_) => None,
+            Body::Asset(asset) => Some(asset.category.as_str()),
+            Body::SupportRequest(request) => Some(request.priority.as_str()),
             Body::Zone(zone) => Some(zone.kind.as_str()),
             Body::Operation(operation) => Some(operation.status.as_str()),
         }
@@ -361,6 +424,9 @@ impl Body {
                 check_text("by", &ack.by, 1, MAX_NAME_CHARS)?;
                 check_text("text", &ack.text, 0, MAX_BODY_CHARS)
             }
+            Body::Asset(asset) => asset.check(),
+            Body::SupportRequest(request) => request.check(),
+            Body::SupportResponse(response) => response.check(),
         }
     }
 }
@@ -604,7 +670,7 @@ pub const MAX_NAME_CHARS: usize = 120;
 /// Longest exercise name, in characters.
 pub const MAX_EXERCISE_CHARS: usize = 64;
 
-fn check_text(
+pub(crate) fn check_text(
     field: &'static str,
     text: &str,
     min: usize,
@@ -708,11 +774,13 @@ pub enum ReportKind {
     DeconflictionAlert,
     /// An operation's area, or an engaged unit, at or near a protected civilian site.
     ProtectionWarning,
+    /// A support request not answered within its priority's expected response time.
+    SupportAlert,
 }
 
 impl ReportKind {
     /// Every kind.
-    pub const ALL: [ReportKind; 9] = [
+    pub const ALL: [ReportKind; 10] = [
         ReportKind::Incident,
         ReportKind::ThreatWarning,
         ReportKind::IntelligenceSummary,
@@ -722,6 +790,7 @@ impl ReportKind {
         ReportKind::PursuitAlert,
         ReportKind::DeconflictionAlert,
         ReportKind::ProtectionWarning,
+        ReportKind::SupportAlert,
     ];
 
     /// The snake_case name.
@@ -736,6 +805,7 @@ impl ReportKind {
             ReportKind::PursuitAlert => "pursuit_alert",
             ReportKind::DeconflictionAlert => "deconfliction_alert",
             ReportKind::ProtectionWarning => "protection_warning",
+            ReportKind::SupportAlert => "support_alert",
         }
     }
 }
@@ -983,7 +1053,7 @@ impl InvalidObject {
         }
     }
 
-    fn geo(field: &'static str) -> impl Fn(GeoError) -> InvalidObject {
+    pub(crate) fn geo(field: &'static str) -> impl Fn(GeoError) -> InvalidObject {
         move |err| InvalidObject {
             field,
             reason: err.0,

@@ -10,6 +10,8 @@
 //!
 //! `cargo bench -p liptako-node --bench replay` (the store is built once, about a minute).
 
+#![allow(clippy::print_stderr)] // the bench says what it built and measured
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -86,7 +88,7 @@ fn record_day(store: &SqliteStore) -> Vec<OffsetDateTime> {
         .collect();
     let steps = 24 * 3600 / UNIT_PERIOD_S;
     let mut batch = Vec::new();
-    let mut flush = |batch: &mut Vec<WriteOp>| {
+    let flush = |batch: &mut Vec<WriteOp>| {
         store
             .write(std::mem::take(batch))
             .unwrap_or_else(|err| panic!("{err}"));
@@ -115,7 +117,7 @@ fn record_day(store: &SqliteStore) -> Vec<OffsetDateTime> {
                 break;
             }
             let id = Uuid::from_u128(0x2_0000 + u128::from(k));
-            let marking = if k % 3 == 0 {
+            let marking = if k.is_multiple_of(3) {
                 np_aes.clone()
             } else {
                 rel_aes.clone()
@@ -130,7 +132,7 @@ fn record_day(store: &SqliteStore) -> Vec<OffsetDateTime> {
         }
         if step >= 60 {
             let k = ((step - 60) as u64 * per_step) as u32;
-            if k < REPORTS && k % 5 == 0 {
+            if k < REPORTS && k.is_multiple_of(5) {
                 let id = Uuid::from_u128(0x2_0000 + u128::from(k));
                 batch.push(draft(
                     id,
@@ -143,7 +145,7 @@ fn record_day(store: &SqliteStore) -> Vec<OffsetDateTime> {
         }
         if step >= 120 {
             let k = ((step - 120) as u64 * per_step) as u32;
-            if k < REPORTS && k % 5 == 0 {
+            if k < REPORTS && k.is_multiple_of(5) {
                 let id = Uuid::from_u128(0x2_0000 + u128::from(k));
                 batch.push(draft(
                     id,

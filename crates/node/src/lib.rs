@@ -11,7 +11,8 @@
 //! - **features**, each a directory that imports the core and never another feature: [`api`]
 //!   (JSON API and live feed), [`tak`] (TAK clients), [`air`] (radar feeds, tracker, alerts),
 //!   [`federation`] (partner nodes), [`taxii`] (STIX 2.1 over TAXII 2.1), [`ops`] (operations
-//!   and pursuit notices), [`replay`] (the picture as it was). They talk through the bus.
+//!   and pursuit notices), [`pooled`] (support requests' acts and escalation), [`replay`] (the
+//!   picture as it was). They talk through the bus.
 //!   `tests/architecture.rs` checks
 //!   the rule;
 //! - **the composition root** [`server`]: builds the HTTP router and OpenAPI document from the
@@ -40,6 +41,7 @@ pub mod air;
 pub mod api;
 pub mod federation;
 pub mod ops;
+pub mod pooled;
 pub mod replay;
 pub mod tak;
 pub mod taxii;
@@ -52,4 +54,13 @@ pub use http::error::AppError;
 pub use state::{Node, NodeError};
 
 /// The feature modules: each imports the core and never another feature.
-pub const FEATURES: &[&str] = &["api", "tak", "air", "federation", "taxii", "ops", "replay"];
+pub const FEATURES: &[&str] = &[
+    "api",
+    "tak",
+    "air",
+    "federation",
+    "taxii",
+    "ops",
+    "pooled",
+    "replay",
+];

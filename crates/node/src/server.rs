@@ -37,6 +37,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(crate::taxii::router(node.clone()))
         .merge(crate::ops::api::routes())
         .merge(crate::ops::rules::routes())
+        .merge(crate::pooled::api::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -51,6 +52,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(crate::replay::document());
     document.merge(crate::ops::api::document());
     document.merge(crate::ops::rules::document());
+    document.merge(crate::pooled::api::document());
     crate::api::openapi::complete(&mut document);
     document
 }
@@ -113,6 +115,7 @@ pub async fn serve(
     crate::air::start(node.clone()).await?;
     crate::taxii::start(node.clone()).await?;
     crate::ops::start(node.clone()).await?;
+    crate::pooled::start(node.clone()).await?;
     tracing::info!(
         addr = %local,
         nation = %node.nation(),

@@ -1,7 +1,7 @@
 //! Work between nations, in the core so that every feature derives it the same way: the steps
 //! of a workflow this node holds and a reader may see, and the state derived from them
-//! (`liptako_model::workflow`). Pursuit notices use it now; pooled-asset support requests and
-//! exercise control are meant to reuse it.
+//! (`liptako_model::workflow`). Pursuit notices (acknowledgements) and support requests
+//! (answers of the addressed nations) use it; exercise control is meant to reuse it.
 //!
 //! A step refers to its head by id and carries the head's id in its search text, so the store's
 //! text filter narrows a scan to one workflow; each candidate is then checked exactly (its
@@ -27,7 +27,10 @@ pub async fn steps(
     reader: Option<&Principal>,
 ) -> Result<Vec<Object>, NodeError> {
     let id = head.meta.id;
-    let mut query = Query::all(ObjectType::Acknowledgement, MAX_STEPS);
+    let Some(step_type) = Workflow::step_type(head) else {
+        return Ok(Vec::new());
+    };
+    let mut query = Query::all(step_type, MAX_STEPS);
     query.exercise = head.meta.exercise.clone();
     query.text = Some(id.to_string());
     let policy_node = node.clone();

@@ -8,6 +8,7 @@ mod api {
     pub mod marking;
     pub mod objects;
     pub mod operations;
+    pub mod pooled;
     pub mod replay;
     pub mod rules;
     pub mod ui;

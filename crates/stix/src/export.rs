@@ -57,7 +57,8 @@ fn report_types(kind: ReportKind) -> &'static str {
         | ReportKind::AirspaceAlert
         | ReportKind::PursuitAlert
         | ReportKind::DeconflictionAlert
-        | ReportKind::ProtectionWarning => "observed-data",
+        | ReportKind::ProtectionWarning
+        | ReportKind::SupportAlert => "observed-data",
     }
 }
 
@@ -71,7 +72,8 @@ pub fn kind_part(kind: ReportKind) -> Option<Part> {
         | ReportKind::AirspaceAlert
         | ReportKind::PursuitAlert
         | ReportKind::DeconflictionAlert
-        | ReportKind::ProtectionWarning => Some(Part::Sighting),
+        | ReportKind::ProtectionWarning
+        | ReportKind::SupportAlert => Some(Part::Sighting),
         ReportKind::ThreatWarning => None,
     }
 }

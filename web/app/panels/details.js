@@ -13,6 +13,7 @@ import { symbolDataUrl, unitImage, reportImage, airImage } from '../symbols.js';
 
 const COLLECTION = {
   report: 'reports', unit: 'units', zone: 'zones', operation: 'operations', pursuit_notice: 'pursuit-notices',
+  asset: 'assets', support_request: 'support-requests',
 };
 
 export class Details {
@@ -125,6 +126,29 @@ export class Details {
         row('field.limits', object.limits_exceeded.map((limit) => t(`pursuit_limit.${limit}`)).join(', '));
       }
       if (object.ended) row('field.ended', formatTime(object.ended, lang));
+    } else if (object.type === 'asset') {
+      title = object.name;
+      row('field.category', t(`asset_category.${object.category}`));
+      row('field.status', t(`asset_status.${object.status}`));
+      const caps = object.capabilities || {};
+      row('field.capabilities', [
+        ...(caps.tags || []),
+        caps.range_km != null ? t('asset.range', { value: caps.range_km }) : null,
+        caps.endurance_h != null ? t('asset.endurance', { value: caps.endurance_h }) : null,
+        caps.payload_kg != null ? t('asset.payload', { value: caps.payload_kg }) : null,
+        caps.casualties != null ? t('asset.casualties', { value: caps.casualties }) : null,
+      ].filter(Boolean).join(', '));
+      row('field.home_base', formatDecimal(object.home_base));
+      if (object.notice_to_move_min != null) row('field.notice_to_move', t('asset.minutes', { value: object.notice_to_move_min }));
+      row('field.availability', (object.availability || []).map((w) => `${formatTime(w.start, lang)} – ${formatTime(w.end, lang)}`).join('; '));
+    } else if (object.type === 'support_request') {
+      title = t('support.title', { purpose: t(`support_purpose.${object.purpose}`), from: object.origin });
+      row('field.category', t(`asset_category.${object.category}`));
+      row('field.priority', t(`support_priority.${object.priority}`));
+      row('field.addressed_to', (object.addressed_to || []).join(', '));
+      row('field.window', `${formatTime(object.start, lang)} – ${formatTime(object.end, lang)}`);
+      row('field.description', object.description);
+      if (object.cancelled) row('field.cancelled', `${formatTime(object.cancelled, lang)} ${object.cancel_reason || ''}`);
     }
     const point = object.location || object.position;
     if (point) {
@@ -164,6 +188,21 @@ export class Details {
     } else if (!mine) {
       actions.append(el('p', { class: 'muted small' }, t('details.not_ours', { origin: object.origin })));
     }
+    if (object.type === 'support_request') {
+      const stateNode = el('dd', { 'data-testid': 'support-state' }, t('details.loading'));
+      rows.push(el('dt', {}, t('field.state')), stateNode);
+      this.loadSupportState(object, stateNode);
+      const home = markings.nation;
+      if (editor && this.ctx.principal.nation === home && (object.addressed_to || []).includes(home)) {
+        actions.append(this.supportAnswerForm(object, stateNode));
+      }
+      if (editor && mine && this.ctx.principal.nation === home && !object.cancelled) {
+        actions.append(el('button', {
+          type: 'button', class: 'danger', 'data-testid': 'support-cancel',
+          onclick: () => this.supportAct(object, 'cancel', { reason: window.prompt(t('support.cancel_reason')) || '' }, stateNode),
+        }, t('action.cancel_request')));
+      }
+    }
     const historyBox = el('div', { class: 'history' });
     this.render(
       el('span', { class: 'title-with-icon' }, icon ? el('img', { src: symbolDataUrl(icon), alt: '', class: 'symbol' }) : null, title),
@@ -195,6 +234,67 @@ export class Details {
       const query = this.ctx.state.world ? `?exercise=${encodeURIComponent(this.ctx.state.world)}` : '';
       await api('POST', `/api/v1/pursuit-notices/${notice.id}/acknowledge${query}`, {});
       await this.loadAcknowledgement(notice, node);
+    } catch (err) {
+      this.ctx.toast(err.message, true);
+    }
+  }
+
+  /** A support request's state and answers, as this node derives them from what it holds. */
+  async loadSupportState(request, node) {
+    try {
+      const query = this.ctx.state.world ? `?exercise=${encodeURIComponent(this.ctx.state.world)}` : '';
+      const current = await api('GET', `/api/v1/support-requests/${request.id}${query}`);
+      const lang = currentLang();
+      const answers = (current.workflow?.answers || []).map((answer) => el('div', { class: 'small' },
+        t('support.answer', {
+          nation: answer.nation, decision: t(`support_state.${answer.decision}`), who: answer.by, when: formatTime(answer.at, lang),
+        }),
+        answer.eta ? ` · ${t('support.eta', { when: formatTime(answer.eta, lang) })}` : '',
+        answer.text ? ` · ${answer.text}` : ''));
+      fill(node, el('strong', { class: `support-state state-${current.state}` }, t(`support_state.${current.state}`)), ...answers);
+    } catch (err) {
+      node.textContent = err.message;
+    }
+  }
+
+  /** The addressed nation's decision: an asset of its own, an ETA, a remark or reason. */
+  supportAnswerForm(request, stateNode) {
+    const own = [...this.ctx.state.objects.values()]
+      .filter((object) => object.type === 'asset' && object.origin === this.ctx.markings.nation);
+    const asset = el('select', { 'data-testid': 'support-asset' },
+      el('option', { value: '' }, t('support.no_asset')),
+      own.map((a) => el('option', { value: a.id, selected: a.id === request.asset }, `${a.name} (${t(`asset_category.${a.category}`)})`)));
+    const eta = el('input', { type: 'datetime-local', 'data-testid': 'support-eta', title: t('support.eta_label') });
+    const text = el('input', { type: 'text', 'data-testid': 'support-text', placeholder: t('support.text_placeholder') });
+    const answer = () => ({
+      assets: asset.value ? [asset.value] : [],
+      ...(eta.value ? { eta: new Date(eta.value).toISOString() } : {}),
+      text: text.value,
+    });
+    const button = (act, label, cls, body) => el('button', {
+      type: 'button', class: cls, 'data-testid': `support-${act}`, onclick: () => this.supportAct(request, act, body(), stateNode),
+    }, t(label));
+    return el('div', { class: 'support-answer stack' },
+      el('label', {}, t('field.assets'), asset),
+      el('label', {}, t('support.eta_label'), eta),
+      text,
+      el('div', { class: 'wrap' },
+        button('approve', 'action.approve', 'primary', answer),
+        el('button', {
+          type: 'button', class: 'danger', 'data-testid': 'support-decline',
+          onclick: () => this.supportAct(request, 'decline', { reason: text.value }, stateNode),
+        }, t('action.decline')),
+        button('task', 'action.task', '', answer),
+        button('complete', 'action.complete', '', () => ({ text: text.value }))));
+  }
+
+  async supportAct(request, act, body, stateNode) {
+    try {
+      const query = this.ctx.state.world ? `?exercise=${encodeURIComponent(this.ctx.state.world)}` : '';
+      await api('POST', `/api/v1/support-requests/${request.id}/${act}${query}`, body);
+      await this.loadSupportState(request, stateNode);
+      // The list shows the new state at once, not at its next refresh.
+      if (this.ctx.supportPanel?.timer) this.ctx.supportPanel.start();
     } catch (err) {
       this.ctx.toast(err.message, true);
     }

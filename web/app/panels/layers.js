@@ -25,6 +25,7 @@ export class LayersPanel {
       air: state.air.size,
       alerts: state.shown('report', { alerts: true }).length,
       operations: state.shown('operation').length + state.shown('pursuit_notice').length,
+      assets: state.shown('asset').length,
     };
     for (const [layer, node] of this.counts) node.textContent = String(counts[layer] ?? '');
   }

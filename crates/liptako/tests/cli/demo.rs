@@ -145,4 +145,23 @@ fn demo_runs_three_federated_nodes_with_an_air_picture_each() {
     }
     assert_eq!(items(ports[0], &tokens[0], "/api/v1/operations").len(), 1);
     assert!(items(ports[1], &tokens[1], "/api/v1/operations").is_empty());
+
+    // Pooled means: every node sees the six assets; NER's request reaches MLI, awaiting its
+    // decision, and never BFA.
+    loop {
+        let assets =
+            (0..3).all(|node| items(ports[node], &tokens[node], "/api/v1/assets").len() == 6);
+        let requests = items(ports[0], &tokens[0], "/api/v1/support-requests");
+        if assets && requests.len() == 1 {
+            assert_eq!(requests[0]["origin"], "NER");
+            assert_eq!(requests[0]["state"], "requested");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pooled means did not federate in time"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(items(ports[1], &tokens[1], "/api/v1/support-requests").is_empty());
 }

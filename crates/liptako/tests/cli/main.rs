@@ -9,6 +9,7 @@ mod federation;
 mod first_steps;
 mod joint_air;
 mod openapi;
+mod pooled;
 mod pursuit;
 mod security;
 mod stix;

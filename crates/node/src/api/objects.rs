@@ -45,6 +45,9 @@ pub fn collection(object_type: ObjectType) -> &'static str {
         ObjectType::Operation => "operations",
         ObjectType::PursuitNotice => "pursuit-notices",
         ObjectType::Acknowledgement => "acknowledgements",
+        ObjectType::Asset => "assets",
+        ObjectType::SupportRequest => "support-requests",
+        ObjectType::SupportResponse => "support-responses",
     }
 }
 
@@ -137,7 +140,13 @@ pub fn parse_input(
         ObjectType::Zone => serde_json::from_value::<Zone>(fields).map(Body::Zone),
         ObjectType::Operation => serde_json::from_value::<Operation>(fields)
             .map(|operation| Body::Operation(Box::new(operation))),
-        ObjectType::PursuitNotice | ObjectType::Acknowledgement => {
+        ObjectType::Asset => serde_json::from_value::<liptako_model::Asset>(fields)
+            .map(|asset| Body::Asset(Box::new(asset))),
+        ObjectType::SupportRequest => {
+            serde_json::from_value::<liptako_model::SupportRequest>(fields)
+                .map(|request| Body::SupportRequest(Box::new(request)))
+        }
+        ObjectType::PursuitNotice | ObjectType::Acknowledgement | ObjectType::SupportResponse => {
             return Err(read_only(object_type));
         }
     }
@@ -160,6 +169,9 @@ fn read_only(object_type: ObjectType) -> AppError {
         ObjectType::PursuitNotice => {
             "pursuit notices are raised by the node of the pursuing unit's nation; acknowledge one with POST /api/v1/pursuit-notices/{id}/acknowledge".into()
         }
+        ObjectType::SupportResponse => {
+            "support responses are written by the addressed nation's acts: POST /api/v1/support-requests/{id}/approve, /decline, /task or /complete".into()
+        }
         _ => format!(
             "{}s are written by the act's own route (POST /api/v1/pursuit-notices/{{id}}/acknowledge)",
             object_type.as_str()
@@ -173,9 +185,9 @@ fn read_only(object_type: ObjectType) -> AppError {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Only this kind (reports: incident, threat_warning, intelligence_summary, spot_report,
-    /// civilian_harm, airspace_alert, pursuit_alert, deconfliction_alert, protection_warning;
-    /// zones: restricted, protected_site,
-    /// area_of_operations; operations: their status, planned, active, ended).
+    /// civilian_harm, airspace_alert, pursuit_alert, deconfliction_alert, protection_warning,
+    /// support_alert; zones: restricted, protected_site, area_of_operations; operations: their
+    /// status, planned, active, ended; assets: their category; support requests: their priority).
     pub kind: Option<String>,
     /// Only objects whose geometry meets this box: `west,south,east,north` in degrees.
     pub bbox: Option<String>,
@@ -247,6 +259,7 @@ pub async fn list(
     }
     let policy_node = node.clone();
     let principal = caller.0;
+    let caller_principal = principal.clone();
     let page = node
         .with_store(move |store| {
             let policy = policy_node.policy();
@@ -259,8 +272,12 @@ pub async fn list(
     let next_cursor = page
         .next_cursor
         .map(|cursor| node.auth().seal_cursor(cursor));
+    let mut objects = page.objects;
+    for object in &mut objects {
+        follow_unit(&node, &caller_principal, object).await?;
+    }
     if wants_geojson(&headers) {
-        let features: Vec<Value> = page.objects.iter().map(feature).collect();
+        let features: Vec<Value> = objects.iter().map(feature).collect();
         let mut collection = serde_json::json!({
             "type": "FeatureCollection",
             "features": features,
@@ -275,11 +292,105 @@ pub async fn list(
         );
         return Ok(response);
     }
+    if object_type == ObjectType::SupportRequest {
+        // Each request with the state this node derives for the caller, as a single read.
+        let mut items = Vec::with_capacity(objects.len());
+        for object in &objects {
+            items.push(with_workflow(&node, &caller_principal, object).await?);
+        }
+        let mut page = serde_json::json!({ "items": items });
+        if let (Some(cursor), Value::Object(fields)) = (&next_cursor, &mut page) {
+            fields.insert("next_cursor".into(), Value::String(cursor.clone()));
+        }
+        return Ok(Json(page).into_response());
+    }
     Ok(Json(ListPage {
-        items: page.objects,
+        items: objects,
         next_cursor,
     })
     .into_response())
+}
+
+/// An asset linked to a unit shows that unit's position, when the reader may see the unit in
+/// the asset's world (`Policy::allows`); otherwise the asset keeps the position its nation
+/// wrote, and nothing of the unit is told.
+async fn follow_unit(
+    node: &Arc<Node>,
+    principal: &Principal,
+    object: &mut Object,
+) -> Result<(), AppError> {
+    let Body::Asset(asset) = &mut object.body else {
+        return Ok(());
+    };
+    let Some(unit_id) = asset.unit else {
+        return Ok(());
+    };
+    if let Some(stored) = node.get_object(unit_id).await?
+        && !stored.object.meta.deleted
+        && node.policy().allows(
+            Audience::reader(principal, object.meta.exercise.as_deref()),
+            stored.object.as_ref(),
+        )
+        && let Body::Unit(unit) = &stored.object.body
+        && let Some(position) = unit.position
+    {
+        asset.position = Some(position);
+    }
+    Ok(())
+}
+
+/// A head of a workflow as JSON with `"workflow"`, the state this node derives from the steps
+/// it holds and `principal` may see, and for a support request its `"state"`.
+async fn with_workflow(
+    node: &Arc<Node>,
+    principal: &Principal,
+    object: &Object,
+) -> Result<Value, AppError> {
+    let mut value = serde_json::to_value(object)
+        .map_err(|err| AppError::internal(format!("serialising an object: {err}")))?;
+    if let Some(state) = crate::workflow::state(node, object, Some(principal)).await?
+        && let Value::Object(fields) = &mut value
+    {
+        if let Some(support) = state.state {
+            fields.insert("state".into(), Value::String(support.as_str().to_owned()));
+        }
+        let state = serde_json::to_value(state)
+            .map_err(|err| AppError::internal(format!("serialising a state: {err}")))?;
+        fields.insert("workflow".into(), state);
+    }
+    Ok(value)
+}
+
+/// What a support request's content must agree with beyond its own fields: every addressed
+/// nation is a partner (a member other than this node's nation), and the marking releases the
+/// request to each (`Policy::holders`, the same rule `Policy::allows` decides with). 422
+/// otherwise, naming the nation.
+fn check_with_policy(node: &Node, body: &Body, marking: &Marking) -> Result<(), AppError> {
+    let Body::SupportRequest(request) = body else {
+        return Ok(());
+    };
+    let home = node.nation();
+    let policy = node.policy();
+    let holders = policy.holders(home, marking);
+    for nation in &request.addressed_to {
+        if *nation == home {
+            return Err(AppError::Unprocessable(format!(
+                "addressed_to: {home} is the requesting nation; address the partners asked"
+            )));
+        }
+        if !policy.confederation().is_member(*nation) {
+            return Err(AppError::Unprocessable(format!(
+                "addressed_to: {nation} is not a member of {}",
+                policy.confederation().name()
+            )));
+        }
+        if !holders.contains(nation) {
+            return Err(AppError::Unprocessable(format!(
+                "marking {marking} does not release the request to {nation}, to which it is addressed: release it at least to every addressed nation"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn build_query(
@@ -302,9 +413,18 @@ fn build_query(
                 .iter()
                 .map(OperationStatus::as_str)
                 .collect(),
-            ObjectType::Unit | ObjectType::PursuitNotice | ObjectType::Acknowledgement => {
-                Vec::new()
-            }
+            ObjectType::Asset => liptako_model::AssetCategory::ALL
+                .iter()
+                .map(liptako_model::AssetCategory::as_str)
+                .collect(),
+            ObjectType::SupportRequest => liptako_model::SupportPriority::ALL
+                .iter()
+                .map(liptako_model::SupportPriority::as_str)
+                .collect(),
+            ObjectType::Unit
+            | ObjectType::PursuitNotice
+            | ObjectType::Acknowledgement
+            | ObjectType::SupportResponse => Vec::new(),
         };
         if !known.contains(&kind.as_str()) {
             return Err(AppError::BadRequest(format!(
@@ -404,6 +524,7 @@ pub async fn create(
         .marking
         .ok_or_else(|| AppError::BadRequest("marking is required".into()))?;
     let marking = checked_marking(&node, &caller.0, &marking, None)?;
+    check_with_policy(&node, &body, &marking)?;
     let exercise = checked_exercise(envelope.exercise.as_deref())?;
     let draft = Draft {
         id: Uuid::now_v7(),
@@ -438,22 +559,17 @@ pub async fn get(
     let stored = visible(&node, &caller.0, object_type, id, exercise.as_deref()).await?;
     not_deleted(&stored.object)?;
     // The head of a workflow between nations answers with the state this node derives from the
-    // linked objects it holds and the caller may see.
-    // An operation answers with the civilian-harm reports linked to it, derived likewise.
-    let workflow = crate::workflow::state(&node, &stored.object, Some(&caller.0)).await?;
+    // linked objects it holds and the caller may see; an asset linked to a unit with the
+    // unit's position if the caller may see it; an operation with the civilian-harm reports
+    // linked to it, derived likewise.
+    let follows_unit = matches!(&stored.object.body, Body::Asset(asset) if asset.unit.is_some());
     let harm = crate::workflow::civilian_harm(&node, &stored.object, &caller.0).await?;
-    if workflow.is_some() || harm.is_some() {
-        let mut value = serde_json::to_value(stored.object.as_ref())
-            .map_err(|err| AppError::internal(format!("serialising an object: {err}")))?;
-        if let Value::Object(fields) = &mut value {
-            if let Some(state) = workflow {
-                let state = serde_json::to_value(state)
-                    .map_err(|err| AppError::internal(format!("serialising a state: {err}")))?;
-                fields.insert("workflow".into(), state);
-            }
-            if let Some(harm) = harm {
-                fields.insert("civilian_harm_reports".into(), serde_json::json!(harm));
-            }
+    if liptako_model::Workflow::is_head(&stored.object) || follows_unit || harm.is_some() {
+        let mut object = stored.object.as_ref().clone();
+        follow_unit(&node, &caller.0, &mut object).await?;
+        let mut value = with_workflow(&node, &caller.0, &object).await?;
+        if let (Some(harm), Value::Object(fields)) = (harm, &mut value) {
+            fields.insert("civilian_harm_reports".into(), serde_json::json!(harm));
         }
         let mut response = Json(value).into_response();
         if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", stored.object.meta.version)) {
@@ -550,6 +666,17 @@ pub async fn replace(
             marking
         }
     };
+    check_with_policy(&node, &body, &marking)?;
+    if let (Body::SupportRequest(before), Body::SupportRequest(after)) = (&current.body, &body)
+        && before.cancelled.is_some()
+        && after.cancelled.is_none()
+    {
+        return Err(AppError::Conflict {
+            message: "the request was cancelled; a cancellation is final (make a new request)"
+                .into(),
+            current_version: Some(current.meta.version),
+        });
+    }
     let draft = Draft {
         id,
         origin: node.nation(),

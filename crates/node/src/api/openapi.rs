@@ -222,6 +222,14 @@ impl Modify for ObjectRoutes {
                 )
                 .response("413", error("Body too large"))
                 .security(security());
+            let create = if object_type == ObjectType::SupportRequest {
+                create.response(
+                    "422",
+                    error("The marking does not release the request to every nation it is addressed to, or an addressed nation is not a partner"),
+                )
+            } else {
+                create
+            };
             let get = OperationBuilder::new()
                 .tag("objects")
                 .operation_id(Some(format!("get_{name}")))
@@ -249,6 +257,14 @@ impl Modify for ObjectRoutes {
                 .response("410", error("Deleted"))
                 .response("428", error("No version given"))
                 .security(security());
+            let replace = if object_type == ObjectType::SupportRequest {
+                replace.response(
+                    "422",
+                    error("The marking does not release the request to every nation it is addressed to, or an addressed nation is not a partner"),
+                )
+            } else {
+                replace
+            };
             let delete = OperationBuilder::new()
                 .tag("objects")
                 .operation_id(Some(format!("delete_{name}")))
@@ -305,6 +321,9 @@ fn body_schema_name(object_type: ObjectType) -> &'static str {
         ObjectType::Operation => "Operation",
         ObjectType::PursuitNotice => "PursuitNotice",
         ObjectType::Acknowledgement => "Acknowledgement",
+        ObjectType::Asset => "Asset",
+        ObjectType::SupportRequest => "SupportRequest",
+        ObjectType::SupportResponse => "SupportResponse",
     }
 }
 
@@ -470,7 +489,10 @@ fn object_schema(object_type: ObjectType, meta: &Value, body: &Value) -> Value {
     );
     required.push(json!("type"));
     required.extend(body_required);
-    if object_type == ObjectType::PursuitNotice {
+    if matches!(
+        object_type,
+        ObjectType::PursuitNotice | ObjectType::SupportRequest
+    ) {
         // The head of a workflow between nations is read with the state this node derives.
         properties.insert(
             "workflow".into(),
@@ -483,6 +505,13 @@ fn object_schema(object_type: ObjectType, meta: &Value, body: &Value) -> Value {
             "civilian_harm_reports".into(),
             json!({"type": "array", "items": {"type": "string", "format": "uuid"},
                    "description": "Civilian-harm reports linked to it (on a single read)."}),
+        );
+    }
+    if object_type == ObjectType::SupportRequest {
+        properties.insert(
+            "state".into(),
+            json!({"type": "string", "description": "The request's state as this node derives it.",
+                   "enum": ["requested", "approved", "declined", "tasked", "completed", "cancelled"]}),
         );
     }
     json!({
@@ -566,7 +595,23 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
             "area": {"type": "Polygon", "coordinates":
                 [[[0.9, 14.1], [1.1, 14.1], [1.1, 14.3], [0.9, 14.1]]]},
         })),
-        ObjectType::Operation | ObjectType::PursuitNotice | ObjectType::Acknowledgement => None,
+        ObjectType::Asset => Some(json!({
+            "name": "HERON 2", "category": "isr_drone",
+            "capabilities": {"tags": ["eo/ir"], "range_km": 250.0, "endurance_h": 20.0},
+            "home_base": {"lat": 12.35, "lon": -1.52}, "status": "available",
+        })),
+        // Valid on a node of the default confederation other than NER's (the marking `configure`
+        // writes releases it to all members).
+        ObjectType::SupportRequest => Some(json!({
+            "category": "medevac", "purpose": "medevac", "priority": "urgent",
+            "addressed_to": ["NER"], "location": {"lat": 15.1, "lon": 1.2},
+            "start": "2026-12-06T12:00:00Z", "end": "2026-12-06T18:00:00Z",
+            "description": "Two casualties, one on a litter.",
+        })),
+        ObjectType::Operation
+        | ObjectType::PursuitNotice
+        | ObjectType::Acknowledgement
+        | ObjectType::SupportResponse => None,
     };
     let examples: Vec<Value> = example
         .map(|mut example| {

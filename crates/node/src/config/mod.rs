@@ -19,7 +19,7 @@
 //!
 //! Sections are leaves: [`cot`] (TAK clients), [`air`] (the air picture and its sensors),
 //! [`pursuit`] (the limits of the right of pursuit), [`deconfliction`] (`[deconfliction]` and
-//! `[protection]` distances) and [`taxii`]
+//! `[protection]` distances), [`support`] (support requests) and [`taxii`]
 //! depend on nothing of the node but [`ConfigDuration`], so every feature may read every
 //! section without importing another feature.
 
@@ -27,6 +27,7 @@ pub mod air;
 pub mod cot;
 pub mod deconfliction;
 pub mod pursuit;
+pub mod support;
 pub mod taxii;
 
 use std::collections::BTreeMap;
@@ -111,6 +112,9 @@ pub struct Config {
         skip_serializing_if = "deconfliction::ProtectionSection::is_default"
     )]
     pub protection: deconfliction::ProtectionSection,
+    /// The expected response time of support requests, per priority (pooled means).
+    #[serde(default, skip_serializing_if = "support::SupportSection::is_default")]
+    pub support: support::SupportSection,
 }
 
 /// Default address of the federation listener.
@@ -414,6 +418,7 @@ impl Config {
             pursuit: pursuit::PursuitSection::default(),
             deconfliction: deconfliction::DeconflictionSection::default(),
             protection: deconfliction::ProtectionSection::default(),
+            support: support::SupportSection::default(),
         }
     }
 
@@ -459,6 +464,7 @@ impl Config {
         self.pursuit.check()?;
         self.deconfliction.check()?;
         self.protection.check()?;
+        self.support.check()?;
         for (nation, key) in &self.federation.origin_keys {
             if !policy.confederation().is_member(*nation) {
                 return Err(format!(

@@ -37,6 +37,10 @@ pub enum AppError {
         /// The object's current version, when there is one.
         current_version: Option<u64>,
     },
+    /// Well-formed, but it contradicts the node's policy or what it holds (a support request
+    /// not releasable to a nation it is addressed to).
+    #[error("{0}")]
+    Unprocessable(String),
     /// A change without the version it is made against.
     #[error("{0}")]
     PreconditionRequired(String),
@@ -93,6 +97,7 @@ impl AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Gone(_) => (StatusCode::GONE, "gone"),
             AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            AppError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
             AppError::PreconditionRequired(_) => {
                 (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
             }

@@ -305,6 +305,7 @@ fn report_kind_label(kind: ReportKind) -> &'static str {
         ReportKind::PursuitAlert => "Pursuit alert",
         ReportKind::DeconflictionAlert => "Deconfliction alert",
         ReportKind::ProtectionWarning => "Protection of civilians warning",
+        ReportKind::SupportAlert => "Support alert",
     }
 }
 
@@ -496,8 +497,22 @@ pub fn object_event(object: &Object, now: OffsetDateTime, object_stale: Duration
             }
             event.detail.remarks = Some(remarks(text));
         }
-        // Acknowledgements are steps of a workflow: they have no place on a map.
-        Body::Acknowledgement(_) => return None,
+        // A pooled asset as a marker where it is (or is based), its status in the remarks.
+        Body::Asset(asset) => {
+            event.event_type = REPORT_TYPE.to_owned();
+            event.how = "h-e".to_owned();
+            event.point = point(&asset.position.unwrap_or(asset.home_base));
+            event.detail.contact = Some(contact(&asset.name));
+            event.detail.remarks = Some(remarks(format!(
+                "Pooled asset of {}: {:?}, {:?}.",
+                object.meta.origin, asset.category, asset.status
+            )));
+        }
+        // Acknowledgements, support requests and their answers are work between nations,
+        // read in the web COP; they have no place on a TAK map.
+        Body::Acknowledgement(_) | Body::SupportRequest(_) | Body::SupportResponse(_) => {
+            return None;
+        }
     }
     Some(event)
 }
