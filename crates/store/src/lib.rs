@@ -174,6 +174,15 @@ pub trait Store: Send + Sync + 'static {
     /// One user by name.
     fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
 
+    /// The newest recorded state of each air track in `[from, to)`, by uid, at most `limit`
+    /// tracks (the picture at a time, for replay).
+    fn air_latest(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<AirHistoryRow>, StoreError>;
+
     /// Thinned air-track states in a time window, oldest first (for replay), each with its
     /// position in the history (pass the last one as `after_id` for the next page).
     fn air_history(&self, query: &AirHistoryQuery)

@@ -8,13 +8,14 @@
 //! - **Reads** use a small pool of read-only connections; WAL lets them run beside the writer
 //!   and see every committed write.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use liptako_model::{Meta, Nation, Object, ObjectType, next_version};
+use liptako_model::{Marking, Meta, Nation, Object, ObjectType, next_version};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use time::OffsetDateTime;
@@ -531,13 +532,37 @@ impl Store for SqliteStore {
         Ok(heads)
     }
 
+    fn air_latest(
+        &self,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<AirHistoryRow>, StoreError> {
+        // One row per uid: SQLite takes the bare columns from the row with the newest time.
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, max(time), origin, uid, marking, lat, lon, payload
+             FROM air_history INDEXED BY air_history_by_time
+             WHERE time >= ?1 AND time < ?2 GROUP BY uid ORDER BY uid LIMIT ?3",
+        )?;
+        let mut rows = stmt.query(params![micros(from), micros(to), clamp_i64(limit as u64)])?;
+        let mut out = Vec::new();
+        let mut markings: HashMap<String, Marking> = HashMap::new();
+        while let Some(row) = rows.next()? {
+            out.push(air_row(row, &mut markings)?.1);
+        }
+        Ok(out)
+    }
+
     fn air_history(
         &self,
         query: &AirHistoryQuery,
     ) -> Result<Vec<(u64, AirHistoryRow)>, StoreError> {
+        // The time index, always: with `id > ?` SQLite would otherwise walk the rowid from the
+        // cursor to the end of the table (every later row of the history) to fill a page.
         let mut sql = String::from(
             "SELECT id, time, origin, uid, marking, lat, lon, payload FROM air_history
-             WHERE time >= ? AND time < ?",
+             INDEXED BY air_history_by_time WHERE time >= ? AND time < ?",
         );
         let mut args = vec![
             Value::Integer(micros(query.from)),
@@ -557,30 +582,10 @@ impl Store for SqliteStore {
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut out = Vec::new();
+        // Rows share a few markings: each is parsed once.
+        let mut markings: HashMap<String, Marking> = HashMap::new();
         while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let origin: String = row.get(2)?;
-            let marking: String = row.get(4)?;
-            let what = || format!("air history row {id}");
-            out.push((
-                id as u64,
-                AirHistoryRow {
-                    time: from_micros(row.get(1)?),
-                    origin: Nation::parse(&origin).map_err(|_| {
-                        StoreError::Open(format!("{}: bad origin {origin:?}", what()))
-                    })?,
-                    uid: row.get(3)?,
-                    marking: serde_json::from_str(&marking).map_err(|source| {
-                        StoreError::Payload {
-                            what: what(),
-                            source,
-                        }
-                    })?,
-                    lat: row.get(5)?,
-                    lon: row.get(6)?,
-                    payload: row.get(7)?,
-                },
-            ));
+            out.push(air_row(row, &mut markings)?);
         }
         Ok(out)
     }
@@ -1197,6 +1202,43 @@ fn insert_audit(tx: &Connection, entry: &AuditEntry) -> Result<(), StoreError> {
         entry.detail,
     ])?;
     Ok(())
+}
+
+/// One row of `SELECT id, time, origin, uid, marking, lat, lon, payload FROM air_history`,
+/// markings parsed once per distinct text (`markings`).
+fn air_row(
+    row: &rusqlite::Row<'_>,
+    markings: &mut HashMap<String, Marking>,
+) -> Result<(u64, AirHistoryRow), StoreError> {
+    let id: i64 = row.get(0)?;
+    let origin: String = row.get(2)?;
+    let marking: String = row.get(4)?;
+    let what = || format!("air history row {id}");
+    let marking = match markings.get(&marking) {
+        Some(parsed) => parsed.clone(),
+        None => {
+            let parsed: Marking =
+                serde_json::from_str(&marking).map_err(|source| StoreError::Payload {
+                    what: what(),
+                    source,
+                })?;
+            markings.insert(marking, parsed.clone());
+            parsed
+        }
+    };
+    Ok((
+        id as u64,
+        AirHistoryRow {
+            time: from_micros(row.get(1)?),
+            origin: Nation::parse(&origin)
+                .map_err(|_| StoreError::Open(format!("{}: bad origin {origin:?}", what())))?,
+            uid: row.get(3)?,
+            marking,
+            lat: row.get(5)?,
+            lon: row.get(6)?,
+            payload: row.get(7)?,
+        },
+    ))
 }
 
 /// One row of `SELECT seq, id, version, state, payload, appended, attestation FROM log`;

@@ -518,6 +518,25 @@ fn air_history_is_written_read_by_window_and_purged() {
         rows,
         "rows come back as written, in order"
     );
+    // The newest state of each track in a window, one per uid.
+    let latest = store
+        .air_latest(T0 + second * 15, T0 + second * 45, 10)
+        .unwrap();
+    assert_eq!(
+        latest
+            .iter()
+            .map(|row| (row.uid.as_str(), row.time))
+            .collect::<Vec<_>>(),
+        [
+            ("MLI-air-1", T0 + second * 40),
+            ("MLI-air-2", T0 + second * 40)
+        ]
+    );
+    assert!((latest[0].lat - 14.04).abs() < 1e-9, "{latest:?}");
+    assert_eq!(
+        store.air_latest(T0, T0 + second * 1000, 1).unwrap().len(),
+        1
+    );
     // A window is half-open, a uid narrows, pages continue after the last id.
     let window = store
         .air_history(&query(

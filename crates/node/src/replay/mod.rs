@@ -24,7 +24,6 @@
 //! visibility (a version counts as seen only if it and every later version may be seen), paged
 //! by a sealed cursor: applied in order to the picture at `from`, they give the picture at `to`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -33,7 +32,7 @@ use axum::{Json, Router};
 use liptako_model::{
     Audience, Meta, Object, ObjectType, Policy, Principal, Transition, check_exercise_name,
 };
-use liptako_store::{AirHistoryQuery, Store, StoreError, Taken};
+use liptako_store::{Store, StoreError, Taken};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -195,7 +194,9 @@ pub fn replay(
     })
 }
 
-/// The last recorded state of each air track the caller may see in the window before `at`.
+/// The last recorded state of each air track in the window before `at`, if the caller may see
+/// it (the latest state decides, as everywhere: an older state of a track whose marking was
+/// narrowed since is not shown).
 fn air_at(
     store: &dyn Store,
     policy: &Policy,
@@ -203,48 +204,22 @@ fn air_at(
     at: OffsetDateTime,
 ) -> Result<(Vec<serde_json::Value>, bool), StoreError> {
     let reader = Audience::reader(principal, None);
-    let mut latest: HashMap<String, (OffsetDateTime, String)> = HashMap::new();
-    let mut after_id = None;
-    let mut n_rows = 0usize;
-    loop {
-        let rows = store.air_history(&AirHistoryQuery {
-            from: at - AIR_WINDOW,
-            // `to` is exclusive: include states recorded at `at` itself.
-            to: at + time::Duration::microseconds(1),
-            uid: None,
-            after_id,
-            limit: 10_000,
-        })?;
-        let Some((last, _)) = rows.last() else { break };
-        after_id = Some(*last);
-        n_rows += rows.len();
-        for (_, row) in rows {
-            if !policy.allows(reader, &row) {
-                continue;
-            }
-            let newer = latest
-                .get(&row.uid)
-                .is_none_or(|(time, _)| *time <= row.time);
-            if newer {
-                latest.insert(row.uid, (row.time, row.payload));
-            }
-        }
-        if n_rows >= MAX_AIR_ROWS {
-            break;
-        }
-    }
-    let more = latest.len() > MAX_AIR_TRACKS || n_rows >= MAX_AIR_ROWS;
-    let mut tracks: Vec<(String, serde_json::Value)> = latest
+    let rows = store.air_latest(
+        at - AIR_WINDOW,
+        // The end is exclusive: include states recorded at `at` itself.
+        at + time::Duration::microseconds(1),
+        MAX_AIR_ROWS,
+    )?;
+    let more = rows.len() >= MAX_AIR_ROWS;
+    let mut tracks: Vec<serde_json::Value> = rows
         .into_iter()
-        .filter_map(|(uid, (_, payload))| {
-            serde_json::from_str(&payload)
-                .ok()
-                .map(|value| (uid, value))
-        })
+        .filter(|row| policy.allows(reader, row))
+        .filter_map(|row| serde_json::from_str(&row.payload).ok())
+        .take(MAX_AIR_TRACKS + 1)
         .collect();
-    tracks.sort_by(|a, b| a.0.cmp(&b.0));
+    let more = more || tracks.len() > MAX_AIR_TRACKS;
     tracks.truncate(MAX_AIR_TRACKS);
-    Ok((tracks.into_iter().map(|(_, track)| track).collect(), more))
+    Ok((tracks, more))
 }
 
 /// Most changes in one page.
