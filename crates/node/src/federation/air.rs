@@ -176,6 +176,7 @@ pub async fn receive(
                     }
                     keep
                 })
+                .map(|record| own_contributions(peer, record))
                 .collect();
             link.air_records_received.add(records.len() as u64);
             if !records.is_empty() {
@@ -189,6 +190,17 @@ pub async fn receive(
             }
         }
     }
+}
+
+/// A partner sends only what its own sensors see: contributions it names for another nation
+/// are dropped, so a partner cannot pass its tracks off as a third nation's radar's.
+fn own_contributions(peer: Nation, mut record: LinkRecord) -> LinkRecord {
+    if let LinkRecord::State { report, .. } = &mut record {
+        report
+            .contributors
+            .retain(|contributor| contributor.nation.as_deref() == Some(peer.as_str()));
+    }
+    record
 }
 
 /// A partner's air track as the access rule reads it.
@@ -278,6 +290,32 @@ mod tests {
                 releasable_to: to.iter().map(|s| (*s).to_owned()).collect(),
             }),
         }
+    }
+
+    #[test]
+    fn a_partner_names_only_its_own_sensors() {
+        let mut record = state("DR", &["AES"]);
+        if let LinkRecord::State { report, .. } = &mut record {
+            report.contributors = vec![
+                liptako_track::Contributor {
+                    nation: Some("MLI".into()),
+                    sensor: "GAO".into(),
+                },
+                liptako_track::Contributor {
+                    nation: Some("NER".into()),
+                    sensor: "AYOROU".into(),
+                },
+                liptako_track::Contributor {
+                    nation: None,
+                    sensor: "?".into(),
+                },
+            ];
+        }
+        let LinkRecord::State { report, .. } = own_contributions(nation("MLI"), record) else {
+            unreachable!()
+        };
+        assert_eq!(report.contributors.len(), 1);
+        assert_eq!(report.contributors[0].sensor, "GAO");
     }
 
     #[test]
