@@ -175,7 +175,7 @@ class App {
   }
 
   stop() {
-    this.replay?.goLive();
+    this.replay?.close();
     this.live.stop();
     this.linksPanel.stop();
     this.supportPanel?.stop();

@@ -53,7 +53,8 @@ export class Replay {
     this.lastAir = 0;
     this.bar = $('#timeline');
     this.banner = $('#replay-banner');
-    $('#replay-toggle').addEventListener('click', () => (this.active ? this.goLive() : this.open()));
+    // A property, not a listener: the button outlives each login's App.
+    $('#replay-toggle').onclick = () => (this.active ? this.goLive() : this.open());
     this.build();
   }
 
@@ -116,6 +117,12 @@ export class Replay {
   /** Back to the live picture. */
   goLive() {
     if (!this.active) return;
+    this.close();
+    this.app.leaveReplay();
+  }
+
+  /** Closes the bar and stops playback (at logout too). */
+  close() {
     this.pause();
     this.serial += 1;
     this.active = false;
@@ -124,12 +131,15 @@ export class Replay {
     this.bar.hidden = true;
     document.body.classList.remove('replay');
     this.render();
-    this.app.leaveReplay();
   }
 
   onSlider() {
     const span = this.windowEnd - this.windowStart();
-    this.seek(this.windowStart() + (span * Number(this.slider.value)) / 1000);
+    this.at = Math.round(this.windowStart() + (span * Number(this.slider.value)) / 1000);
+    this.showTime();
+    // Dragging: the picture is read once the slider rests.
+    clearTimeout(this.slideTimer);
+    this.slideTimer = setTimeout(() => this.seek(this.at), 250);
   }
 
   onField() {
