@@ -590,6 +590,19 @@ describe('web COP on one node', () => {
     assert.ok(await page.isVisible('#new-report'), 'new report not offered back in live');
     await page.waitForFunction((want) => document.querySelector('#side')?.textContent.includes(want), last);
     await page.keyboard.press('Escape');
+
+    // In an exercise's world (the world switch), the replay reads that world and says so.
+    await page.selectOption('[data-testid=world-select]', `EX-${RUN}`);
+    await page.waitForSelector('#exercise-strip:not([hidden])');
+    await page.click('[data-testid=replay-toggle]');
+    await page.waitForFunction((name) => document.querySelector('[data-testid=replay-banner]').textContent.includes(`EXERCICE ${name}`), `EX-${RUN}`);
+    await page.waitForFunction((want) => [...window.liptako.state.objects.values()].some((o) => o.title === want), `Exercice ${RUN}`);
+    assert.equal(await page.evaluate((id) => window.liptako.state.objects.has(id), made.id), false, 'a real-world report in the exercise replay');
+    await page.click('[data-testid=replay-live]');
+    await page.waitForSelector('[data-testid=replay-banner]', { state: 'hidden' });
+    await page.selectOption('[data-testid=world-select]', '');
+    await page.waitForSelector('#exercise-strip', { state: 'hidden' });
+    await page.waitForFunction((id) => window.liptako.state.objects.has(id), made.id);
   });
 
   test('no request of any page left 127.0.0.1', () => {
