@@ -690,6 +690,8 @@ class App {
     state.replayAt = ms;
     state.resetObjects([...picture.reports, ...picture.units, ...picture.zones, ...picture.operations, ...picture.pursuit_notices]);
     state.setAcks(acks);
+    // A jump in time: no trail joins the tracks' positions before it.
+    state.air.clear();
     this.showReplayAir(picture.air_tracks, ms);
     this.details.refresh();
   }
