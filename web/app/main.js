@@ -1,6 +1,6 @@
 // The Liptako web COP: log in, then the live map of the node's picture. This module wires the
 // pieces together: the session, the map and its layers, the live feed, the panels, the forms,
-// the banner, the exercise worlds and the keyboard.
+// the banner, the exercise worlds, replay (replay.js) and the keyboard.
 
 import * as maplibregl from '/ui/vendor/maplibre-gl/maplibre-gl.mjs';
 import { api, login, logout, restoreSession, onSessionEnd, listAll } from './api.js';
@@ -24,6 +24,7 @@ import { AlertsPanel } from './panels/alerts.js';
 import { RulesPanel } from './panels/rules.js';
 import { LinksPanel } from './panels/links.js';
 import { SupportPanel } from './panels/support.js';
+import { Replay } from './replay.js';
 import { reportForm, zoneForm, confirmDelete, errorText } from './forms/objects.js';
 import { formatDecimal, formatMgrs } from './coords.js';
 import { EMPTY, collection, objectPoint } from './geo.js';
@@ -158,6 +159,7 @@ class App {
     this.rulesPanel = new RulesPanel(this);
     this.linksPanel = new LinksPanel(this);
     this.supportPanel = new SupportPanel(this);
+    this.replay = new Replay(this);
     await new Promise((resolve) => (map.loaded() ? resolve() : map.once('load', resolve)));
     for (const layer of [operations, zones, assets, reports, units, air]) layer.install(map);
     this.installOverlays();
@@ -173,6 +175,7 @@ class App {
   }
 
   stop() {
+    this.replay?.close();
     this.live.stop();
     this.linksPanel.stop();
     this.supportPanel?.stop();
@@ -242,7 +245,7 @@ class App {
     $('#node-name').textContent = `${this.node.name} · ${this.node.confederation}`;
     const p = this.principal;
     $('#user-name').textContent = t('header.user', { name: p.name, nation: p.nation, clearance: p.clearance, role: t(`role.${p.role}`) });
-    const editor = p.role !== 'viewer';
+    const editor = p.role !== 'viewer' && !this.replay?.active;
     $('#new-report').hidden = !editor;
     $('#draw-zone').hidden = !editor;
     $('#links-tab').hidden = p.role !== 'admin';
@@ -264,6 +267,7 @@ class App {
     this.banner.schedule();
     this.feedState(this.feed || 'connecting');
     this.showExercise();
+    this.replay.render();
   }
 
   feedState(name) {
@@ -297,7 +301,7 @@ class App {
     const params = { limit: 1000, ...(this.state.world ? { exercise: this.state.world } : {}) };
     try {
       const lists = await Promise.all(['reports', 'units', 'zones', 'operations', 'pursuit-notices', 'assets', 'support-requests'].map((c) => listAll(`/api/v1/${c}`, params, { geojson: true })));
-      if (serial !== this.loadSerial) return;
+      if (serial !== this.loadSerial || this.replay?.active) return;
       this.state.resetObjects(lists.flat());
       const held = this.heldDuringLoad;
       this.heldDuringLoad = null;
@@ -319,6 +323,7 @@ class App {
   }
 
   async loadAcks() {
+    if (this.replay?.active) return;
     try {
       this.state.setAcks(await api('GET', '/api/v1/acks'));
     } catch {
@@ -333,6 +338,8 @@ class App {
 
   onLive(message) {
     const { state } = this;
+    // Replaying: nothing live touches the past picture (leaving replay reads the lists again).
+    if (this.replay?.active) return;
     switch (message.op) {
       case 'hello':
         this.loadAll();
@@ -378,7 +385,7 @@ class App {
 
   renderAir() {
     if (!this.map) return;
-    air.render(this.map, this.state);
+    air.render(this.map, this.state, this.state.now());
     this.lastAirRender = performance.now();
     this.banner.schedule();
   }
@@ -639,6 +646,7 @@ class App {
     this.live.start(world);
     this.banner.last = '';
     this.banner.schedule();
+    this.replay.worldChanged();
   }
 
   showExercise() {
@@ -648,6 +656,59 @@ class App {
     strip.hidden = !world;
     strip.textContent = world ? t('world.exercise_strip', { name: world }) : '';
     strip.dataset.testid = 'exercise-strip';
+  }
+
+  // --- replay -------------------------------------------------------------------------
+
+  /** Replay begins: live loads in flight are dropped, nothing is edited from the past. */
+  enterReplay() {
+    this.loadSerial += 1;
+    this.heldDuringLoad = null;
+    if (this.mode) {
+      this.endMode();
+      this.clearDraft();
+    }
+    this.renderHeader();
+  }
+
+  /** Back to live: the lists are read again, as after the feed's hello. */
+  leaveReplay() {
+    this.state.replayAt = null;
+    this.state.clearAir();
+    this.renderHeader();
+    this.banner.last = '';
+    this.loadAll().then(() => {
+      // Read the history again: versions may have come while replaying.
+      const current = this.details.current;
+      if (current?.kind === 'object' && !this.details.root.hidden) this.details.showObject(current.id);
+    });
+  }
+
+  /** Shows the replayed picture at `ms` (the objects, the acknowledgements by then, the air). */
+  showReplayPicture(picture, acks, ms) {
+    const { state } = this;
+    state.replayAt = ms;
+    state.resetObjects([...picture.reports, ...picture.units, ...picture.zones, ...picture.operations, ...picture.pursuit_notices]);
+    state.setAcks(acks);
+    // A jump in time: no trail joins the tracks' positions before it.
+    state.air.clear();
+    this.showReplayAir(picture.air_tracks, ms);
+    this.details.refresh();
+  }
+
+  showReplayAir(tracks, ms) {
+    this.state.replayAt = ms;
+    this.state.applyAir({ full: true, time: new Date(ms).toISOString(), tracks: tracks || [] });
+  }
+
+  /** Applies replayed changes, in order, up to `ms`. */
+  applyReplayChanges(changes, ms) {
+    this.state.replayAt = ms;
+    for (const change of changes) {
+      if (change.op === 'upsert' && change.object) this.state.upsert(change.object);
+      else this.state.remove(change.id);
+    }
+    this.state.emit('objects');
   }
 
   // --- keyboard -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ export class State extends EventTarget {
     this.airPicture = null; // {origin, marking} of the node's picture, when the user may see it
     this.acks = new Map();
     this.world = null;
+    this.replayAt = null; // ms: the past time shown while replaying (null: live)
     this.layers = Object.fromEntries(LAYERS.map((layer) => [layer, true]));
     this.filters = {
       reportKinds: new Set(REPORT_KINDS),
@@ -33,6 +34,11 @@ export class State extends EventTarget {
       windowHours: 0, // 0: no time window
       text: '',
     };
+  }
+
+  /** The time the picture is of: now, or the time replayed. */
+  now() {
+    return this.replayAt ?? Date.now();
   }
 
   emit(kind, id = null) {
@@ -99,7 +105,7 @@ export class State extends EventTarget {
   }
 
   /** Whether the operator's filters let `object` show. */
-  passes(object, now = Date.now()) {
+  passes(object, now = this.now()) {
     const f = this.filters;
     if (f.nations && !f.nations.has(object.origin)) return false;
     if (f.levels && !f.levels.has(object.marking?.level)) return false;
@@ -118,7 +124,7 @@ export class State extends EventTarget {
 
   /** The objects of one type that pass the filters (reports split into plain and alerts). */
   shown(type, { alerts = false } = {}) {
-    const now = Date.now();
+    const now = this.now();
     const out = [];
     for (const object of this.objects.values()) {
       if (object.type !== type) continue;

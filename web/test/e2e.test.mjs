@@ -2,7 +2,8 @@
 // log in; the base map and the features render; a report made in the form reaches the map,
 // the API and a second session live; a report above a user's clearance never reaches that
 // user's page (DOM, responses, WebSocket frames); the banner follows the view; the language
-// switch changes every visible string (and the catalogues are complete); no request leaves
+// switch changes every visible string (and the catalogues are complete); replay shows the
+// picture at a past time, keeps live changes out, plays forward and returns to live; no request leaves
 // 127.0.0.1; `liptako demo` opens each nation's picture with its partners' objects.
 //
 // Run by crates/liptako/tests/cli/web.rs (so by ./scripts/test), which passes LIPTAKO_BIN;
@@ -519,6 +520,89 @@ describe('web COP on one node', () => {
     await screenshot(page, 'support');
     await page.keyboard.press('Escape');
     await page.click('[data-tab=layers]');
+  });
+
+  test('replay: the picture at a past time from the timeline bar, live kept out of it, played forward, back to live', async () => {
+    const page = adminPage;
+    await page.keyboard.press('Escape');
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const [before, after, last] = [`Avant ${RUN}`, `Après ${RUN}`, `Encore ${RUN}`];
+    const made = await admin.call('POST', '/api/v1/reports', {
+      kind: 'incident', title: before, body: '', location: { lat: 14.9, lon: 0.9 }, marking: { level: 'NP', releasable_to: ['AES'] },
+    });
+    const hasTitle = (id, title) => page.waitForFunction(([i, want]) => window.liptako.state.objects.get(i)?.title === want, [id, title]);
+    await hasTitle(made.id, before);
+    await sleep(1500);
+    const t1 = Math.floor(Date.now() / 1000) * 1000;
+    await sleep(1500);
+    const held = await admin.call('GET', `/api/v1/reports/${made.id}`);
+    await admin.call('PUT', `/api/v1/reports/${made.id}`, { ...held, title: after, version: held.version });
+    const later = await admin.call('POST', '/api/v1/reports', {
+      kind: 'incident', title: `Plus tard ${RUN}`, body: '', location: { lat: 14.95, lon: 0.95 }, marking: { level: 'NP', releasable_to: ['AES'] },
+    });
+    await hasTitle(made.id, after);
+    await page.waitForFunction((id) => window.liptako.state.objects.has(id), later.id);
+    assert.ok(await page.isHidden('[data-testid=replay-banner]'), 'the REPLAY banner shows in live mode');
+    assert.ok(await page.isHidden('[data-testid=timeline]'), 'the timeline bar shows before it is asked for');
+    await jumpTo(page, 0.9, 14.9, 9);
+    await page.evaluate((id) => window.liptako.details.showObject(id), made.id);
+
+    // The picture at T1: the old title, not the report made since; nothing can be edited.
+    await page.click('[data-testid=replay-toggle]');
+    await page.waitForSelector('[data-testid=timeline]:not([hidden])');
+    await page.waitForSelector('[data-testid=replay-banner]:not([hidden])');
+    const field = new Date(t1).toISOString().slice(0, 19);
+    await page.fill('[data-testid=replay-time]', field);
+    await page.press('[data-testid=replay-time]', 'Enter');
+    await page.waitForFunction(([at, id, gone, want]) => {
+      const { state } = window.liptako;
+      return state.replayAt === at && state.objects.get(id)?.title === want && !state.objects.has(gone);
+    }, [t1, made.id, later.id, before], { timeout: 30000 });
+    await waitRendered(page, ['reports-symbol'], made.id);
+    await page.waitForFunction((want) => document.querySelector('#side')?.textContent.includes(want), before);
+    assert.ok(!(await page.textContent('#side')).includes(after), 'the details show the current title in replay');
+    await page.waitForSelector('[data-testid=replay-read-only]');
+    assert.equal(await page.locator('#side [data-testid=edit]').count(), 0, 'an edit button in replay');
+    const banner = await page.textContent('[data-testid=replay-banner]');
+    assert.ok(banner.includes(`REJEU — ${field.replace('T', ' ')} UTC`), banner);
+    assert.ok(await page.isHidden('#new-report'), 'new report offered in replay');
+    await screenshot(page, 'replay');
+
+    // Live changes do not reach the replayed picture.
+    await admin.call('PUT', `/api/v1/reports/${made.id}`, { ...held, title: last, version: held.version + 1 });
+    await sleep(2000);
+    assert.equal(await page.evaluate((id) => window.liptako.state.objects.get(id)?.title, made.id), before, 'a live change reached the replay');
+
+    // Played forward fast, the changes since T1 come in order, up to now.
+    await page.selectOption('[data-testid=replay-speed]', '600');
+    await page.click('[data-testid=replay-play]');
+    await hasTitle(made.id, last);
+    await page.waitForFunction((id) => window.liptako.state.objects.has(id), later.id);
+    assert.ok(await page.isVisible('[data-testid=replay-banner]'), 'the banner left while playing');
+
+    // Back to live: the current picture, no banner, no bar.
+    await page.click('[data-testid=replay-live]');
+    await page.waitForSelector('[data-testid=replay-banner]', { state: 'hidden' });
+    await page.waitForSelector('[data-testid=timeline]', { state: 'hidden' });
+    await hasTitle(made.id, last);
+    await page.waitForFunction((id) => window.liptako.state.objects.has(id), later.id);
+    assert.equal(await page.evaluate(() => window.liptako.state.replayAt), null);
+    assert.ok(await page.isVisible('#new-report'), 'new report not offered back in live');
+    await page.waitForFunction((want) => document.querySelector('#side')?.textContent.includes(want), last);
+    await page.keyboard.press('Escape');
+
+    // In an exercise's world (the world switch), the replay reads that world and says so.
+    await page.selectOption('[data-testid=world-select]', `EX-${RUN}`);
+    await page.waitForSelector('#exercise-strip:not([hidden])');
+    await page.click('[data-testid=replay-toggle]');
+    await page.waitForFunction((name) => document.querySelector('[data-testid=replay-banner]').textContent.includes(`EXERCICE ${name}`), `EX-${RUN}`);
+    await page.waitForFunction((want) => [...window.liptako.state.objects.values()].some((o) => o.title === want), `Exercice ${RUN}`);
+    assert.equal(await page.evaluate((id) => window.liptako.state.objects.has(id), made.id), false, 'a real-world report in the exercise replay');
+    await page.click('[data-testid=replay-live]');
+    await page.waitForSelector('[data-testid=replay-banner]', { state: 'hidden' });
+    await page.selectOption('[data-testid=world-select]', '');
+    await page.waitForSelector('#exercise-strip', { state: 'hidden' });
+    await page.waitForFunction((id) => window.liptako.state.objects.has(id), made.id);
   });
 
   test('no request of any page left 127.0.0.1', () => {

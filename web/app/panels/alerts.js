@@ -24,7 +24,7 @@ export class AlertsPanel {
 
   /** Beeps (Web Audio: nothing is fetched) when the sound is on. */
   beep() {
-    if (!this.sound) return;
+    if (!this.sound || this.ctx.replay?.active) return;
     this.audio = this.audio || new AudioContext();
     const osc = this.audio.createOscillator();
     const gain = this.audio.createGain();

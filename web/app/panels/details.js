@@ -203,6 +203,8 @@ export class Details {
         }, t('action.cancel_request')));
       }
     }
+    // A replayed version is read only: nothing is acted on from the past.
+    if (this.ctx.replay?.active) actions.replaceChildren(el('p', { class: 'muted small', 'data-testid': 'replay-read-only' }, t('replay.read_only')));
     const historyBox = el('div', { class: 'history' });
     this.render(
       el('span', { class: 'title-with-icon' }, icon ? el('img', { src: symbolDataUrl(icon), alt: '', class: 'symbol' }) : null, title),
@@ -317,7 +319,9 @@ export class Details {
   renderHistory(box, object) {
     const lang = currentLang();
     const { markings } = this.ctx;
-    fill(box, el('ol', { class: 'versions', 'data-testid': 'history' }, this.history.map((version) => {
+    // Replaying: the versions up to the one shown, none from its future.
+    const versions = this.ctx.replay?.active ? this.history.filter((version) => version.version <= object.version) : this.history;
+    fill(box, el('ol', { class: 'versions', 'data-testid': 'history' }, versions.map((version) => {
       const content = version.object;
       const what = version.deleted ? t('history.deleted')
         : !content ? t('history.dropped')
