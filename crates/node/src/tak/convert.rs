@@ -23,8 +23,9 @@ use blake2::digest::Digest;
 use liptako_cot::symbol::{Sidc, cot_type_from_sidc, sidc_from_cot_type};
 use liptako_cot::{CotTime, Event, Extra, Limits, Link, RawXml, Remarks, Track};
 use liptako_model::{
-    Body, InvalidObject, Marking, MarkingError, Nation, Object, Point, Policy, Principal,
-    ReportKind, Unit, ZoneKind, check_exercise_name,
+    AssetCategory, Body, InvalidObject, Marking, MarkingError, Nation, Object, Point, Policy,
+    Principal, ReportKind, SupportPriority, SupportPurpose, SupportRequest, Unit, ZoneKind,
+    check_exercise_name,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -264,6 +265,147 @@ pub fn tak_unit_id(nation: Nation, uid: &str) -> Uuid {
     bytes[1] = b;
     bytes[2] = c;
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// The CoT type of ATAK's 9-line MEDEVAC request.
+pub const MEDEVAC_TYPE: &str = "b-r-f-h-c";
+/// How long a MEDEVAC request's window lasts when the event's stale time gives none.
+const MEDEVAC_WINDOW: time::Duration = time::Duration::hours(6);
+/// Longest description made from a 9-line, in characters.
+const MEDEVAC_TEXT_CHARS: usize = 4096;
+
+/// The id of the support request a MEDEVAC event (by its uid) becomes on this node: a
+/// version 8 UUID from a BLAKE2b hash of (nation, uid), so a client's resends of the same
+/// 9-line name the same request.
+pub fn medevac_request_id(nation: Nation, uid: &str) -> Uuid {
+    let mut hasher = Blake2b512::new();
+    hasher.update(b"liptako tak medevac\0");
+    hasher.update(nation.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(uid.as_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    for (slot, byte) in bytes.iter_mut().zip(digest.iter()) {
+        *slot = *byte;
+    }
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// A 9-line MEDEVAC (`b-r-f-h-c` with ATAK's `<_medevac_>` detail) as a support request:
+/// category and purpose medevac, priority from the patients' precedence (any `urgent` or
+/// `urgent_surgical` patient: urgent; any `priority`: priority; else routine), location the
+/// event's point, window from the event's start to its stale time (6 hours when that is not
+/// later), and a description made of the 9-line's lines. `addressed_to` is the caller's choice.
+pub fn medevac_from_event(
+    event: &Event,
+    addressed_to: Vec<Nation>,
+) -> Result<SupportRequest, InvalidObject> {
+    let attributes: Vec<(String, String)> = event
+        .detail
+        .unknown
+        .iter()
+        .find(|raw| raw.name() == Some("_medevac_"))
+        .map(RawXml::attributes)
+        .unwrap_or_default();
+    let value = |name: &str| {
+        attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim())
+            .filter(|value| !value.is_empty())
+    };
+    let count = |name: &str| {
+        value(name)
+            .and_then(|text| text.parse::<f64>().ok())
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map_or(0, |n| n.min(10_000.0) as u32)
+    };
+    let priority = if count("urgent") + count("urgent_surgical") > 0 {
+        SupportPriority::Urgent
+    } else if count("priority") > 0 {
+        SupportPriority::Priority
+    } else {
+        SupportPriority::Routine
+    };
+    let start = offset_time(event.start);
+    let stale = offset_time(event.stale);
+    let end = if stale > start {
+        stale
+    } else {
+        start + MEDEVAC_WINDOW
+    };
+    let callsign = event.callsign().unwrap_or_default().trim();
+    let mut lines = vec![format!(
+        "9-line MEDEVAC{}{}",
+        value("title")
+            .map(|title| format!(" {title}"))
+            .unwrap_or_default(),
+        if callsign.is_empty() {
+            String::new()
+        } else {
+            format!(" from {callsign}")
+        }
+    )];
+    if let Some(freq) = value("freq") {
+        lines.push(format!("Line 2, frequency: {freq}"));
+    }
+    lines.push(format!(
+        "Line 3, patients: urgent {}, urgent surgical {}, priority {}, routine {}, convenience {}",
+        count("urgent"),
+        count("urgent_surgical"),
+        count("priority"),
+        count("routine"),
+        count("convenience")
+    ));
+    let equipment: Vec<&str> = [
+        ("hoist", "hoist"),
+        ("extraction_equipment", "extraction"),
+        ("ventilator", "ventilator"),
+        ("equipment_other", "other"),
+    ]
+    .into_iter()
+    .filter(|(key, _)| value(key).is_some_and(|v| v.eq_ignore_ascii_case("true")))
+    .map(|(_, name)| name)
+    .collect();
+    if !equipment.is_empty() {
+        lines.push(format!("Line 4, equipment: {}", equipment.join(", ")));
+    }
+    lines.push(format!(
+        "Line 5, litter {}, ambulatory {}",
+        count("litter"),
+        count("ambulatory")
+    ));
+    for (key, label) in [
+        ("security", "Line 6, security"),
+        ("hlz_marking", "Line 7, marking"),
+        ("medline_remarks", "Remarks"),
+    ] {
+        if let Some(text) = value(key) {
+            lines.push(format!("{label}: {text}"));
+        }
+    }
+    let description: String = lines.join("\n").chars().take(MEDEVAC_TEXT_CHARS).collect();
+    let request = SupportRequest {
+        asset: None,
+        category: AssetCategory::Medevac,
+        purpose: SupportPurpose::Medevac,
+        priority,
+        addressed_to,
+        location: Some(Point {
+            lat: event.point.lat_deg,
+            lon: event.point.lon_deg,
+            alt_m: None,
+        }),
+        area: None,
+        start,
+        end,
+        description,
+        operation: None,
+        cancelled: None,
+        cancel_reason: String::new(),
+    };
+    Body::SupportRequest(Box::new(request.clone())).check()?;
+    Ok(request)
 }
 
 /// Whether `id` was made by [`tak_unit_id`] (on any node).
