@@ -113,7 +113,7 @@ export class SupportPanel {
       if (start >= new Date(view.to)) break;
       days.push(start);
     }
-    const dayLabel = (day) => day.toLocaleDateString(lang === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'short', day: '2-digit', timeZone: 'UTC' });
+    const dayLabel = (day) => day.toLocaleDateString(lang === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'narrow', day: '2-digit', timeZone: 'UTC' });
     const head = el('tr', {}, el('th', {}, t('support.asset')), ...days.map((day) => el('th', {}, dayLabel(day))));
     const body = view.assets.map((row) => el('tr', { 'data-testid': 'availability-row', 'data-id': row.id },
       el('th', { title: `${row.origin} · ${t(`asset_category.${row.category}`)}` }, `${row.name} (${row.origin})`),

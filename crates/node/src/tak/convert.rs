@@ -861,6 +861,56 @@ mod tests {
         assert!(!is_unit_report(&nameless));
     }
 
+    fn medevac_event(lines: &str, stale: &str) -> Event {
+        let xml = format!(
+            r#"<event version="2.0" uid="MED-1" type="b-r-f-h-c" how="h-g-i-g-o" time="2026-12-06T10:00:00Z" start="2026-12-06T10:00:00Z" stale="{stale}"><point lat="14.9" lon="0.4" hae="9999999.0" ce="9999999.0" le="9999999.0"/><detail><contact callsign="MEDIC &amp; 1"/><_medevac_ title="MED.1" {lines}/></detail></event>"#
+        );
+        liptako_cot::decode_xml(xml.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_nine_line_becomes_a_medevac_request_with_its_urgency() {
+        for (lines, priority) in [
+            (r#"urgent="1" priority="2""#, SupportPriority::Urgent),
+            (r#"urgent_surgical="1""#, SupportPriority::Urgent),
+            (
+                r#"urgent="0" priority="2" routine="1""#,
+                SupportPriority::Priority,
+            ),
+            (r#"routine="3""#, SupportPriority::Routine),
+            (r#"urgent="lots""#, SupportPriority::Routine),
+            ("", SupportPriority::Routine),
+        ] {
+            let event = medevac_event(lines, "2026-12-06T12:00:00Z");
+            let request = medevac_from_event(&event, vec![nation("BFA")]).unwrap();
+            assert_eq!(request.priority, priority, "{lines}");
+            assert_eq!(request.category, AssetCategory::Medevac);
+            assert_eq!(request.purpose, SupportPurpose::Medevac);
+            assert_eq!(request.addressed_to, vec![nation("BFA")]);
+            assert_eq!(request.end, datetime!(2026-12-06 12:00 UTC));
+            assert!(
+                request.description.contains("MED.1 from MEDIC & 1"),
+                "{}",
+                request.description
+            );
+        }
+        // A stale time not after the start: a six-hour window.
+        let event = medevac_event(r#"urgent="1""#, "2026-12-06T10:00:00Z");
+        let request = medevac_from_event(&event, vec![nation("BFA")]).unwrap();
+        assert_eq!(request.end, datetime!(2026-12-06 16:00 UTC));
+        // Addressed to nobody: refused by the object's own check.
+        assert!(medevac_from_event(&event, Vec::new()).is_err());
+        assert_eq!(
+            medevac_request_id(nation("MLI"), "MED-1"),
+            medevac_request_id(nation("MLI"), "MED-1")
+        );
+        assert_ne!(
+            medevac_request_id(nation("MLI"), "MED-1"),
+            medevac_request_id(nation("BFA"), "MED-1")
+        );
+        assert!(!is_tak_unit_id(medevac_request_id(nation("MLI"), "MED-1")));
+    }
+
     #[test]
     fn tak_unit_ids_are_stable_tagged_and_per_nation() {
         let id = tak_unit_id(nation("MLI"), "ANDROID-1");
