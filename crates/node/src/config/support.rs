@@ -132,5 +132,15 @@ mod tests {
         let zero: SupportSection = toml::from_str("priority = \"0s\"").unwrap();
         assert!(zero.check().unwrap_err().contains("support.priority"));
         assert!(toml::from_str::<SupportSection>("urgnet = \"1h\"").is_err());
+        let nobody: SupportSection = toml::from_str("medevac_addressed_to = []").unwrap();
+        assert!(
+            nobody
+                .check()
+                .unwrap_err()
+                .contains("support.medevac_addressed_to")
+        );
+        assert!(toml::from_str::<SupportSection>("medevac_addressed_to = [\"mali\"]").is_err());
+        let bfa: SupportSection = toml::from_str("medevac_addressed_to = [\"BFA\"]").unwrap();
+        assert!(bfa.check().is_ok() && !bfa.is_default());
     }
 }
