@@ -509,6 +509,11 @@ describe('web COP on one node', () => {
     await page.click('[data-testid=support-tab]');
     await page.waitForSelector('[data-testid=support-row]');
     assert.match(await page.textContent('#support-panel'), /Demandée/);
+    // The availability matrix: the asset, free every day (no window listed, nothing booked).
+    await page.waitForSelector(`[data-testid=availability-row][data-id="${asset.id}"]`);
+    const states = await page.$$eval(`[data-testid=availability-row][data-id="${asset.id}"] td`, (cells) => cells.map((cell) => cell.dataset.state));
+    assert.deepEqual(states, Array(7).fill('free'));
+    assert.match(await page.textContent('#support-panel'), /Disponibilité/);
     await page.click('[data-testid=support-row]');
     await page.waitForFunction(() => document.querySelector('[data-testid=support-state]')?.textContent.includes('Demandée'));
     // MLI asked BFA: no decision form here, the cancel button for the requester.

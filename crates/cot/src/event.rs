@@ -385,6 +385,32 @@ impl RawXml {
             self.xml.get(1..1 + self.name_len)
         }
     }
+
+    /// The attributes of the element, as (name, value) with values unescaped, in document
+    /// order (empty for character data). An attribute that cannot be read ends the list.
+    pub fn attributes(&self) -> Vec<(String, String)> {
+        if self.name_len == 0 {
+            return Vec::new();
+        }
+        let mut reader = quick_xml::Reader::from_str(&self.xml);
+        let start = match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(start) | quick_xml::events::Event::Empty(start)) => {
+                start
+            }
+            _ => return Vec::new(),
+        };
+        let mut attributes = Vec::new();
+        for attribute in start.attributes() {
+            let Ok(attribute) = attribute else {
+                break;
+            };
+            let Ok(value) = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0) else {
+                break;
+            };
+            attributes.push((attribute.key.as_ref().to_owned(), value.into_owned()));
+        }
+        attributes
+    }
 }
 
 impl Event {

@@ -8,11 +8,13 @@
 //! routine = "24h"
 //! priority = "4h"
 //! urgent = "30m"
+//! # who a 9-line MEDEVAC sent from a TAK client is addressed to (default: every partner)
+//! medevac_addressed_to = ["BFA"]
 //! ```
 
 use std::time::Duration;
 
-use liptako_model::SupportPriority;
+use liptako_model::{Nation, SupportPriority};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigDuration;
@@ -37,6 +39,10 @@ pub struct SupportSection {
     /// Expected response time of an `urgent` request.
     #[serde(default = "default_urgent")]
     pub urgent: ConfigDuration,
+    /// The nations a 9-line MEDEVAC from a TAK client is addressed to; absent: every partner
+    /// (the confederation's members but this node's nation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medevac_addressed_to: Option<Vec<Nation>>,
 }
 
 impl Default for SupportSection {
@@ -45,6 +51,7 @@ impl Default for SupportSection {
             routine: default_routine(),
             priority: default_priority(),
             urgent: default_urgent(),
+            medevac_addressed_to: None,
         }
     }
 }
@@ -73,6 +80,13 @@ impl SupportSection {
                     priority.as_str()
                 ));
             }
+        }
+        if self
+            .medevac_addressed_to
+            .as_ref()
+            .is_some_and(|nations| nations.is_empty())
+        {
+            return Err("support.medevac_addressed_to: name at least one nation, or leave it out (every partner)".into());
         }
         Ok(())
     }
@@ -118,5 +132,15 @@ mod tests {
         let zero: SupportSection = toml::from_str("priority = \"0s\"").unwrap();
         assert!(zero.check().unwrap_err().contains("support.priority"));
         assert!(toml::from_str::<SupportSection>("urgnet = \"1h\"").is_err());
+        let nobody: SupportSection = toml::from_str("medevac_addressed_to = []").unwrap();
+        assert!(
+            nobody
+                .check()
+                .unwrap_err()
+                .contains("support.medevac_addressed_to")
+        );
+        assert!(toml::from_str::<SupportSection>("medevac_addressed_to = [\"mali\"]").is_err());
+        let bfa: SupportSection = toml::from_str("medevac_addressed_to = [\"BFA\"]").unwrap();
+        assert!(bfa.check().is_ok() && !bfa.is_default());
     }
 }

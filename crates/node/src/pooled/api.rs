@@ -48,6 +48,14 @@ use crate::state::Node;
 pub fn routes() -> Router<Arc<Node>> {
     Router::new()
         .route(
+            "/api/v1/assets/availability",
+            axum::routing::get(super::views::availability),
+        )
+        .route(
+            "/api/v1/assets/figures",
+            axum::routing::get(super::views::figures),
+        )
+        .route(
             "/api/v1/support-requests/{id}/decide",
             axum::routing::post(decide),
         )
@@ -75,7 +83,8 @@ pub fn routes() -> Router<Arc<Node>> {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(decide, approve, decline, task, complete, cancel),
+    paths(decide, approve, decline, task, complete, cancel,
+        super::views::availability, super::views::figures),
     // A support request read carries its derived state as `"workflow"`.
     components(schemas(
         AnswerRequest,
@@ -85,7 +94,13 @@ pub fn routes() -> Router<Arc<Node>> {
         liptako_model::WorkflowState,
         liptako_model::Act,
         liptako_model::Answer,
-        liptako_model::SupportState
+        liptako_model::SupportState,
+        super::views::AvailabilityView,
+        super::views::AssetAvailability,
+        super::views::Booking,
+        super::views::Span,
+        super::views::Figures,
+        super::views::NationFigures
     )),
     tags((name = "pooled", description = "Pooled means: assets and support requests between nations"))
 )]

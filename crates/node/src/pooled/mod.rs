@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod book;
+pub mod views;
 
 use std::sync::Arc;
 use std::time::Duration;

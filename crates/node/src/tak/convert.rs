@@ -23,8 +23,9 @@ use blake2::digest::Digest;
 use liptako_cot::symbol::{Sidc, cot_type_from_sidc, sidc_from_cot_type};
 use liptako_cot::{CotTime, Event, Extra, Limits, Link, RawXml, Remarks, Track};
 use liptako_model::{
-    Body, InvalidObject, Marking, MarkingError, Nation, Object, Point, Policy, Principal,
-    ReportKind, Unit, ZoneKind, check_exercise_name,
+    AssetCategory, Body, InvalidObject, Marking, MarkingError, Nation, Object, Point, Policy,
+    Principal, ReportKind, SupportPriority, SupportPurpose, SupportRequest, Unit, ZoneKind,
+    check_exercise_name,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -264,6 +265,147 @@ pub fn tak_unit_id(nation: Nation, uid: &str) -> Uuid {
     bytes[1] = b;
     bytes[2] = c;
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// The CoT type of ATAK's 9-line MEDEVAC request.
+pub const MEDEVAC_TYPE: &str = "b-r-f-h-c";
+/// How long a MEDEVAC request's window lasts when the event's stale time gives none.
+const MEDEVAC_WINDOW: time::Duration = time::Duration::hours(6);
+/// Longest description made from a 9-line, in characters.
+const MEDEVAC_TEXT_CHARS: usize = 4096;
+
+/// The id of the support request a MEDEVAC event (by its uid) becomes on this node: a
+/// version 8 UUID from a BLAKE2b hash of (nation, uid), so a client's resends of the same
+/// 9-line name the same request.
+pub fn medevac_request_id(nation: Nation, uid: &str) -> Uuid {
+    let mut hasher = Blake2b512::new();
+    hasher.update(b"liptako tak medevac\0");
+    hasher.update(nation.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(uid.as_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    for (slot, byte) in bytes.iter_mut().zip(digest.iter()) {
+        *slot = *byte;
+    }
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// A 9-line MEDEVAC (`b-r-f-h-c` with ATAK's `<_medevac_>` detail) as a support request:
+/// category and purpose medevac, priority from the patients' precedence (any `urgent` or
+/// `urgent_surgical` patient: urgent; any `priority`: priority; else routine), location the
+/// event's point, window from the event's start to its stale time (6 hours when that is not
+/// later), and a description made of the 9-line's lines. `addressed_to` is the caller's choice.
+pub fn medevac_from_event(
+    event: &Event,
+    addressed_to: Vec<Nation>,
+) -> Result<SupportRequest, InvalidObject> {
+    let attributes: Vec<(String, String)> = event
+        .detail
+        .unknown
+        .iter()
+        .find(|raw| raw.name() == Some("_medevac_"))
+        .map(RawXml::attributes)
+        .unwrap_or_default();
+    let value = |name: &str| {
+        attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim())
+            .filter(|value| !value.is_empty())
+    };
+    let count = |name: &str| {
+        value(name)
+            .and_then(|text| text.parse::<f64>().ok())
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map_or(0, |n| n.min(10_000.0) as u32)
+    };
+    let priority = if count("urgent") + count("urgent_surgical") > 0 {
+        SupportPriority::Urgent
+    } else if count("priority") > 0 {
+        SupportPriority::Priority
+    } else {
+        SupportPriority::Routine
+    };
+    let start = offset_time(event.start);
+    let stale = offset_time(event.stale);
+    let end = if stale > start {
+        stale
+    } else {
+        start + MEDEVAC_WINDOW
+    };
+    let callsign = event.callsign().unwrap_or_default().trim();
+    let mut lines = vec![format!(
+        "9-line MEDEVAC{}{}",
+        value("title")
+            .map(|title| format!(" {title}"))
+            .unwrap_or_default(),
+        if callsign.is_empty() {
+            String::new()
+        } else {
+            format!(" from {callsign}")
+        }
+    )];
+    if let Some(freq) = value("freq") {
+        lines.push(format!("Line 2, frequency: {freq}"));
+    }
+    lines.push(format!(
+        "Line 3, patients: urgent {}, urgent surgical {}, priority {}, routine {}, convenience {}",
+        count("urgent"),
+        count("urgent_surgical"),
+        count("priority"),
+        count("routine"),
+        count("convenience")
+    ));
+    let equipment: Vec<&str> = [
+        ("hoist", "hoist"),
+        ("extraction_equipment", "extraction"),
+        ("ventilator", "ventilator"),
+        ("equipment_other", "other"),
+    ]
+    .into_iter()
+    .filter(|(key, _)| value(key).is_some_and(|v| v.eq_ignore_ascii_case("true")))
+    .map(|(_, name)| name)
+    .collect();
+    if !equipment.is_empty() {
+        lines.push(format!("Line 4, equipment: {}", equipment.join(", ")));
+    }
+    lines.push(format!(
+        "Line 5, litter {}, ambulatory {}",
+        count("litter"),
+        count("ambulatory")
+    ));
+    for (key, label) in [
+        ("security", "Line 6, security"),
+        ("hlz_marking", "Line 7, marking"),
+        ("medline_remarks", "Remarks"),
+    ] {
+        if let Some(text) = value(key) {
+            lines.push(format!("{label}: {text}"));
+        }
+    }
+    let description: String = lines.join("\n").chars().take(MEDEVAC_TEXT_CHARS).collect();
+    let request = SupportRequest {
+        asset: None,
+        category: AssetCategory::Medevac,
+        purpose: SupportPurpose::Medevac,
+        priority,
+        addressed_to,
+        location: Some(Point {
+            lat: event.point.lat_deg,
+            lon: event.point.lon_deg,
+            alt_m: None,
+        }),
+        area: None,
+        start,
+        end,
+        description,
+        operation: None,
+        cancelled: None,
+        cancel_reason: String::new(),
+    };
+    Body::SupportRequest(Box::new(request.clone())).check()?;
+    Ok(request)
 }
 
 /// Whether `id` was made by [`tak_unit_id`] (on any node).
@@ -717,6 +859,56 @@ mod tests {
         let mut nameless = event;
         nameless.detail.contact = None;
         assert!(!is_unit_report(&nameless));
+    }
+
+    fn medevac_event(lines: &str, stale: &str) -> Event {
+        let xml = format!(
+            r#"<event version="2.0" uid="MED-1" type="b-r-f-h-c" how="h-g-i-g-o" time="2026-12-06T10:00:00Z" start="2026-12-06T10:00:00Z" stale="{stale}"><point lat="14.9" lon="0.4" hae="9999999.0" ce="9999999.0" le="9999999.0"/><detail><contact callsign="MEDIC &amp; 1"/><_medevac_ title="MED.1" {lines}/></detail></event>"#
+        );
+        liptako_cot::decode_xml(xml.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn a_nine_line_becomes_a_medevac_request_with_its_urgency() {
+        for (lines, priority) in [
+            (r#"urgent="1" priority="2""#, SupportPriority::Urgent),
+            (r#"urgent_surgical="1""#, SupportPriority::Urgent),
+            (
+                r#"urgent="0" priority="2" routine="1""#,
+                SupportPriority::Priority,
+            ),
+            (r#"routine="3""#, SupportPriority::Routine),
+            (r#"urgent="lots""#, SupportPriority::Routine),
+            ("", SupportPriority::Routine),
+        ] {
+            let event = medevac_event(lines, "2026-12-06T12:00:00Z");
+            let request = medevac_from_event(&event, vec![nation("BFA")]).unwrap();
+            assert_eq!(request.priority, priority, "{lines}");
+            assert_eq!(request.category, AssetCategory::Medevac);
+            assert_eq!(request.purpose, SupportPurpose::Medevac);
+            assert_eq!(request.addressed_to, vec![nation("BFA")]);
+            assert_eq!(request.end, datetime!(2026-12-06 12:00 UTC));
+            assert!(
+                request.description.contains("MED.1 from MEDIC & 1"),
+                "{}",
+                request.description
+            );
+        }
+        // A stale time not after the start: a six-hour window.
+        let event = medevac_event(r#"urgent="1""#, "2026-12-06T10:00:00Z");
+        let request = medevac_from_event(&event, vec![nation("BFA")]).unwrap();
+        assert_eq!(request.end, datetime!(2026-12-06 16:00 UTC));
+        // Addressed to nobody: refused by the object's own check.
+        assert!(medevac_from_event(&event, Vec::new()).is_err());
+        assert_eq!(
+            medevac_request_id(nation("MLI"), "MED-1"),
+            medevac_request_id(nation("MLI"), "MED-1")
+        );
+        assert_ne!(
+            medevac_request_id(nation("MLI"), "MED-1"),
+            medevac_request_id(nation("BFA"), "MED-1")
+        );
+        assert!(!is_tak_unit_id(medevac_request_id(nation("MLI"), "MED-1")));
     }
 
     #[test]

@@ -41,9 +41,9 @@ use std::time::{Duration, Instant};
 use liptako_cot::Event;
 use liptako_cot::chat::{ALL_CHAT_ROOMS, GeoChat};
 use liptako_model::{
-    Audience, Body, Draft, Expect, Marking, Meta, Object, Principal, Transition, Unit,
+    Audience, Body, Draft, Expect, Marking, Meta, Nation, Object, Principal, Role, Transition, Unit,
 };
-use liptako_store::Query;
+use liptako_store::{Query, WriteOp, WriteOutcome};
 use time::OffsetDateTime;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -51,9 +51,9 @@ use uuid::Uuid;
 
 use super::accounts::{AccountChecks, AccountNow};
 use super::convert::{
-    DELETE_TYPE, air_track_event, cot_marking, cot_time, deleted_uids, deletion_event, distance_m,
-    is_self_report, is_tak_unit_id, is_unit_report, object_event, offset_time, tak_unit_id,
-    unit_from_event,
+    DELETE_TYPE, MEDEVAC_TYPE, air_track_event, cot_marking, cot_time, deleted_uids,
+    deletion_event, distance_m, is_self_report, is_tak_unit_id, is_unit_report, medevac_from_event,
+    medevac_request_id, object_event, offset_time, tak_unit_id, unit_from_event,
 };
 use super::identity::{Claimant, Claimed, Identities, Kind};
 use super::metrics::{ListenerKind, Refused, TakMetrics};
@@ -896,6 +896,9 @@ impl Hub {
         if keep && is_unit_report(&event) {
             self.record_unit(&uid, &event, &marking, &world, &author, stale_at);
         }
+        if event.event_type == MEDEVAC_TYPE && stale_at > now {
+            self.record_medevac(idx, &uid, &event, &marking, &world);
+        }
         let outgoing = Arc::new(Outgoing::new(event, nation, marking, world, true));
         if keep {
             self.put(
@@ -1105,6 +1108,89 @@ impl Hub {
             Author::Node => "tak".to_owned(),
         };
         self.recorder.submit(draft, actor);
+    }
+
+    /// A 9-line MEDEVAC (`b-r-f-h-c`) becomes a support request of this nation, written as
+    /// the session's user: only for an authenticated client whose role is editor or above
+    /// (anyone else's is relayed as a map item only, and counted), marked like any event of
+    /// the session, addressed to `[support] medevac_addressed_to` (default: every partner) as
+    /// far as that marking releases it to them (none: not written, counted). A resend of the
+    /// same uid names the same request and changes nothing.
+    fn record_medevac(
+        &mut self,
+        idx: usize,
+        uid: &str,
+        event: &Event,
+        marking: &Marking,
+        world: &Option<String>,
+    ) {
+        let Some(session) = self.sessions.get(idx) else {
+            return;
+        };
+        if session.is_anonymous() || session.principal.role < Role::Editor {
+            self.metrics.medevac_refused.inc();
+            tracing::warn!(
+                uid,
+                principal = %session.principal.name,
+                anonymous = session.is_anonymous(),
+                "9-line MEDEVAC relayed but not written as a support request: only an authenticated editor's is"
+            );
+            return;
+        }
+        let nation = self.node.nation();
+        let policy = self.node.policy();
+        let holders = policy.holders(nation, marking);
+        let wanted: Vec<Nation> = match &self.node.config().support.medevac_addressed_to {
+            Some(nations) => nations.clone(),
+            None => policy.confederation().members().to_vec(),
+        };
+        let addressed: Vec<Nation> = wanted
+            .into_iter()
+            .filter(|partner| *partner != nation && holders.contains(partner))
+            .collect();
+        if addressed.is_empty() {
+            self.metrics.medevac_refused.inc();
+            tracing::warn!(
+                uid,
+                principal = %session.principal.name,
+                "9-line MEDEVAC not written as a support request: its marking releases it to none of the nations it would be addressed to"
+            );
+            return;
+        }
+        let request = match medevac_from_event(event, addressed) {
+            Ok(request) => request,
+            Err(err) => {
+                self.metrics.medevac_refused.inc();
+                tracing::warn!(uid, cause = %err, "9-line MEDEVAC not written as a support request");
+                return;
+            }
+        };
+        let draft = Draft {
+            id: medevac_request_id(nation, uid),
+            origin: nation,
+            expect: Expect::New,
+            at: self.node.now(),
+            marking: marking.clone(),
+            valid_until: None,
+            exercise: world.clone(),
+            body: Some(Body::SupportRequest(Box::new(request))),
+        };
+        let actor = format!("tak:{}", session.principal.name);
+        let node = self.node.clone();
+        let created = self.metrics.medevac_requests.clone();
+        let uid = uid.to_owned();
+        self.node.spawn(async move {
+            match node.write(vec![WriteOp::Local { draft, actor }]).await {
+                Ok(outcomes) => match outcomes.first() {
+                    Some(WriteOutcome::Committed(committed)) => {
+                        created.inc();
+                        tracing::info!(uid, id = %committed.object.meta.id, "9-line MEDEVAC written as a support request");
+                    }
+                    _ => tracing::debug!(uid, "9-line MEDEVAC resent: its support request exists"),
+                },
+                Err(err) => tracing::error!(uid, cause = %err, "9-line MEDEVAC: the support request could not be written"),
+            }
+        });
     }
 
     /// Puts an object in the picture (or takes it out); returns the entry it replaced.

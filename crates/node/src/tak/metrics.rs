@@ -155,6 +155,11 @@ pub struct TakMetrics {
     pub dropped: Counter,
     /// Directed events whose destinations are not connected.
     pub undeliverable: Counter,
+    /// 9-line MEDEVACs (`b-r-f-h-c`) written as support requests.
+    pub medevac_requests: Counter,
+    /// 9-line MEDEVACs not written as support requests (anonymous sender, role below editor,
+    /// or a marking that releases it to no addressed nation); still relayed as map items.
+    pub medevac_refused: Counter,
     /// Pings answered.
     pub pings: Counter,
     /// Protocol negotiations to protobuf granted.
@@ -255,6 +260,14 @@ impl TakMetrics {
             undeliverable: counter(
                 "liptako_tak_undeliverable_total",
                 "Directed events none of whose destinations is connected.",
+            ),
+            medevac_requests: counter(
+                "liptako_tak_medevac_requests_total",
+                "9-line MEDEVACs from TAK clients written as support requests.",
+            ),
+            medevac_refused: counter(
+                "liptako_tak_medevac_refused_total",
+                "9-line MEDEVACs from TAK clients not written as support requests (anonymous, role below editor, or not releasable to an addressed nation).",
             ),
             pings: counter("liptako_tak_pings_total", "TAK pings answered."),
             negotiated: counter(

@@ -650,3 +650,194 @@ async fn decide_approves_or_declines_in_one_route() {
     );
     assert_eq!(read["workflow"]["answers"][0]["text"], "two hours only");
 }
+
+/// The availability view: an asset's bookings cut its free windows; a booking names its
+/// request only to a caller who may see the request (and the answer); an asset the caller may
+/// not see is not listed; the view is bounded.
+#[tokio::test]
+async fn availability_shows_bookings_without_revealing_hidden_requests() {
+    let node = node().await;
+    let editor = node.login("mli_dr").await;
+    let (status, asset) = node
+        .call(
+            "POST",
+            "/api/v1/assets",
+            Some(&editor),
+            Some(with_marking(asset_body(), "DR", &["AES"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{asset}");
+    // NER's request, released to MLI only: BFA never sees it.
+    let request = hold(
+        &node,
+        "NER",
+        Marking::new("DR", ["MLI"]),
+        request_body(&["MLI"]),
+    );
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/api/v1/support-requests/{request}/approve"),
+            Some(&editor),
+            Some(json!({"assets": [asset["id"]], "end": "2026-12-06T16:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let uri = "/api/v1/assets/availability?from=2026-12-06T00:00:00Z&to=2026-12-07T00:00:00Z";
+    let row = |view: &Value| -> Option<Value> {
+        view["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["id"] == asset["id"])
+            .cloned()
+    };
+    // MLI's editor sees the booking, its request and the free time around it.
+    let (status, view) = node.call("GET", uri, Some(&editor), None).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    let mine = row(&view).expect("the asset is listed");
+    assert_eq!(
+        mine["booked"],
+        json!([{"start": "2026-12-06T12:00:00Z", "end": "2026-12-06T16:00:00Z",
+            "request": request, "requester": "NER", "decision": "approved"}])
+    );
+    assert_eq!(
+        mine["free"],
+        json!([{"start": "2026-12-06T00:00:00Z", "end": "2026-12-06T12:00:00Z"},
+               {"start": "2026-12-06T16:00:00Z", "end": "2026-12-07T00:00:00Z"}])
+    );
+    // NER's liaison officer sees its nation's request, and the answer released to NER.
+    let liaison = node.login("ner_liaison").await;
+    let (_, view) = node.call("GET", uri, Some(&liaison), None).await;
+    let seen = row(&view).expect("released to AES");
+    assert_eq!(seen["booked"][0]["request"], json!(request));
+    // BFA may see the asset, not NER's request: the window is booked, nothing more.
+    let bfa = node.login("bfa_c").await;
+    let (status, view) = node.call("GET", uri, Some(&bfa), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let theirs = row(&view).expect("released to AES");
+    assert_eq!(
+        theirs["booked"],
+        json!([{"start": "2026-12-06T12:00:00Z", "end": "2026-12-06T16:00:00Z"}])
+    );
+    assert!(!view.to_string().contains(&request.to_string()), "{view}");
+    assert!(!view.to_string().contains("NER"), "{view}");
+    assert_eq!(theirs["free"], mine["free"]);
+    // An NP-cleared user does not see the DR asset at all.
+    let low = node.login("mli_np_editor").await;
+    let (status, view) = node.call("GET", uri, Some(&low), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(row(&view).is_none(), "{view}");
+    // By category.
+    let (_, view) = node
+        .call(
+            "GET",
+            &format!("{uri}&category=medevac"),
+            Some(&editor),
+            None,
+        )
+        .await;
+    assert!(row(&view).is_none(), "{view}");
+    let (_, view) = node
+        .call(
+            "GET",
+            &format!("{uri}&category=helicopter"),
+            Some(&editor),
+            None,
+        )
+        .await;
+    assert!(row(&view).is_some(), "{view}");
+    // A completed request frees the asset.
+    let (status, _) = node
+        .call(
+            "POST",
+            &format!("/api/v1/support-requests/{request}/complete"),
+            Some(&editor),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, view) = node.call("GET", uri, Some(&editor), None).await;
+    let freed = row(&view).expect("listed");
+    assert_eq!(freed["booked"], json!([]));
+    assert_eq!(
+        freed["free"],
+        json!([{"start": "2026-12-06T00:00:00Z", "end": "2026-12-07T00:00:00Z"}])
+    );
+    // Bounded, and checked.
+    for bad in [
+        "/api/v1/assets/availability?from=2026-12-06T00:00:00Z&to=2027-02-06T00:00:00Z",
+        "/api/v1/assets/availability?from=2026-12-06T00:00:00Z&to=2026-12-05T00:00:00Z",
+        "/api/v1/assets/availability?from=yesterday",
+        "/api/v1/assets/availability?category=submarine",
+        "/api/v1/assets/availability?color=red",
+    ] {
+        let (status, body) = node.call("GET", bad, Some(&editor), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+    }
+    let (status, _) = node.call("GET", uri, None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Figures per nation from what the caller may see; every decision is in the audit log.
+#[tokio::test]
+async fn figures_count_what_the_caller_may_see_and_decisions_are_audited() {
+    let node = node().await;
+    let editor = node.login("mli_dr").await;
+    let answered = hold(
+        &node,
+        "NER",
+        Marking::new("DR", ["MLI"]),
+        request_body(&["MLI"]),
+    );
+    hold(
+        &node,
+        "NER",
+        Marking::new("DR", ["MLI"]),
+        request_body(&["MLI"]),
+    );
+    let (status, response) = node
+        .call(
+            "POST",
+            &format!("/api/v1/support-requests/{answered}/decline"),
+            Some(&editor),
+            Some(json!({"reason": "no crew"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{response}");
+    let (status, figures) = node
+        .call("GET", "/api/v1/assets/figures", Some(&editor), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    assert_eq!(figures["nations"]["NER"]["requests_made"], 2, "{figures}");
+    assert_eq!(figures["nations"]["NER"]["requests_answered"], 1);
+    assert_eq!(figures["nations"]["MLI"]["decisions"], 1);
+    assert!(
+        figures["nations"]["MLI"]["median_time_to_decision_s"]
+            .as_i64()
+            .is_some_and(|seconds| seconds >= 0),
+        "{figures}"
+    );
+    // BFA may see neither request: nothing to count.
+    let bfa = node.login("bfa_c").await;
+    let (status, figures) = node
+        .call("GET", "/api/v1/assets/figures", Some(&bfa), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(figures["nations"], json!({}), "{figures}");
+    // The decision is in the audit log, with who took it.
+    let admin = node.login("admin").await;
+    let (status, audit) = node
+        .call(
+            "GET",
+            &format!("/api/v1/audit?object={}", response["id"].as_str().unwrap()),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    let records = audit.as_array().unwrap();
+    assert_eq!(records.len(), 1, "{audit}");
+    assert_eq!(records[0]["action"], "create");
+    assert_eq!(records[0]["actor"], "mli_dr", "{audit}");
+}

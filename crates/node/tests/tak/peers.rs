@@ -643,3 +643,172 @@ impl liptako_model::Marked for Sent {
         None
     }
 }
+
+/// A 9-line MEDEVAC (`b-r-f-h-c` with ATAK's `<_medevac_>`) in the shape ATAK's MedLine tool
+/// sends it.
+fn medevac_xml(uid: &str, callsign: &str, title: &str, lines: &str, marking: &str) -> String {
+    let format = &time::format_description::well_known::Rfc3339;
+    let now = time::OffsetDateTime::now_utc();
+    let at = now.format(format).unwrap();
+    let stale = (now + time::Duration::hours(2)).format(format).unwrap();
+    format!(
+        r#"<event version="2.0" uid="{uid}" type="b-r-f-h-c" how="h-g-i-g-o" {marking} time="{at}" start="{at}" stale="{stale}"><point lat="14.9" lon="0.4" hae="9999999.0" ce="9999999.0" le="9999999.0"/><detail><contact callsign="{callsign}"/><link uid="ANDROID-medic" type="a-f-G-U-C" parent_callsign="{callsign}" relation="p-p"/><_medevac_ title="{title}" {lines} zone_prot_selection="0"/></detail></event>"#
+    )
+}
+
+/// A MEDEVAC sent by a real pytak client becomes a support request of this nation when its
+/// sender is an authenticated editor: medevac category and purpose, the 9-line's urgency, the
+/// event's point, addressed as configured. An anonymous client's and a viewer's are relayed as
+/// map items but never become requests (counted); one marked above its sender's clearance is
+/// refused like any event. A partner's liaison officer (an editor on this node) may call one:
+/// its nation stays in the release, as for any event it sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_medevac_nine_line_from_an_editor_becomes_a_support_request() {
+    let node = TakNode::start(|config| {
+        config.support.medevac_addressed_to = Some(vec![nation("BFA")]);
+    })
+    .await;
+    crate::api::common::add_users(
+        &node.node,
+        &[("ner_liaison", "NER", "DR", liptako_model::Role::Editor)],
+    );
+    let editor = medevac_xml(
+        "MED-editor",
+        "MEDIC-1",
+        "MED.EDITOR",
+        r#"freq="45.5" urgent="1" priority="2" routine="0" litter="1" ambulatory="2" hoist="true" security="1" hlz_marking="3" medline_remarks="two casualties at the well""#,
+        "",
+    );
+    let anonymous = medevac_xml("MED-anon", "ANON-1", "MED.ANON", r#"urgent="3""#, "");
+    let viewer = medevac_xml("MED-viewer", "VIEWER-1", "MED.VIEWER", r#"routine="1""#, "");
+    let secret = medevac_xml(
+        "MED-secret",
+        "MEDIC-1",
+        "MED.SECRET",
+        r#"urgent="1""#,
+        r#"access="S""#,
+    );
+    let liaison = medevac_xml(
+        "MED-liaison",
+        "NER-MEDIC",
+        "MED.LIAISON",
+        r#"priority="1""#,
+        "",
+    );
+    let result = Peers::run(json!({"steps": [
+        tls(&node, "EDITOR", "mli_dr"),
+        tls(&node, "VIEWER", "mli_np"),
+        tls(&node, "LIAISON", "ner_liaison"),
+        tcp(&node, "ANON"),
+        tcp(&node, "WATCHER"),
+        {"op": "xml", "name": "ANON", "xml": anonymous},
+        {"op": "xml", "name": "VIEWER", "xml": viewer},
+        {"op": "xml", "name": "EDITOR", "xml": secret},
+        {"op": "xml", "name": "LIAISON", "xml": liaison},
+        {"op": "xml", "name": "EDITOR", "xml": editor},
+        // Sent again (ATAK resends): still one request.
+        {"op": "xml", "name": "EDITOR", "xml": editor},
+        wait("WATCHER", "MED-editor"),
+        wait("WATCHER", "MED-anon"),
+        {"op": "sleep", "seconds": 0.3},
+    ]}))
+    .await_result()
+    .await;
+    // Every 9-line is still a map item for the clients that may see it.
+    assert!(uids(&result, "WATCHER").contains(&"MED-anon".to_owned()));
+    let token = node.login("mli_dr").await;
+    let mut requests = Vec::new();
+    for _ in 0..100 {
+        let (_, page) = node
+            .call("GET", "/api/v1/support-requests", Some(&token), None)
+            .await;
+        requests = page["items"].as_array().cloned().unwrap_or_default();
+        if requests.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let by_title = |title: &str| {
+        requests
+            .iter()
+            .find(|request| request["description"].as_str().unwrap().contains(title))
+            .unwrap_or_else(|| panic!("no request {title}: {requests:?}"))
+            .clone()
+    };
+    // The liaison officer's: priority, released to its nation as well.
+    let from_liaison = by_title("MED.LIAISON");
+    assert_eq!(from_liaison["priority"], "priority");
+    assert!(
+        node.node
+            .policy()
+            .holders(
+                nation("MLI"),
+                &serde_json::from_value(from_liaison["marking"].clone()).unwrap()
+            )
+            .contains(&nation("NER")),
+        "{from_liaison}"
+    );
+    let request = &by_title("MED.EDITOR");
+    assert_eq!(request["origin"], "MLI");
+    assert_eq!(request["category"], "medevac");
+    assert_eq!(request["purpose"], "medevac");
+    assert_eq!(request["priority"], "urgent");
+    assert_eq!(request["addressed_to"], json!(["BFA"]));
+    assert_eq!(request["location"]["lat"], 14.9);
+    assert_eq!(request["location"]["lon"], 0.4);
+    assert_eq!(request["state"], "requested");
+    let description = request["description"].as_str().unwrap();
+    assert!(description.contains("MED.EDITOR"), "{description}");
+    assert!(description.contains("MEDIC-1"), "{description}");
+    assert!(
+        description.contains("two casualties at the well"),
+        "{description}"
+    );
+    assert!(description.contains("hoist"), "{description}");
+    // The session's marking (the TLS listener's default), which releases it to BFA.
+    assert!(
+        node.node
+            .policy()
+            .holders(
+                nation("MLI"),
+                &serde_json::from_value(request["marking"].clone()).unwrap()
+            )
+            .contains(&nation("BFA")),
+        "{request}"
+    );
+    // Written as the user, in the audit log.
+    let admin = node.login("admin").await;
+    let (_, audit) = node
+        .call(
+            "GET",
+            &format!("/api/v1/audit?object={}", request["id"].as_str().unwrap()),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(audit[0]["actor"], "tak:mli_dr", "{audit}");
+    // BFA, addressed, sees it through the API.
+    let bfa = node.login("bfa_c").await;
+    let (status, _) = node
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/support-requests/{}",
+                request["id"].as_str().unwrap()
+            ),
+            Some(&bfa),
+            None,
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert_eq!(
+        node.metric_reaches("liptako_tak_medevac_refused_total", 2)
+            .await,
+        2
+    );
+    // The editor's and the liaison officer's; the one marked above clearance was refused
+    // before (it is no event of the session).
+    assert_eq!(node.metric("liptako_tak_medevac_requests_total"), 2);
+    assert!(node.metric("liptako_tak_refused_total{reason=\"above_clearance\"}") >= 1);
+}
