@@ -43,8 +43,38 @@ pub struct Cluster {
     bin: PathBuf,
 }
 
-/// A free port on 127.0.0.1 now.
+/// A port free on 127.0.0.1 now, for TCP and UDP, never handed out before by this process.
+/// Drawn from 20000-32767, below the kernel's ephemeral range (32768 and up): a port the kernel
+/// gives an outgoing connection meanwhile can then never take it before the node binds it
+/// (with many tests connecting at once, a port from the ephemeral range sometimes was).
 pub fn free_port() -> u16 {
+    static GIVEN: std::sync::Mutex<BTreeSet<u16>> = std::sync::Mutex::new(BTreeSet::new());
+    static DRAWS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() as u64)
+        ^ (u64::from(std::process::id()) << 32);
+    let mut given = GIVEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for _ in 0..2_000 {
+        let draw = DRAWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // splitmix64: spread consecutive draws over the range.
+        let mut x = seed.wrapping_add(draw.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 31;
+        let port = 20_000 + (x % 12_768) as u16;
+        if given.contains(&port) {
+            continue;
+        }
+        let free = TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok();
+        if free {
+            given.insert(port);
+            return port;
+        }
+    }
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
@@ -182,7 +212,8 @@ impl Cluster {
                 break;
             }
             if Instant::now() > deadline {
-                anyhow::bail!("node {} did not start", member.nation);
+                let log = std::fs::read_to_string(member.dir.join("serve.log")).unwrap_or_default();
+                anyhow::bail!("node {} did not start: {log}", member.nation);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
