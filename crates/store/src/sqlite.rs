@@ -1094,15 +1094,19 @@ fn record_envelope_change(tx: &Connection, object: &Object) -> Result<(), StoreE
         what: format!("marking of {}", meta.id),
         source,
     })?;
-    let previous: Option<(String, Option<String>, i64)> = tx
-        .prepare_cached(
+    // A first version has nothing before it: no read.
+    let previous: Option<(String, Option<String>, i64)> = if meta.version <= 1 {
+        None
+    } else {
+        tx.prepare_cached(
             "SELECT marking, exercise, deleted FROM envelope_changes
              WHERE id = ?1 AND version < ?2 ORDER BY version DESC LIMIT 1",
         )?
         .query_row(params![id, clamp_i64(meta.version)], |row| {
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
-        .optional()?;
+        .optional()?
+    };
     let unchanged = previous.is_some_and(|(before, exercise, deleted)| {
         serde_json::from_str::<liptako_model::Marking>(&before)
             .ok()

@@ -6,12 +6,14 @@
 //!
 //! ```json
 //! {"entries": [
-//!   {"origin": "MLI", "seq": 41, "version": { ...the object... }, "attestation": { ... }},
+//!   {"origin": "MLI", "seq": 41, "version": { ...the object... }, "signature": "base64"},
 //!   {"origin": "MLI", "seq": 42, "recall": {"id": "...", "version": 3, "proof": { ... }}}
 //! ]}
 //! ```
 //!
-//! Every version carries its origin's attestation and every recall its proof ([`super::sign`]):
+//! Every version carries its origin's signature and every recall its proof ([`super::sign`]):
+//! the rest of a version's attestation (position, version, marking, world, tombstone, digest)
+//! is rebuilt by the receiver from the entry itself, so only the 64 signed bytes cross;
 //! the receiver verifies them against the origin's key, whoever sent them.
 //!
 //! Entries of one origin come in that origin's sequence order. An empty `entries` is a
@@ -172,7 +174,7 @@ struct EntryJson {
     #[serde(default)]
     version: Option<Box<Object>>,
     #[serde(default)]
-    attestation: Option<Box<Attestation>>,
+    signature: Option<String>,
     #[serde(default)]
     recall: Option<RecallJson>,
     #[serde(default)]
@@ -212,17 +214,18 @@ impl BatchWriter {
         self.n_entries += 1;
     }
 
-    /// Adds a version; `payload` is the object's JSON.
+    /// Adds a version; `payload` is the object's JSON, `attestation` its origin's (only its
+    /// signature is sent: the receiver rebuilds the rest from the version).
     pub fn version(&mut self, origin: Nation, seq: u64, payload: &[u8], attestation: &Attestation) {
         self.separator();
         self.json.extend_from_slice(
             format!("{{\"origin\":\"{origin}\",\"seq\":{seq},\"version\":").as_bytes(),
         );
         self.json.extend_from_slice(payload);
-        self.json.extend_from_slice(b",\"attestation\":");
-        // Plain strings and numbers: serialising cannot fail.
+        self.json.extend_from_slice(b",\"signature\":");
+        // A base64 string: serialising cannot fail.
         self.json
-            .extend(serde_json::to_vec(attestation).unwrap_or_default());
+            .extend(serde_json::to_vec(&attestation.signature).unwrap_or_default());
         self.json.push(b'}');
     }
 
@@ -329,6 +332,21 @@ impl FrameReader {
     }
 }
 
+/// A version's attestation as its origin made it, from the version itself, its position and the
+/// signature that came with it (the receiver then verifies the signature over it).
+fn rebuilt(seq: u64, object: &Object, signature: String) -> Attestation {
+    let payload = serde_json::to_vec(object).unwrap_or_default();
+    Attestation {
+        seq,
+        version: object.meta.version,
+        marking: object.meta.marking.clone(),
+        exercise: object.meta.exercise.clone(),
+        deleted: object.meta.deleted,
+        digest: super::sign::digest(&payload),
+        signature,
+    }
+}
+
 /// Decodes one frame's compressed content into entries.
 pub fn decode_frame(compressed: &[u8]) -> Result<Vec<Entry>, WireError> {
     let json = zstd::bulk::decompress(compressed, MAX_BATCH_BYTES)
@@ -345,10 +363,12 @@ pub fn decode_frame(compressed: &[u8]) -> Result<Vec<Entry>, WireError> {
             (Some(object), None) if !entry.covered => Ok(Entry::Version {
                 origin: entry.origin,
                 seq: entry.seq,
+                attestation: entry
+                    .signature
+                    .map(|signature| Box::new(rebuilt(entry.seq, &object, signature))),
                 object,
-                attestation: entry.attestation,
             }),
-            (None, Some(recall)) if !entry.covered && entry.attestation.is_none() => {
+            (None, Some(recall)) if !entry.covered && entry.signature.is_none() => {
                 Ok(Entry::Recall {
                     origin: entry.origin,
                     seq: entry.seq,
