@@ -48,7 +48,14 @@ pub struct DemoArgs {
     /// Seconds between scenario steps.
     #[arg(long, default_value_t = 5)]
     pub tick_s: u64,
+    /// Also run a joint exercise: MLI directs SAHEL 27 with NER (BFA takes no part) and runs a
+    /// short built-in inject script in its world.
+    #[arg(long)]
+    pub exercise: bool,
 }
+
+/// The demo exercise's name (its world).
+pub const DEMO_EXERCISE: &str = "SAHEL 27";
 
 /// The demo's nations, in port order.
 const NATIONS: [&str; 3] = ["MLI", "BFA", "NER"];
@@ -183,6 +190,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         say("API: POST /api/v1/auth/login, then /api/v1/reports, /units, /zones, /operations, /pursuit-notices, /air/tracks, /links, /live");
         say("MLI's pursuit unit enters Niger about five minutes from now: NER acknowledges with POST /api/v1/pursuit-notices/{id}/acknowledge");
         say("NER asks MLI for a helicopter (the Support tab): MLI decides with POST /api/v1/support-requests/{id}/approve or /decline");
+        if args.exercise {
+            let mli = nodes[0].clone();
+            let id = start_exercise(&mli).await?;
+            say(&format!(
+                "Exercise {DEMO_EXERCISE} ({id}): MLI directs, NER takes part, BFA does not; injects run for 90 s in its world (the web COP's world switch, or GET /api/v1/reports?exercise=SAHEL%2027); GET /api/v1/exercises/{id}/injects on MLI shows them"
+            ));
+        }
         say("Ctrl-C stops it.");
         let tick = Duration::from_secs(args.tick_s.max(1));
         let scenarios: Vec<_> = nodes
@@ -200,6 +214,52 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         }
         anyhow::Ok(())
     })
+}
+
+/// MLI's exercise with NER (made once; found again in a kept demo), and its built-in injects
+/// started.
+async fn start_exercise(node: &Arc<Node>) -> anyhow::Result<Uuid> {
+    let mut query = liptako_store::Query::all(liptako_model::ObjectType::Exercise, 100);
+    query.text = Some(DEMO_EXERCISE.to_owned());
+    let held = node
+        .with_store(move |store| {
+            store.scan(
+                &query,
+                &mut |object| matches!(&object.body, Body::Exercise(e) if e.name == DEMO_EXERCISE),
+            )
+        })
+        .await?;
+    let exercise = match held.objects.into_iter().next() {
+        Some(object) => Arc::new(object),
+        None => {
+            let now = node.now();
+            let body = Body::Exercise(Box::new(liptako_model::Exercise {
+                name: DEMO_EXERCISE.to_owned(),
+                participating_nations: vec![node.nation(), Nation::parse("NER")?],
+                start: now,
+                end: now + Duration::from_secs(24 * 3600),
+                status: liptako_model::ExerciseStatus::Running,
+                control: vec!["admin".to_owned()],
+            }));
+            let op = draft(
+                node,
+                Uuid::now_v7(),
+                Expect::New,
+                Marking::new("DR", ["AES"]),
+                body,
+            );
+            match node.write(vec![op]).await?.pop() {
+                Some(liptako_store::WriteOutcome::Committed(committed)) => committed.object,
+                other => anyhow::bail!("the demo exercise was not written: {other:?}"),
+            }
+        }
+    };
+    let script =
+        liptako_node::exercise::script::parse_json(liptako_node::exercise::DEMO_SCRIPT.as_bytes())
+            .map_err(|err| anyhow::anyhow!("the demo script: {err}"))?;
+    liptako_node::exercise::load_and_run(node, &exercise, script, "admin")
+        .map_err(|err| anyhow::anyhow!("the demo injects: {err}"))?;
+    Ok(exercise.meta.id)
 }
 
 /// One demo node's ports.

@@ -2,8 +2,8 @@
 //! functions built on it that every door of a node uses.
 //!
 //! - [`Policy::allows`]: may this [`Audience`] (a reader in one world, or a partner link) hold
-//!   this object? Clearance, releasability, world (real or an exercise) and the link ceiling,
-//!   decided together. Every exit of data (HTTP, live feed, CoT, TAXII, federation, exports)
+//!   this object? Clearance, releasability, world (real or an exercise; over a link, only the
+//!   worlds of the exercises the partner takes part in) and the link ceiling, decided together. Every exit of data (HTTP, live feed, CoT, TAXII, federation, exports)
 //!   calls it, and nothing else decides.
 //! - [`Policy::transition`]: what a reader who may have seen the previous version of something is
 //!   told about its new state: [`Transition::Show`], [`Transition::Hide`] (it left the reader's
@@ -39,6 +39,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::exercise::ExerciseWorlds;
 use crate::marking::{LinkAccreditation, Marked, Marking, MarkingError, Policy, Principal, Role};
 use crate::nation::Nation;
 
@@ -55,9 +56,11 @@ pub struct Audience<'a> {
 enum Worlds<'a> {
     /// One world: the real world (`None`) or one exercise's.
     One(Option<&'a str>),
-    /// Every world: a partner node holds the real world and the exercises alike, each object
-    /// kept in its own world there.
-    All,
+    /// A partner node: the real world, and each exercise's world in which both the partner's
+    /// nation and the object's origin take part, by the exercises the deciding node holds
+    /// (each object kept in its own world there). An exercise it does not hold crosses to
+    /// nobody.
+    Partner(&'a ExerciseWorlds),
 }
 
 impl<'a> Audience<'a> {
@@ -71,12 +74,16 @@ impl<'a> Audience<'a> {
         }
     }
 
-    /// A partner node over a federation link: its nation, cleared to the link's ceiling.
-    pub fn link(link: &'a LinkAccreditation) -> Audience<'a> {
+    /// A partner node over a federation link: its nation, cleared to the link's ceiling, holding
+    /// the real world and the worlds of the `exercises` it takes part in. `exercises` is what
+    /// the deciding node holds at the moment of the decision (the core reads it from the
+    /// store's exercise objects), so a nation removed from an exercise is refused its world at
+    /// the next decision.
+    pub fn link(link: &'a LinkAccreditation, exercises: &'a ExerciseWorlds) -> Audience<'a> {
         Audience {
             nation: link.nation,
             clearance: &link.ceiling,
-            worlds: Worlds::All,
+            worlds: Worlds::Partner(exercises),
         }
     }
 
@@ -100,13 +107,20 @@ pub enum Transition {
 
 impl Policy {
     /// **The access decision**: may `audience` hold `object`? True only when the audience is in
-    /// the object's world (a reader) or holds every world (a link), is cleared to the object's
+    /// the object's world (a reader), or is a link and the object is real-world or of an
+    /// exercise both the link's nation and the object's origin take part in, is cleared to the object's
     /// level (a link: its ceiling), and is of the object's origin nation or one it is released
     /// to. Unknown levels or tokens deny.
     pub fn allows<O: Marked + ?Sized>(&self, audience: Audience<'_>, object: &O) -> bool {
         let in_world = match audience.worlds {
             Worlds::One(world) => object.world() == world,
-            Worlds::All => true,
+            Worlds::Partner(exercises) => match object.world() {
+                None => true,
+                Some(world) => {
+                    exercises.takes_part(world, audience.nation)
+                        && exercises.takes_part(world, object.origin())
+                }
+            },
         };
         in_world
             && self.may_hold(

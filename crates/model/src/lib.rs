@@ -8,12 +8,13 @@
 //!   [`Policy::marking_input`] and [`Policy::derive_marking`], in [`access`];
 //! - [`Object`] = [`Meta`] (id, origin, version, times, marking, exercise) + [`Body`]
 //!   ([`Report`], [`Unit`], [`Zone`], [`Operation`], [`PursuitNotice`], [`Acknowledgement`],
-//!   and the pooled means of [`pooled`]: [`Asset`], [`SupportRequest`], [`SupportResponse`]);
+//!   [`Exercise`], and the pooled means of [`pooled`]: [`Asset`], [`SupportRequest`], [`SupportResponse`]);
 //!   [`next_version`] numbers versions under a precondition;
 //! - [`workflow`]: the state of work between nations, derived from objects linked by id;
 //! - [`Point`], [`Polygon`], [`Geometry`], [`BBox`]: GeoJSON-compatible geometry.
 
 pub mod access;
+pub mod exercise;
 pub mod geo;
 pub mod marking;
 pub mod nation;
@@ -22,6 +23,7 @@ pub mod pooled;
 pub mod workflow;
 
 pub use access::{Audience, Transition};
+pub use exercise::{Exercise, ExerciseStatus, ExerciseWorlds};
 pub use geo::{Area, BBox, GeoError, Geometry, Point, Polygon, PolygonTag};
 pub use marking::{
     Confederation, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy, PolicyError,

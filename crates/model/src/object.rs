@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::exercise::Exercise;
 use crate::geo::{Area, BBox, GeoError, Geometry, Point, Polygon};
 use crate::marking::{Marked, Marking};
 use crate::nation::Nation;
@@ -44,11 +45,14 @@ pub enum ObjectType {
     /// An addressed nation's answer to a support request (approved, declined, tasked,
     /// completed), linked to it by id. Written through the act's own routes.
     SupportResponse,
+    /// A joint exercise: its name is the world its objects carry; written by the directing
+    /// nation.
+    Exercise,
 }
 
 impl ObjectType {
     /// Every type, in a fixed order.
-    pub const ALL: [ObjectType; 9] = [
+    pub const ALL: [ObjectType; 10] = [
         ObjectType::Report,
         ObjectType::Unit,
         ObjectType::Zone,
@@ -58,10 +62,11 @@ impl ObjectType {
         ObjectType::Asset,
         ObjectType::SupportRequest,
         ObjectType::SupportResponse,
+        ObjectType::Exercise,
     ];
 
     /// `report`, `unit`, `zone`, `operation`, `pursuit_notice`, `acknowledgement`, `asset`,
-    /// `support_request`, `support_response`.
+    /// `support_request`, `support_response`, `exercise`.
     pub fn as_str(&self) -> &'static str {
         match self {
             ObjectType::Report => "report",
@@ -73,6 +78,7 @@ impl ObjectType {
             ObjectType::Asset => "asset",
             ObjectType::SupportRequest => "support_request",
             ObjectType::SupportResponse => "support_response",
+            ObjectType::Exercise => "exercise",
         }
     }
 
@@ -87,7 +93,8 @@ impl ObjectType {
             | ObjectType::Zone
             | ObjectType::Operation
             | ObjectType::Asset
-            | ObjectType::SupportRequest => true,
+            | ObjectType::SupportRequest
+            | ObjectType::Exercise => true,
             ObjectType::PursuitNotice
             | ObjectType::Acknowledgement
             | ObjectType::SupportResponse => false,
@@ -243,6 +250,8 @@ pub enum Body {
     SupportRequest(Box<SupportRequest>),
     /// An answer to a support request.
     SupportResponse(SupportResponse),
+    /// A joint exercise.
+    Exercise(Box<Exercise>),
 }
 
 impl Body {
@@ -258,6 +267,7 @@ impl Body {
             Body::Asset(_) => ObjectType::Asset,
             Body::SupportRequest(_) => ObjectType::SupportRequest,
             Body::SupportResponse(_) => ObjectType::SupportResponse,
+            Body::Exercise(_) => ObjectType::Exercise,
         }
     }
 
@@ -273,7 +283,8 @@ impl Body {
             | Body::Operation(_)
             | Body::PursuitNotice(_)
             | Body::Asset(_)
-            | Body::SupportRequest(_) => None,
+            | Body::SupportRequest(_)
+            | Body::Exercise(_) => None,
         }
     }
 
@@ -287,7 +298,7 @@ impl Body {
             }),
             Body::Operation(operation) => Some(operation.area.geometry()),
             Body::PursuitNotice(notice) => Some(Geometry::from(notice.crossing_point)),
-            Body::Acknowledgement(_) | Body::SupportResponse(_) => None,
+            Body::Acknowledgement(_) | Body::SupportResponse(_) | Body::Exercise(_) => None,
             // Where it is if known, else where it is based.
             Body::Asset(asset) => Some(Geometry::from(asset.position.unwrap_or(asset.home_base))),
             Body::SupportRequest(request) => match (&request.location, &request.area) {
@@ -322,7 +333,7 @@ impl Body {
             | Body::PursuitNotice(_)
             | Body::Asset(_)
             | Body::SupportRequest(_) => self.geometry().and_then(|geometry| geometry.bbox()),
-            Body::Acknowledgement(_) | Body::SupportResponse(_) => None,
+            Body::Acknowledgement(_) | Body::SupportResponse(_) | Body::Exercise(_) => None,
         }
     }
 
@@ -357,6 +368,9 @@ impl Body {
             Body::SupportResponse(response) => {
                 format!("{}\n{}", response.refers_to, response.text)
             }
+            Body::Exercise(exercise) => {
+                format!("{}\n{}", exercise.name, exercise.control.join(" "))
+            }
         }
     }
 
@@ -372,6 +386,7 @@ impl Body {
             Body::SupportRequest(request) => Some(request.priority.as_str()),
             Body::Zone(zone) => Some(zone.kind.as_str()),
             Body::Operation(operation) => Some(operation.status.as_str()),
+            Body::Exercise(exercise) => Some(exercise.status.as_str()),
         }
     }
 
@@ -427,6 +442,7 @@ impl Body {
             Body::Asset(asset) => asset.check(),
             Body::SupportRequest(request) => request.check(),
             Body::SupportResponse(response) => response.check(),
+            Body::Exercise(exercise) => exercise.check(),
         }
     }
 }

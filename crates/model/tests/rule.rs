@@ -12,8 +12,8 @@
 use std::collections::BTreeSet;
 
 use liptako_model::{
-    Audience, Confederation, Levels, LinkAccreditation, Marked, Marking, MarkingError, Nation,
-    Policy, Principal, Role, Transition,
+    Audience, Confederation, Exercise, ExerciseStatus, ExerciseWorlds, Levels, LinkAccreditation,
+    Marked, Marking, MarkingError, Nation, Policy, Principal, Role, Transition,
 };
 use proptest::prelude::*;
 
@@ -180,13 +180,26 @@ proptest! {
     }
 
     #[test]
-    fn link_rule_is_the_principal_rule((n_members, thing, principal) in any_case()) {
+    fn link_rule_is_the_principal_rule((n_members, thing, principal) in any_case(), partner_takes_part: bool, origin_takes_part: bool) {
         let policy = policy(n_members);
         let link = LinkAccreditation { nation: principal.nation, ceiling: principal.clearance.clone() };
-        prop_assert_eq!(policy.allows(Audience::link(&link), &thing), sees(&policy, &principal, &thing));
-        // A link holds every world; a reader only the one it looks at.
+        let none = ExerciseWorlds::none();
+        prop_assert_eq!(policy.allows(Audience::link(&link, &none), &thing), sees(&policy, &principal, &thing));
+        // A link holds an exercise's world only if the exercise held here lists both the
+        // partner's nation and the object's origin; a reader holds only the world it looks at.
         let drill = Thing { world: Some("drill".into()), ..thing.clone() };
-        prop_assert_eq!(policy.allows(Audience::link(&link), &drill), sees(&policy, &principal, &thing));
+        let mut exercises = ExerciseWorlds::none();
+        let mut participants = Vec::new();
+        if partner_takes_part { participants.push(principal.nation); }
+        if origin_takes_part { participants.push(thing.origin); }
+        exercises.insert("drill", participants.iter().copied());
+        prop_assert_eq!(
+            policy.allows(Audience::link(&link, &exercises), &drill),
+            participants.contains(&principal.nation)
+                && participants.contains(&thing.origin)
+                && sees(&policy, &principal, &thing)
+        );
+        prop_assert!(!policy.allows(Audience::link(&link, &none), &drill));
         prop_assert!(!sees(&policy, &principal, &drill));
         prop_assert_eq!(
             policy.allows(Audience::reader(&principal, Some("drill")), &drill),
@@ -471,4 +484,91 @@ fn derivation_takes_the_highest_level_and_the_common_release() {
             .unwrap(),
         Marking::new("DR", ["AES"])
     );
+}
+
+/// Participation in an exercise, by the exercise objects a node holds: a participant, a
+/// non-participant, an unknown exercise, a participant removed, an exercise deleted.
+#[test]
+fn exercise_worlds_cross_only_to_participants() {
+    let policy = policy(3);
+    let (mli, bfa, ner) = (nation("MLI"), nation("BFA"), nation("NER"));
+    let link = |nation| LinkAccreditation {
+        nation,
+        ceiling: "C".into(),
+    };
+    let (to_bfa, to_ner) = (link(bfa), link(ner));
+    let report = Thing {
+        world: Some("SAHEL 27".into()),
+        ..Thing::new(mli, Marking::new("DR", ["AES"]))
+    };
+    let exercise = |participants: Vec<Nation>, version: u64, deleted: bool| {
+        let body = Exercise {
+            name: "SAHEL 27".into(),
+            participating_nations: participants,
+            start: time::macros::datetime!(2026-12-07 08:00 UTC),
+            end: time::macros::datetime!(2026-12-07 18:00 UTC),
+            status: ExerciseStatus::Running,
+            control: vec![],
+        };
+        liptako_model::Object {
+            meta: liptako_model::Meta {
+                id: uuid::Uuid::nil(),
+                origin: mli,
+                version,
+                created: time::macros::datetime!(2026-12-06 08:00 UTC),
+                updated: time::macros::datetime!(2026-12-06 08:00 UTC),
+                valid_until: None,
+                marking: Marking::new("DR", ["AES"]),
+                exercise: None,
+                deleted,
+            },
+            body: liptako_model::Body::Exercise(Box::new(body)),
+        }
+    };
+    // MLI directs SAHEL 27 with NER.
+    let held = [exercise(vec![mli, ner], 1, false)];
+    let worlds = ExerciseWorlds::from_objects(&held);
+    assert!(policy.allows(Audience::link(&to_ner, &worlds), &report));
+    assert!(!policy.allows(Audience::link(&to_bfa, &worlds), &report));
+    // Real-world data is untouched by exercises.
+    let real = Thing::new(mli, Marking::new("DR", ["AES"]));
+    assert!(policy.allows(Audience::link(&to_bfa, &worlds), &real));
+    // An exercise this node does not hold crosses to nobody.
+    let unknown = Thing {
+        world: Some("UNKNOWN".into()),
+        ..real.clone()
+    };
+    assert!(!policy.allows(Audience::link(&to_ner, &worlds), &unknown));
+    // A non-participant's object in the world does not cross either (its origin takes no part).
+    let from_bfa = Thing {
+        world: Some("SAHEL 27".into()),
+        ..Thing::new(bfa, Marking::new("DR", ["AES"]))
+    };
+    assert!(!policy.allows(Audience::link(&to_ner, &worlds), &from_bfa));
+    // NER removed (a new version of the exercise): refused at the next decision.
+    let held = [exercise(vec![mli], 2, false)];
+    let worlds = ExerciseWorlds::from_objects(&held);
+    assert!(!policy.allows(Audience::link(&to_ner, &worlds), &report));
+    // Deleted, or in an exercise's own world: not an exercise this node holds.
+    let held = [exercise(vec![mli, ner], 3, true)];
+    assert!(!policy.allows(
+        Audience::link(&to_ner, &ExerciseWorlds::from_objects(&held)),
+        &report
+    ));
+    let mut nested = exercise(vec![mli, ner], 1, false);
+    nested.meta.exercise = Some("SAHEL 27".into());
+    assert!(!policy.allows(
+        Audience::link(&to_ner, &ExerciseWorlds::from_objects([&nested])),
+        &report
+    ));
+    // The marking still decides within the world: a national report stays home.
+    let national = Thing {
+        world: Some("SAHEL 27".into()),
+        ..Thing::new(mli, Marking::new("DR", Vec::<String>::new()))
+    };
+    let held = [exercise(vec![mli, ner], 1, false)];
+    assert!(!policy.allows(
+        Audience::link(&to_ner, &ExerciseWorlds::from_objects(&held)),
+        &national
+    ));
 }

@@ -12,7 +12,7 @@
 //!   (JSON API and live feed), [`tak`] (TAK clients), [`air`] (radar feeds, tracker, alerts),
 //!   [`federation`] (partner nodes), [`taxii`] (STIX 2.1 over TAXII 2.1), [`ops`] (operations
 //!   and pursuit notices), [`pooled`] (support requests' acts and escalation), [`replay`] (the
-//!   picture as it was). They talk through the bus.
+//!   picture as it was), [`exercise`] (exercise control: inject scripts). They talk through the bus.
 //!   `tests/architecture.rs` checks
 //!   the rule;
 //! - **the composition root** [`server`]: builds the HTTP router and OpenAPI document from the
@@ -39,6 +39,7 @@ pub mod workflow;
 // features
 pub mod air;
 pub mod api;
+pub mod exercise;
 pub mod federation;
 pub mod ops;
 pub mod pooled;
@@ -63,4 +64,5 @@ pub const FEATURES: &[&str] = &[
     "ops",
     "pooled",
     "replay",
+    "exercise",
 ];

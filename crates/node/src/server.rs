@@ -38,6 +38,7 @@ pub fn router(node: Arc<Node>) -> Router {
         .merge(crate::ops::api::routes())
         .merge(crate::ops::rules::routes())
         .merge(crate::pooled::api::routes())
+        .merge(crate::exercise::routes())
         .route("/api/v1/openapi.json", get(openapi_json))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(node.clone(), observe))
@@ -53,6 +54,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     document.merge(crate::ops::api::document());
     document.merge(crate::ops::rules::document());
     document.merge(crate::pooled::api::document());
+    document.merge(crate::exercise::document());
     crate::api::openapi::complete(&mut document);
     document
 }

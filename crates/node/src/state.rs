@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use liptako_model::{Nation, Policy};
+use liptako_model::{ExerciseWorlds, Nation, ObjectType, Policy};
 use liptako_store::{
-    Change, CommitHook, SqliteStore, Store, StoreError, Stored, WriteCallback, WriteJob, WriteOp,
-    WriteOutcome,
+    Change, CommitHook, Query, SqliteStore, Store, StoreError, Stored, WriteCallback, WriteJob,
+    WriteOp, WriteOutcome,
 };
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -299,6 +299,14 @@ impl Node {
             .map_err(NodeError::from)
     }
 
+    /// The exercise worlds this node holds now and who takes part in each, read from the
+    /// store's exercise objects at each call (no cache: a nation removed from an exercise is
+    /// refused its world at the next decision). What a partner link's audience carries
+    /// (`Audience::link`).
+    pub async fn exercise_worlds(&self) -> Result<ExerciseWorlds, NodeError> {
+        self.with_store(|store| exercise_worlds(store)).await
+    }
+
     /// Runs a store call on a blocking thread (SQLite and fsync must not stall the runtime).
     pub async fn with_store<T, F>(&self, call: F) -> Result<T, NodeError>
     where
@@ -311,6 +319,25 @@ impl Node {
             .map_err(NodeError::internal)?
             .map_err(NodeError::from)
     }
+}
+
+/// Most exercises a node takes into account (more are a configuration error, logged).
+pub const MAX_EXERCISES: usize = 1000;
+
+/// The exercise worlds `store` holds now: its live, real-world exercise objects (see
+/// [`Node::exercise_worlds`]). Blocking (a store read); federation's sender calls it once per
+/// round over the logs.
+pub fn exercise_worlds(store: &dyn Store) -> Result<ExerciseWorlds, StoreError> {
+    let mut query = Query::all(ObjectType::Exercise, MAX_EXERCISES);
+    query.scan_budget = MAX_EXERCISES * 4;
+    let page = store.scan(&query, &mut |_| true)?;
+    if page.next_cursor.is_some() {
+        tracing::warn!(
+            max = MAX_EXERCISES,
+            "more exercises than a node takes into account: the oldest cross to nobody"
+        );
+    }
+    Ok(ExerciseWorlds::from_objects(&page.objects))
 }
 
 /// The commit hook: every committed version refreshes the cache and goes on the bus (never

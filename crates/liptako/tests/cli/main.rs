@@ -5,6 +5,7 @@ mod air;
 mod deconfliction;
 mod demo;
 mod durability;
+mod exercise;
 mod federation;
 mod first_steps;
 mod joint_air;

@@ -17,9 +17,9 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use liptako_model::{
-    Audience, Body, Draft, Expect, Marking, MarkingError, Nation, Object, ObjectType, Operation,
-    OperationStatus, Principal, Report, ReportKind, Role, Unit, WriteConflict, Zone, ZoneKind,
-    check_exercise_name,
+    Audience, Body, Draft, ExerciseStatus, Expect, Marking, MarkingError, Nation, Object,
+    ObjectType, Operation, OperationStatus, Principal, Report, ReportKind, Role, Unit,
+    WriteConflict, Zone, ZoneKind, check_exercise_name,
 };
 use liptako_store::{Query, Stored, WriteOp, WriteOutcome};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,7 @@ pub fn collection(object_type: ObjectType) -> &'static str {
         ObjectType::Asset => "assets",
         ObjectType::SupportRequest => "support-requests",
         ObjectType::SupportResponse => "support-responses",
+        ObjectType::Exercise => "exercises",
     }
 }
 
@@ -146,6 +147,8 @@ pub fn parse_input(
             serde_json::from_value::<liptako_model::SupportRequest>(fields)
                 .map(|request| Body::SupportRequest(Box::new(request)))
         }
+        ObjectType::Exercise => serde_json::from_value::<liptako_model::Exercise>(fields)
+            .map(|exercise| Body::Exercise(Box::new(exercise))),
         ObjectType::PursuitNotice | ObjectType::Acknowledgement | ObjectType::SupportResponse => {
             return Err(read_only(object_type));
         }
@@ -366,6 +369,9 @@ async fn with_workflow(
 /// request to each (`Policy::holders`, the same rule `Policy::allows` decides with). 422
 /// otherwise, naming the nation.
 fn check_with_policy(node: &Node, body: &Body, marking: &Marking) -> Result<(), AppError> {
+    if let Body::Exercise(exercise) = body {
+        return check_exercise(node, exercise, marking);
+    }
     let Body::SupportRequest(request) = body else {
         return Ok(());
     };
@@ -389,6 +395,126 @@ fn check_with_policy(node: &Node, body: &Body, marking: &Marking) -> Result<(), 
                 "marking {marking} does not release the request to {nation}, to which it is addressed: release it at least to every addressed nation"
             )));
         }
+    }
+    Ok(())
+}
+
+/// What an exercise must agree with beyond its own fields: this node's nation (the directing
+/// nation) takes part, every participant is a member, and the marking releases the exercise to
+/// each participant (`Policy::holders`). 422 otherwise, naming the field and the nation.
+fn check_exercise(
+    node: &Node,
+    exercise: &liptako_model::Exercise,
+    marking: &Marking,
+) -> Result<(), AppError> {
+    let home = node.nation();
+    let policy = node.policy();
+    exercise
+        .check_directed_by(home)
+        .map_err(|err| AppError::Unprocessable(err.to_string()))?;
+    let holders = policy.holders(home, marking);
+    for nation in &exercise.participating_nations {
+        if !policy.confederation().is_member(*nation) {
+            return Err(AppError::Unprocessable(format!(
+                "participating_nations: {nation} is not a member of {}",
+                policy.confederation().name()
+            )));
+        }
+        if !holders.contains(nation) {
+            return Err(AppError::Unprocessable(format!(
+                "marking {marking} does not release the exercise to {nation}, which takes part: release it at least to every participating nation"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Exercises are written by the directing nation's own users, never by a partner's liaison
+/// officer on this node.
+fn require_home(node: &Node, principal: &Principal) -> Result<(), AppError> {
+    if principal.nation == node.nation() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "exercises of {} are written by its own users",
+            node.nation()
+        )))
+    }
+}
+
+/// An exercise's name is unique among this node's own exercises (`except`: the one being
+/// changed). 409 otherwise.
+async fn check_unique_exercise(
+    node: &Arc<Node>,
+    name: &str,
+    except: Option<Uuid>,
+) -> Result<(), AppError> {
+    let home = node.nation();
+    let name = name.to_owned();
+    let mut query = Query::all(ObjectType::Exercise, 1);
+    query.text = Some(name.clone());
+    let page = node
+        .with_store(move |store| {
+            store.scan(&query, &mut |object| {
+                object.meta.origin == home
+                    && Some(object.meta.id) != except
+                    && matches!(&object.body, Body::Exercise(other) if other.name == name)
+            })
+        })
+        .await?;
+    if let Some(other) = page.objects.first() {
+        return Err(AppError::Conflict {
+            message: format!(
+                "name: this node already directs an exercise of that name ({})",
+                other.meta.id
+            ),
+            current_version: None,
+        });
+    }
+    Ok(())
+}
+
+/// Whether `principal` may create or change objects in the world `exercise`: an exercise this
+/// node holds (`Some(status)`), not ended, in which the principal's nation takes part. 422 for
+/// an unknown or ended exercise, 403 for a nation that takes no part.
+pub async fn check_may_write_in(
+    node: &Arc<Node>,
+    principal: &Principal,
+    exercise: &str,
+) -> Result<(), AppError> {
+    let name = exercise.to_owned();
+    let mut query = Query::all(ObjectType::Exercise, 10);
+    query.text = Some(name.clone());
+    let page = node
+        .with_store(move |store| {
+            store.scan(
+                &query,
+                &mut |object| matches!(&object.body, Body::Exercise(held) if held.name == name),
+            )
+        })
+        .await?;
+    if page.objects.is_empty() {
+        return Err(AppError::Unprocessable(format!(
+            "exercise {exercise:?}: this node holds no exercise of that name; create it first (POST /api/v1/exercises)"
+        )));
+    }
+    let mut takes_part = true;
+    for object in &page.objects {
+        let Body::Exercise(held) = &object.body else {
+            continue;
+        };
+        if held.status == ExerciseStatus::Ended {
+            return Err(AppError::Unprocessable(format!(
+                "exercise {exercise:?} has ended: its world is read-only"
+            )));
+        }
+        takes_part &= held.takes_part(principal.nation);
+    }
+    if !takes_part {
+        return Err(AppError::Forbidden(format!(
+            "exercise {exercise:?}: {} does not take part in it",
+            principal.nation
+        )));
     }
     Ok(())
 }
@@ -420,6 +546,10 @@ fn build_query(
             ObjectType::SupportRequest => liptako_model::SupportPriority::ALL
                 .iter()
                 .map(liptako_model::SupportPriority::as_str)
+                .collect(),
+            ObjectType::Exercise => ExerciseStatus::ALL
+                .iter()
+                .map(ExerciseStatus::as_str)
                 .collect(),
             ObjectType::Unit
             | ObjectType::PursuitNotice
@@ -526,6 +656,18 @@ pub async fn create(
     let marking = checked_marking(&node, &caller.0, &marking, None)?;
     check_with_policy(&node, &body, &marking)?;
     let exercise = checked_exercise(envelope.exercise.as_deref())?;
+    if let Body::Exercise(new) = &body {
+        require_home(&node, &caller.0)?;
+        if exercise.is_some() {
+            return Err(AppError::Unprocessable(
+                "exercise: an exercise is a real-world object; leave `exercise` out".into(),
+            ));
+        }
+        check_unique_exercise(&node, &new.name, None).await?;
+    }
+    if let Some(world) = &exercise {
+        check_may_write_in(&node, &caller.0, world).await?;
+    }
     let draft = Draft {
         id: Uuid::now_v7(),
         origin: node.nation(),
@@ -667,6 +809,18 @@ pub async fn replace(
         }
     };
     check_with_policy(&node, &body, &marking)?;
+    if let Body::Exercise(changed) = &body {
+        require_home(&node, &caller.0)?;
+        if matches!(&current.body, Body::Exercise(before) if before.name != changed.name) {
+            return Err(AppError::Unprocessable(
+                "name: an exercise's name is its world's name and cannot change".into(),
+            ));
+        }
+        check_unique_exercise(&node, &changed.name, Some(id)).await?;
+    }
+    if let Some(world) = &current.meta.exercise {
+        check_may_write_in(&node, &caller.0, world).await?;
+    }
     if let (Body::SupportRequest(before), Body::SupportRequest(after)) = (&current.body, &body)
         && before.cancelled.is_some()
         && after.cancelled.is_none()

@@ -222,13 +222,21 @@ impl Modify for ObjectRoutes {
                 )
                 .response("413", error("Body too large"))
                 .security(security());
-            let create = if object_type == ObjectType::SupportRequest {
-                create.response(
+            let create = match object_type {
+                ObjectType::SupportRequest => create.response(
                     "422",
-                    error("The marking does not release the request to every nation it is addressed to, or an addressed nation is not a partner"),
-                )
-            } else {
-                create
+                    error("The marking does not release the request to every nation it is addressed to, an addressed nation is not a partner, or the exercise named is not held here or has ended"),
+                ),
+                ObjectType::Exercise => create
+                    .response(
+                        "422",
+                        error("The directing nation does not take part, a participant is not a member, the marking does not release the exercise to every participant, or `exercise` was given"),
+                    )
+                    .response("409", error("This node already directs an exercise of that name")),
+                _ => create.response(
+                    "422",
+                    error("The exercise named is not held here or has ended"),
+                ),
             };
             let get = OperationBuilder::new()
                 .tag("objects")
@@ -257,13 +265,16 @@ impl Modify for ObjectRoutes {
                 .response("410", error("Deleted"))
                 .response("428", error("No version given"))
                 .security(security());
-            let replace = if object_type == ObjectType::SupportRequest {
-                replace.response(
+            let replace = match object_type {
+                ObjectType::SupportRequest => replace.response(
                     "422",
-                    error("The marking does not release the request to every nation it is addressed to, or an addressed nation is not a partner"),
-                )
-            } else {
-                replace
+                    error("The marking does not release the request to every nation it is addressed to, an addressed nation is not a partner, or the request's exercise has ended"),
+                ),
+                ObjectType::Exercise => replace.response(
+                    "422",
+                    error("The name changed, the directing nation does not take part, a participant is not a member, or the marking does not release the exercise to every participant"),
+                ),
+                _ => replace.response("422", error("The object's exercise has ended")),
             };
             let delete = OperationBuilder::new()
                 .tag("objects")
@@ -324,6 +335,7 @@ fn body_schema_name(object_type: ObjectType) -> &'static str {
         ObjectType::Asset => "Asset",
         ObjectType::SupportRequest => "SupportRequest",
         ObjectType::SupportResponse => "SupportResponse",
+        ObjectType::Exercise => "Exercise",
     }
 }
 
@@ -607,6 +619,11 @@ fn input_schema(object_type: ObjectType, body: &Value, change: bool) -> Value {
             "addressed_to": ["NER"], "location": {"lat": 15.1, "lon": 1.2},
             "start": "2026-12-06T12:00:00Z", "end": "2026-12-06T18:00:00Z",
             "description": "Two casualties, one on a litter.",
+        })),
+        ObjectType::Exercise => Some(json!({
+            "name": "SAHEL 27", "participating_nations": ["MLI", "NER"],
+            "start": "2026-12-07T08:00:00Z", "end": "2026-12-07T18:00:00Z",
+            "status": "planned", "control": ["admin"],
         })),
         ObjectType::Operation
         | ObjectType::PursuitNotice

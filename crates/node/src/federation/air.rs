@@ -25,7 +25,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper::client::conn::http2::SendRequest;
-use liptako_model::{Audience, LinkAccreditation, Marked, Marking, Nation, Policy};
+use liptako_model::{Audience, ExerciseWorlds, LinkAccreditation, Marked, Marking, Nation, Policy};
 use liptako_store::{AuditEntry, WriteOp};
 use liptako_track::link::{LinkConfig, LinkScheduler};
 use liptako_track::wire::{LinkRecord, decode_frame};
@@ -98,7 +98,7 @@ pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<By
                 if let Some(tracks) = latest {
                     let allowed = node
                         .policy()
-                        .allows(Audience::link(&accreditation), tracks.as_ref());
+                        .allows(Audience::link(&accreditation, &ExerciseWorlds::none()), tracks.as_ref());
                     let offers = if allowed { tracks.offers.clone() } else { Vec::new() };
                     scheduler.offer(offers);
                 }
@@ -242,7 +242,7 @@ fn admissible(
         origin: peer,
         marking: &marking,
     };
-    if !policy.allows(Audience::link(this_node), &track) {
+    if !policy.allows(Audience::link(this_node, &ExerciseWorlds::none()), &track) {
         return false;
     }
     let level = &picture.marking().level;
@@ -251,8 +251,8 @@ fn admissible(
             nation: *nation,
             ceiling: level.clone(),
         };
-        !policy.allows(Audience::link(&audience), picture)
-            || policy.allows(Audience::link(&audience), &track)
+        !policy.allows(Audience::link(&audience, &ExerciseWorlds::none()), picture)
+            || policy.allows(Audience::link(&audience, &ExerciseWorlds::none()), &track)
     })
 }
 

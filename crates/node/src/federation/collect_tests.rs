@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use ring::signature::Ed25519KeyPair;
 
-use super::{Relay, collect};
+use super::{Link, Relay, collect};
 use crate::federation::pull::refusal;
 use crate::federation::sign::{Keyring, Signer, attest};
 use crate::federation::wire::{BatchWriter, Entry, FrameReader, decode_frame};
@@ -160,7 +160,14 @@ impl Sender {
 
     /// Why BFA, receiving `entry` over this link, would refuse it.
     fn refused(&self, entry: &Entry) -> Option<&'static str> {
-        refusal(&self.link, &self.policy, &self.keyring, entry).map(|refusal| refusal.reason)
+        refusal(
+            &self.link,
+            &crate::state::exercise_worlds(&self.store).unwrap(),
+            &self.policy,
+            &self.keyring,
+            entry,
+        )
+        .map(|refusal| refusal.reason)
     }
 
     /// One round at `now` with the receiver's direct links `relay`; its audit records are
@@ -170,7 +177,10 @@ impl Sender {
             &self.store,
             &self.policy,
             &self.signer,
-            &self.link,
+            &Link {
+                accreditation: &self.link,
+                exercises: &crate::state::exercise_worlds(&self.store).unwrap(),
+            },
             relay,
             self.cursors.clone(),
             now,
@@ -353,7 +363,10 @@ fn a_deletion_of_a_released_object_crosses_as_a_tombstone() {
         &s.store,
         &s.policy,
         &s.signer,
-        &s.link,
+        &Link {
+            accreditation: &s.link,
+            exercises: &crate::state::exercise_worlds(&s.store).unwrap(),
+        },
         &no_relay(),
         s.cursors.clone(),
         T0,
@@ -554,7 +567,14 @@ fn a_receiver_refuses_what_the_origin_did_not_sign() {
     // An origin whose key is not accredited.
     let unknown = Keyring::default();
     assert_eq!(
-        refusal(&s.link, &s.policy, &unknown, version).map(|r| r.reason),
+        refusal(
+            &s.link,
+            &crate::state::exercise_worlds(&s.store).unwrap(),
+            &s.policy,
+            &unknown,
+            version,
+        )
+        .map(|r| r.reason),
         Some("no origin key accredited for this origin")
     );
 
@@ -653,7 +673,10 @@ fn a_relay_forwards_a_recall_with_its_origins_proof_and_the_receiver_judges_it()
             &s.store,
             &s.policy,
             &s.signer,
-            &s.link,
+            &Link {
+                accreditation: &s.link,
+                exercises: &crate::state::exercise_worlds(&s.store).unwrap(),
+            },
             &no_relay(),
             s.cursors.clone(),
             T0,

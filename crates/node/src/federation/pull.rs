@@ -18,7 +18,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use liptako_model::{Audience, LinkAccreditation, Nation, Policy};
+use liptako_model::{Audience, ExerciseWorlds, LinkAccreditation, Nation, Policy};
 use liptako_store::{AuditEntry, ReplicaEntry, WriteOp, WriteOutcome};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
@@ -260,11 +260,20 @@ pub(crate) async fn apply(
         nation: node.nation(),
         ceiling: link.config.ceiling.clone(),
     };
+    // The exercises held now, and those this frame brings as they are accepted (an exercise
+    // precedes its world's objects in its origin's log; a changed one only narrows here).
+    let mut exercises = node.exercise_worlds().await?;
     let mut ops = Vec::with_capacity(entries.len());
     let mut newest = None;
     for entry in entries {
         let (origin, seq) = entry.position();
-        match refusal(&this_node, node.policy(), keyring, &entry) {
+        let verdict = refusal(&this_node, &exercises, node.policy(), keyring, &entry);
+        if verdict.is_none()
+            && let Entry::Version { object, .. } = &entry
+        {
+            exercises.add(object);
+        }
+        match verdict {
             Some(refusal) => {
                 link.refused.inc();
                 if refusal.forged {
@@ -360,10 +369,11 @@ fn forged(reason: &'static str) -> Option<Refusal> {
     })
 }
 
-/// Why this node (`this_node`: its nation and the ceiling of the link the entry came over)
-/// refuses an entry, if it does.
+/// Why this node (`this_node`: its nation and the ceiling of the link the entry came over;
+/// `exercises`: the exercise worlds it holds) refuses an entry, if it does.
 pub(super) fn refusal(
     this_node: &LinkAccreditation,
+    exercises: &ExerciseWorlds,
     policy: &Policy,
     keyring: &Keyring,
     entry: &Entry,
@@ -385,8 +395,12 @@ pub(super) fn refusal(
             if object.meta.origin != origin {
                 return refuse("object's origin differs from its log's");
             }
-            if !policy.allows(Audience::link(this_node), object.as_ref()) {
-                return refuse("marking does not allow this node to hold it over this link");
+            if !policy.allows(Audience::link(this_node, exercises), object.as_ref()) {
+                return refuse(if object.meta.exercise.is_some() {
+                    "marking or exercise participation does not allow this node to hold it over this link"
+                } else {
+                    "marking does not allow this node to hold it over this link"
+                });
             }
             if object.body.check().is_err() {
                 return refuse("malformed object");
@@ -426,7 +440,10 @@ pub(super) fn refusal(
             if !proof.at.verifies(key, origin, *id) || !proof.by.verifies(key, origin, *id) {
                 return forged("the origin's signature on the recall proof does not verify");
             }
-            if policy.allows(Audience::link(this_node), &proof.by.marked(origin)) {
+            if policy.allows(
+                Audience::link(this_node, exercises),
+                &proof.by.marked(origin),
+            ) {
                 return refuse("recall of a version this node may hold");
             }
             None

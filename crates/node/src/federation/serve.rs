@@ -30,7 +30,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use liptako_model::{Audience, LinkAccreditation, Nation, Policy};
+use liptako_model::{Audience, ExerciseWorlds, LinkAccreditation, Nation, Policy};
 use liptako_store::{AuditEntry, AuditQuery, LogBody, Store, StoreError, WriteOp};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -292,7 +292,13 @@ async fn stream(
         let now = node.now();
         let signer = signer.clone();
         let round = tokio::task::spawn_blocking(move || {
-            collect(store.as_ref(), &policy, &signer, &acc, &relay, from, now)
+            // The exercises held now: each round decides with the participants of this moment.
+            let exercises = crate::state::exercise_worlds(store.as_ref())?;
+            let link = Link {
+                accreditation: &acc,
+                exercises: &exercises,
+            };
+            collect(store.as_ref(), &policy, &signer, &link, &relay, from, now)
         })
         .await;
         let (round, next_cursors) = match round {
@@ -385,6 +391,19 @@ struct Relay {
     grace: Duration,
 }
 
+/// A partner link as the decision sees it: its accreditation and the exercise worlds this node
+/// holds at the start of the round.
+pub(super) struct Link<'a> {
+    pub(super) accreditation: &'a LinkAccreditation,
+    pub(super) exercises: &'a ExerciseWorlds,
+}
+
+impl Link<'_> {
+    fn audience(&self) -> Audience<'_> {
+        Audience::link(self.accreditation, self.exercises)
+    }
+}
+
 /// One round over every origin's log (except the partner's own): decides each entry after the
 /// cursor and builds the frame and its audit records. Blocking (store reads).
 ///
@@ -397,12 +416,12 @@ fn collect(
     store: &dyn Store,
     policy: &Policy,
     signer: &Signer,
-    accreditation: &LinkAccreditation,
+    link: &Link<'_>,
     relay: &Relay,
     mut cursors: BTreeMap<Nation, u64>,
     now: time::OffsetDateTime,
 ) -> Result<(Round, BTreeMap<Nation, u64>), StoreError> {
-    let peer = accreditation.nation;
+    let peer = link.accreditation.nation;
     let mut round = Round {
         batch: BatchWriter::new(),
         audits: Vec::new(),
@@ -412,7 +431,7 @@ fn collect(
         backlog: 0,
         wake_at: None,
     };
-    let mut later = LaterVersions::new(policy, accreditation);
+    let mut later = LaterVersions::new(policy, link);
     let mut released = Released::default();
     let heads = store.log_heads()?;
     for (origin, head) in &heads {
@@ -440,7 +459,7 @@ fn collect(
             if let Some((direct_link, direct_cursor)) = &direct {
                 let direct_carries = match &entry.body {
                     LogBody::Version { meta, .. } => {
-                        policy.allows(Audience::link(direct_link), meta)
+                        policy.allows(Audience::link(direct_link, link.exercises), meta)
                     }
                     LogBody::Recall => true,
                     LogBody::Dropped { .. } => false,
@@ -464,7 +483,7 @@ fn collect(
             // Whether the version may cross, and if not, which version withdrew it.
             let (release, withdrawn_by) = match &entry.body {
                 LogBody::Version { meta, .. } => {
-                    if policy.allows(Audience::link(accreditation), meta) {
+                    if policy.allows(link.audience(), meta) {
                         match later.withdrawn_by(store, entry.id, entry.version)? {
                             Some(later_version) => (false, Some(later_version)),
                             None => (true, None),
@@ -560,14 +579,14 @@ fn recall_proof(
 /// Each object's later envelopes are read once per round.
 struct LaterVersions<'a> {
     policy: &'a Policy,
-    link: &'a LinkAccreditation,
+    link: &'a Link<'a>,
     /// Object -> (the version asked about first, then each later version and whether it
     /// crosses).
     known: HashMap<Uuid, (u64, Vec<(u64, bool)>)>,
 }
 
 impl<'a> LaterVersions<'a> {
-    fn new(policy: &'a Policy, link: &'a LinkAccreditation) -> Self {
+    fn new(policy: &'a Policy, link: &'a Link<'a>) -> Self {
         LaterVersions {
             policy,
             link,
@@ -587,12 +606,7 @@ impl<'a> LaterVersions<'a> {
             let later = store
                 .envelope_changes_after(id, version)?
                 .iter()
-                .map(|meta| {
-                    (
-                        meta.version,
-                        self.policy.allows(Audience::link(self.link), meta),
-                    )
-                })
+                .map(|meta| (meta.version, self.policy.allows(self.link.audience(), meta)))
                 .collect();
             self.known.insert(id, (version, later));
         }

@@ -41,8 +41,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use liptako_model::{
-    Area, Audience, Body, Draft, Expect, LinkAccreditation, Marked, Marking, Nation, Object,
-    OperationStatus, Point, Policy, Polygon, Report, ReportKind, ZoneKind,
+    Area, Audience, Body, Draft, ExerciseWorlds, Expect, LinkAccreditation, Marked, Marking,
+    Nation, Object, OperationStatus, Point, Policy, Polygon, Report, ReportKind, ZoneKind,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -70,6 +70,8 @@ pub struct Context<'a> {
     pub home: Nation,
     /// The links to partner nodes, as accredited.
     pub links: &'a [LinkAccreditation],
+    /// The exercise worlds this node holds (which partners take part in which).
+    pub exercises: &'a ExerciseWorlds,
     /// `[deconfliction]`.
     pub deconfliction: ProximitySection,
     /// `[protection]`.
@@ -468,7 +470,7 @@ pub fn raises_between(a: &Object, b: &Object, ctx: &Context<'_>) -> bool {
     !ctx.links
         .iter()
         .find(|link| link.nation == other)
-        .is_some_and(|link| ctx.policy.allows(Audience::link(link), mine))
+        .is_some_and(|link| ctx.policy.allows(Audience::link(link, ctx.exercises), mine))
 }
 
 /// The marking of a deconfliction alert about `a` and `b`, and why the other nation is not
@@ -526,13 +528,19 @@ fn pair_marking(a: &Object, b: &Object, ctx: &Context<'_>) -> (Marking, Option<S
     };
     match ctx.links.iter().find(|link| link.nation == other) {
         None => (national, Some(format!("no link to {other} is configured"))),
-        Some(link) if !ctx.policy.allows(Audience::link(link), &pending) => (
-            national,
-            Some(format!(
-                "marking {marking} may not cross the link to {other} (ceiling {})",
-                link.ceiling
-            )),
-        ),
+        Some(link)
+            if !ctx
+                .policy
+                .allows(Audience::link(link, ctx.exercises), &pending) =>
+        {
+            (
+                national,
+                Some(format!(
+                    "marking {marking} may not cross the link to {other} (ceiling {})",
+                    link.ceiling
+                )),
+            )
+        }
         Some(_) => (marking, None),
     }
 }
@@ -1032,6 +1040,7 @@ mod tests {
                 policy: &self.policy,
                 home: self.home,
                 links: &self.links,
+                exercises: &ExerciseWorlds::none(),
                 deconfliction: ProximitySection {
                     distance_km: 5.0,
                     margin_km: 1.0,

@@ -31,7 +31,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use liptako_geo::{Borders, NationIndex};
-use liptako_model::{Body, LinkAccreditation, Nation, Object, ObjectType, ReportKind, Workflow};
+use liptako_model::{
+    Body, ExerciseWorlds, LinkAccreditation, Nation, Object, ObjectType, ReportKind, Workflow,
+};
 use liptako_store::{Query, WriteOp};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
@@ -81,6 +83,7 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<()> {
                 ceiling: link.config.ceiling.clone(),
             })
             .collect(),
+        exercises: ExerciseWorlds::none(),
         operations: HashMap::new(),
         book: PursuitBook::default(),
         written: HashMap::new(),
@@ -120,6 +123,7 @@ async fn start_proximity(node: Arc<Node>) -> anyhow::Result<()> {
                 ceiling: link.config.ceiling.clone(),
             })
             .collect(),
+        exercises: ExerciseWorlds::none(),
         book: ProximityBook::default(),
         written: HashMap::new(),
         failed: node.metrics().counter(
@@ -158,6 +162,9 @@ async fn start_proximity(node: Arc<Node>) -> anyhow::Result<()> {
 struct Proximity {
     node: Arc<Node>,
     links: Vec<LinkAccreditation>,
+    /// The exercise worlds held, read again whenever an exercise changes (whether a link can
+    /// carry an alert of an exercise's world; federation decides the exit itself).
+    exercises: ExerciseWorlds,
     book: ProximityBook,
     written: HashMap<&'static str, Counter>,
     failed: Counter,
@@ -167,12 +174,13 @@ impl Proximity {
     /// Reads every unit, operation and zone held; encounters that opened while the node was
     /// down (or while the task lagged) are raised now.
     async fn load(&mut self) -> anyhow::Result<()> {
+        self.exercises = self.node.exercise_worlds().await?;
         self.book.clear_objects();
         for object_type in [ObjectType::Operation, ObjectType::Zone, ObjectType::Unit] {
             for object in scan_all(&self.node, object_type).await? {
                 let writes = self.book.on_object(
                     Arc::new(object),
-                    &proximity_context(&self.node, &self.links),
+                    &proximity_context(&self.node, &self.links, &self.exercises),
                 );
                 self.write(writes).await;
             }
@@ -188,9 +196,12 @@ impl Proximity {
                 change = changes.recv() => match change {
                     Ok(change) => match change.as_ref() {
                         LiveChange::Version { object, .. } => {
+                            if matches!(object.body, Body::Exercise(_)) {
+                                self.exercises = self.node.exercise_worlds().await.unwrap_or_default();
+                            }
                             let writes = self
                                 .book
-                                .on_object(object.clone(), &proximity_context(&self.node, &self.links));
+                                .on_object(object.clone(), &proximity_context(&self.node, &self.links, &self.exercises));
                             self.write(writes).await;
                         }
                         LiveChange::Recall { previous: Some(previous) } => {
@@ -243,11 +254,13 @@ impl Proximity {
 fn proximity_context<'a>(
     node: &'a Node,
     links: &'a [LinkAccreditation],
+    exercises: &'a ExerciseWorlds,
 ) -> deconfliction::Context<'a> {
     deconfliction::Context {
         policy: node.policy(),
         home: node.nation(),
         links,
+        exercises,
         deconfliction: node.config().deconfliction.proximity(),
         protection: node.config().protection.proximity(),
         now: node.now(),
@@ -258,6 +271,8 @@ struct Pursuits {
     node: Arc<Node>,
     index: NationIndex,
     links: Vec<LinkAccreditation>,
+    /// As `Proximity::exercises`.
+    exercises: ExerciseWorlds,
     operations: HashMap<Uuid, Arc<Object>>,
     book: PursuitBook,
     written: HashMap<&'static str, Counter>,
@@ -266,6 +281,7 @@ struct Pursuits {
 
 impl Pursuits {
     async fn load(&mut self) -> anyhow::Result<()> {
+        self.exercises = self.node.exercise_worlds().await?;
         self.operations.clear();
         for object in scan_all(&self.node, ObjectType::Operation).await? {
             self.operations.insert(object.meta.id, Arc::new(object));
@@ -296,7 +312,7 @@ impl Pursuits {
             tokio::select! {
                 _ = shutdown.changed() => break,
                 _ = tick.tick() => {
-                    let writes = self.book.on_tick(&context(&self.node, &self.links));
+                    let writes = self.book.on_tick(&context(&self.node, &self.links, &self.exercises));
                     self.write(writes).await;
                 }
                 change = changes.recv() => match change {
@@ -324,6 +340,9 @@ impl Pursuits {
             return;
         };
         match &object.body {
+            Body::Exercise(_) => {
+                self.exercises = self.node.exercise_worlds().await.unwrap_or_default();
+            }
             Body::Operation(_) => {
                 if object.meta.deleted {
                     self.operations.remove(&object.meta.id);
@@ -348,7 +367,7 @@ impl Pursuits {
                 let location = self.locate(position.lat, position.lon);
                 let operations: Vec<&Object> =
                     self.operations.values().map(|op| op.as_ref()).collect();
-                let ctx = context(&self.node, &self.links);
+                let ctx = context(&self.node, &self.links, &self.exercises);
                 let writes = self.book.on_unit(object, location, &operations, &ctx);
                 self.write(writes).await;
             }
@@ -410,11 +429,16 @@ fn locate(index: &NationIndex, settings: &PursuitSection, lat: f64, lon: f64) ->
     }
 }
 
-fn context<'a>(node: &'a Node, links: &'a [LinkAccreditation]) -> Context<'a> {
+fn context<'a>(
+    node: &'a Node,
+    links: &'a [LinkAccreditation],
+    exercises: &'a ExerciseWorlds,
+) -> Context<'a> {
     Context {
         policy: node.policy(),
         home: node.nation(),
         links,
+        exercises,
         settings: &node.config().pursuit,
         now: node.now(),
     }

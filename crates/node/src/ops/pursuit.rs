@@ -24,8 +24,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use liptako_model::{
-    Audience, Body, Draft, Expect, LinkAccreditation, Marked, Marking, Nation, Object, Point,
-    Policy, PursuitLimit, PursuitNotice, Report, ReportKind,
+    Audience, Body, Draft, ExerciseWorlds, Expect, LinkAccreditation, Marked, Marking, Nation,
+    Object, Point, Policy, PursuitLimit, PursuitNotice, Report, ReportKind,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -58,6 +58,8 @@ pub struct Context<'a> {
     pub home: Nation,
     /// The links to partner nodes, as accredited.
     pub links: &'a [LinkAccreditation],
+    /// The exercise worlds this node holds (which partners take part in which).
+    pub exercises: &'a ExerciseWorlds,
     /// `[pursuit]`.
     pub settings: &'a PursuitSection,
     /// The node's clock.
@@ -451,7 +453,10 @@ fn not_releasable(open: &OpenPursuit, ctx: &Context<'_>) -> Option<String> {
         marking: &open.marking,
         world: open.exercise.as_deref(),
     };
-    if ctx.policy.allows(Audience::link(link), &pending) {
+    if ctx
+        .policy
+        .allows(Audience::link(link, ctx.exercises), &pending)
+    {
         None
     } else {
         Some(format!(
@@ -674,6 +679,7 @@ mod tests {
                 policy: &self.policy,
                 home: nation("MLI"),
                 links: &self.links,
+                exercises: &ExerciseWorlds::none(),
                 settings: &self.settings,
                 now: self.now,
             };
@@ -688,6 +694,7 @@ mod tests {
                 policy: &self.policy,
                 home: nation("MLI"),
                 links: &self.links,
+                exercises: &ExerciseWorlds::none(),
                 settings: &self.settings,
                 now: self.now,
             };

@@ -651,8 +651,12 @@ pub fn object_event(object: &Object, now: OffsetDateTime, object_stale: Duration
             )));
         }
         // Acknowledgements, support requests and their answers are work between nations,
-        // read in the web COP; they have no place on a TAK map.
-        Body::Acknowledgement(_) | Body::SupportRequest(_) | Body::SupportResponse(_) => {
+        // read in the web COP; they have no place on a TAK map; nor has an exercise's
+        // definition (its objects carry `opex`).
+        Body::Acknowledgement(_)
+        | Body::SupportRequest(_)
+        | Body::SupportResponse(_)
+        | Body::Exercise(_) => {
             return None;
         }
     }
