@@ -420,7 +420,13 @@ describe('web COP on one node', () => {
     await page.waitForFunction((id) => !window.liptako.state.objects.has(id), older.id);
     await assert.rejects(admin.call('GET', `/api/v1/reports/${older.id}`), /HTTP 410/);
 
-    // An exercise's world: marked as such, its own objects only, and back.
+    // An exercise's world: marked as such, its own objects only, and back (objects are made
+    // only in an exercise the node holds).
+    await admin.call('POST', '/api/v1/exercises', {
+      name: `EX-${RUN}`, participating_nations: ['MLI'], start: '2026-12-07T08:00:00Z',
+      end: '2026-12-07T18:00:00Z', status: 'running', control: ['admin'],
+      marking: { level: 'NP', releasable_to: [] },
+    });
     await page.selectOption('[data-testid=world-select]', '__new__');
     await page.fill('[data-testid=exercise-name]', `EX-${RUN}`);
     await page.press('[data-testid=exercise-name]', 'Enter');

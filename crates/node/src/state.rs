@@ -304,7 +304,7 @@ impl Node {
     /// refused its world at the next decision). What a partner link's audience carries
     /// (`Audience::link`).
     pub async fn exercise_worlds(&self) -> Result<ExerciseWorlds, NodeError> {
-        self.with_store(|store| exercise_worlds(store)).await
+        self.with_store(exercise_worlds).await
     }
 
     /// Runs a store call on a blocking thread (SQLite and fsync must not stall the runtime).

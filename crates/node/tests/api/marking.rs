@@ -124,7 +124,20 @@ async fn every_read_path_obeys_the_rule() {
     let admin = node.login("admin").await;
     let objects = populate(&node, &admin).await;
     assert_eq!(objects.len(), 60);
-    // An exercise object never shows in the real world.
+    // An exercise object never shows in the real world (in an exercise this node directs).
+    let (status, answer) = node
+        .call(
+            "POST",
+            "/api/v1/exercises",
+            Some(&admin),
+            Some(
+                json!({"name": "Flintlock", "participating_nations": ["MLI"],
+                        "start": "2026-12-07T08:00:00Z", "end": "2026-12-07T18:00:00Z",
+                        "status": "running", "marking": {"level": "NP", "releasable_to": []}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
     let mut exercise = body_for("reports", 99, "NP", &["AES"]);
     exercise["exercise"] = json!("Flintlock");
     let (status, created) = node

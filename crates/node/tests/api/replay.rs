@@ -147,6 +147,20 @@ async fn a_replay_shows_the_picture_as_it_was_and_only_what_the_caller_may_still
     let (status, _) = node.call("DELETE", &uri, Some(&editor), None).await;
     assert_eq!(status, StatusCode::OK);
     change(narrowed, "narrowed v2", &[]).await;
+    let admin = node.login("admin").await;
+    let (status, answer) = node
+        .call(
+            "POST",
+            "/api/v1/exercises",
+            Some(&admin),
+            Some(
+                json!({"name": "DRILL1", "participating_nations": ["MLI", "BFA"],
+                        "start": "2026-12-07T08:00:00Z", "end": "2026-12-07T18:00:00Z",
+                        "status": "running", "marking": {"level": "NP", "releasable_to": ["AES"]}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
     let mut drill = report("drill report", "NP", &["AES"]);
     drill["exercise"] = json!("DRILL1");
     post(drill).await;
