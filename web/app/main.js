@@ -295,8 +295,20 @@ class App {
    * the feed brings while the lists are read may be newer than what they hold: it is kept and
    * applied again once they are in (versions decide which wins).
    */
+  /** The exercises this node holds (not ended) join the world switch. */
+  async loadExercises() {
+    try {
+      const exercises = await listAll('/api/v1/exercises', { limit: 1000 });
+      this.heldExercises = exercises.filter((e) => e.status !== 'ended').map((e) => e.name).sort();
+      this.renderWorldSelect();
+    } catch {
+      // The switch keeps the names typed before.
+    }
+  }
+
   async loadAll() {
     const serial = ++this.loadSerial;
+    this.loadExercises();
     this.heldDuringLoad = [];
     const params = { limit: 1000, ...(this.state.world ? { exercise: this.state.world } : {}) };
     try {
@@ -596,7 +608,7 @@ class App {
   renderWorldSelect() {
     const select = $('#world-select');
     const current = this.state.world;
-    const names = [...new Set([...this.knownExercises(), ...(current ? [current] : [])])];
+    const names = [...new Set([...(this.heldExercises || []), ...this.knownExercises(), ...(current ? [current] : [])])];
     fill(select,
       el('option', { value: '' }, t('world.real')),
       names.map((name) => el('option', { value: name, selected: name === current }, t('world.exercise_option', { name }))),

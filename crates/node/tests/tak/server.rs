@@ -172,7 +172,22 @@ async fn exercise_traffic_stays_in_its_world() {
     );
     let drill_event = seen_drill.last().unwrap();
     assert_eq!(drill_event.marking.opex.as_deref(), Some("e-FLINTLOCK"));
-    // An exercise object made through the API reaches the exercise world only.
+    // An exercise object made through the API (in an exercise this node holds) reaches the
+    // exercise world only, and its CoT says EXERCISE (`opex`).
+    let admin = node.login("admin").await;
+    let (status, answer) = node
+        .call(
+            "POST",
+            "/api/v1/exercises",
+            Some(&admin),
+            Some(
+                json!({"name": "FLINTLOCK", "participating_nations": ["MLI"],
+                        "start": "2026-12-07T08:00:00Z", "end": "2026-12-07T18:00:00Z",
+                        "status": "running", "marking": {"level": "NP", "releasable_to": []}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
     let editor = node.login("mli_dr").await;
     let (status, created) = node
         .call(
