@@ -5,6 +5,7 @@
 mod api {
     pub mod bad_input;
     pub mod common;
+    pub mod exercises;
     pub mod marking;
     pub mod objects;
     pub mod operations;

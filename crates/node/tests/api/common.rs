@@ -47,13 +47,22 @@ impl TestNode {
     }
 
     pub async fn with_max_body(max_body: Option<usize>) -> TestNode {
+        TestNode::with(max_body, liptako_node::clock::Clock::system()).await
+    }
+
+    /// An MLI node as [`TestNode::new`] whose time is `clock` (a fixed clock tests step).
+    pub async fn with_clock(clock: liptako_node::clock::Clock) -> TestNode {
+        TestNode::with(None, clock).await
+    }
+
+    async fn with(max_body: Option<usize>, clock: liptako_node::clock::Clock) -> TestNode {
         let dir = tempfile::tempdir().unwrap();
         init_mli(dir.path());
         let mut config = liptako_node::Config::load(dir.path()).unwrap();
         if let Some(max_body) = max_body {
             config.http.max_body_bytes = max_body;
         }
-        let node = Node::with_config(dir.path(), config).unwrap();
+        let node = Node::with_clock(dir.path(), config, clock).unwrap();
         add_users(&node, &USERS);
         let app = liptako_node::server::router(node.clone());
         TestNode {
