@@ -1,6 +1,7 @@
 //! The README's first command, `liptako demo`, as a real process: three nodes come up on their
 //! own storage, federate over mutual TLS under the marking rule, and each builds an air picture
-//! from the simulated radars.
+//! from the simulated radars; with `--exercise`, MLI's drill with NER reaches NER in its world
+//! and never BFA.
 
 use std::net::{TcpListener, UdpSocket};
 use std::process::{Command, Stdio};
@@ -53,7 +54,7 @@ fn items(port: u16, token: &str, path: &str) -> Vec<Value> {
 }
 
 #[test]
-fn demo_runs_three_federated_nodes_with_an_air_picture_each() {
+fn demo_runs_three_federated_nodes_with_an_air_picture_each_and_an_exercise() {
     let base = free_base_port();
     let data = tempfile::tempdir().unwrap();
     let child = Command::new(BIN)
@@ -67,6 +68,7 @@ fn demo_runs_three_federated_nodes_with_an_air_picture_each() {
             "1",
             "--data",
             data.path().to_str().unwrap(),
+            "--exercise",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -164,4 +166,30 @@ fn demo_runs_three_federated_nodes_with_an_air_picture_each() {
         std::thread::sleep(Duration::from_millis(500));
     }
     assert!(items(ports[1], &tokens[1], "/api/v1/support-requests").is_empty());
+
+    // `--exercise`: MLI's drill with NER. Its injects reach NER in the exercise's world; BFA
+    // holds the exercise (released to all members) and nothing of its world.
+    let world = "/api/v1/reports?exercise=SAHEL%2027";
+    let units = "/api/v1/units?exercise=SAHEL%2027";
+    loop {
+        let ner_units = items(ports[2], &tokens[2], units);
+        let ner_reports = items(ports[2], &tokens[2], world);
+        if ner_units.iter().any(|u| u["callsign"] == "EX BRAVO") && !ner_reports.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline + Duration::from_secs(30),
+            "NER never got the exercise's injects"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(items(ports[1], &tokens[1], "/api/v1/exercises").len(), 1);
+    assert!(items(ports[1], &tokens[1], world).is_empty());
+    assert!(items(ports[1], &tokens[1], units).is_empty());
+    assert!(
+        !items(ports[2], &tokens[2], "/api/v1/units")
+            .iter()
+            .any(|u| u["callsign"] == "EX BRAVO"),
+        "an inject in NER's real world"
+    );
 }
