@@ -5,7 +5,7 @@
 //! stops them and a resume continues them (paused time does not count). The doors attacked: a
 //! BFA user writing in the world, a NER viewer in the real world, a NER user (liaison on MLI's
 //! node, or on its own node) running MLI's injects. Then NER is removed from the exercise: MLI's
-//! next exercise object stays home.
+//! next exercise object stays home, and what NER held of MLI's in the world is recalled.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -459,6 +459,23 @@ fn an_exercise_stays_among_its_participants_and_its_injects_run_on_time() {
     assert!(
         !listed(&c, NER, "reports", Some(WORLD_Q)).contains(&after_id),
         "NER, removed from the exercise, received a new object of its world"
+    );
+    // What NER held of MLI's in the world is recalled (its own report stays with it).
+    let recalled = Instant::now();
+    c.wait_until(WAIT, |c| {
+        let reports = listed(c, NER, "reports", Some(WORLD_Q));
+        let units = listed(c, NER, "units", Some(WORLD_Q));
+        Ok(reports == vec![from_ner_id.clone()] && units.is_empty())
+    })
+    .unwrap();
+    eprintln!(
+        "NER removed: its MLI exercise objects recalled within {} ms",
+        recalled.elapsed().as_millis()
+    );
+    let (latest, _) = stored_in_world(&c, NER);
+    assert_eq!(
+        latest, 1,
+        "NER's store keeps only its own object of the world"
     );
     // And NER's users may no longer write in it.
     let (status, answer) = c

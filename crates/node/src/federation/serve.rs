@@ -279,6 +279,9 @@ async fn stream(
     let mut ticks = node.bus().log_ticks();
     let mut shutdown = node.shutdown_signal();
     let mut last_sent = tokio::time::Instant::now();
+    // The exercise worlds of the previous round: a world the partner took part in then and no
+    // longer does is recalled from it.
+    let mut previous_exercises: Option<ExerciseWorlds> = None;
     loop {
         ticks.borrow_and_update();
         let relay = Relay {
@@ -291,6 +294,7 @@ async fn stream(
         let (acc, from) = (accreditation.clone(), cursors.clone());
         let now = node.now();
         let signer = signer.clone();
+        let previous = previous_exercises.clone();
         let round = tokio::task::spawn_blocking(move || {
             // The exercises held now: each round decides with the participants of this moment.
             let exercises = crate::state::exercise_worlds(store.as_ref())?;
@@ -298,11 +302,19 @@ async fn stream(
                 accreditation: &acc,
                 exercises: &exercises,
             };
-            collect(store.as_ref(), &policy, &signer, &link, &relay, from, now)
+            let (mut round, cursors) =
+                collect(store.as_ref(), &policy, &signer, &link, &relay, from, now)?;
+            if let Some(previous) = &previous {
+                recall_left_worlds(store.as_ref(), &signer, &link, previous, &mut round, now)?;
+            }
+            Ok::<_, StoreError>((round, cursors, exercises))
         })
         .await;
         let (round, next_cursors) = match round {
-            Ok(Ok(result)) => result,
+            Ok(Ok((round, cursors, exercises))) => {
+                previous_exercises = Some(exercises);
+                (round, cursors)
+            }
             Ok(Err(err)) => {
                 tracing::error!(%peer, cause = %err, "reading the logs for a partner failed");
                 break;
@@ -547,6 +559,69 @@ fn collect(
         .map(|(origin, head)| head.saturating_sub(cursors.get(origin).copied().unwrap_or(0)))
         .sum();
     Ok((round, cursors))
+}
+
+/// Most objects of one exercise's world recalled from a partner in one round.
+const MAX_WORLD_RECALLS: usize = 10_000;
+
+/// A partner that took part in an exercise's world at the previous round (`previous`) and no
+/// longer does (a nation removed, the exercise deleted or no longer released to it): every
+/// object of that world this node released to it is recalled, after the round's entries (so
+/// the exercise's new version, which tells the partner, goes first). The proof is the object's
+/// own latest attested version, which the partner, holding the new exercise, may no longer
+/// hold. Not done for a removal that happened while the partner was not connected.
+fn recall_left_worlds(
+    store: &dyn Store,
+    signer: &Signer,
+    link: &Link<'_>,
+    previous: &ExerciseWorlds,
+    round: &mut Round,
+    now: time::OffsetDateTime,
+) -> Result<(), StoreError> {
+    let peer = link.accreditation.nation;
+    let left: Vec<String> = previous
+        .names()
+        .filter(|name| previous.takes_part(name, peer) && !link.exercises.takes_part(name, peer))
+        .map(str::to_owned)
+        .collect();
+    let released = Released::default();
+    for world in left {
+        for object_type in liptako_model::ObjectType::ALL {
+            let mut query = liptako_store::Query::all(object_type, MAX_WORLD_RECALLS);
+            query.exercise = Some(world.clone());
+            let page = store.scan(&query, &mut |object| object.meta.origin != peer)?;
+            for object in page.objects {
+                let (id, origin) = (object.meta.id, object.meta.origin);
+                if !released.holds(store, peer, id)? {
+                    continue;
+                }
+                let Some(entry) = store.log_version(id, object.meta.version)? else {
+                    continue;
+                };
+                let Some(proof) = recall_proof(store, signer, origin, &entry, None)? else {
+                    tracing::warn!(%origin, %id, "recall without proof not sent");
+                    continue;
+                };
+                round
+                    .batch
+                    .recall(origin, entry.seq, id, entry.version, &proof);
+                round.n_recalls += 1;
+                round.audits.push(WriteOp::Audit(AuditEntry {
+                    at: now,
+                    actor: "federation".into(),
+                    action: "recall".into(),
+                    object_id: Some(id),
+                    version: Some(entry.version),
+                    partner: Some(peer),
+                    detail: format!(
+                        "origin {origin} seq {}: {peer} left exercise {world}",
+                        entry.seq
+                    ),
+                }));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The proof of a recall of `entry` (see [`super::sign`]): the entry's own attestation, and
