@@ -94,6 +94,9 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
         match &sensor.model {
             crate::config::air::SensorModel::Radar(radar) => tracker.add_radar(radar.clone()),
             crate::config::air::SensorModel::Adsb(adsb) => tracker.add_adsb_source(adsb.clone()),
+            crate::config::air::SensorModel::System(system) => {
+                tracker.add_system_track_source(system.clone())
+            }
         }
         .map_err(|err| anyhow::anyhow!("{}: sensor {}: {err}", file.display(), sensor.id))?;
     }
@@ -213,7 +216,8 @@ fn coverage(settings: &crate::config::air::AirSettings) -> GeoBox {
             crate::config::air::SensorModel::Radar(radar) => {
                 radar.max_range_m.unwrap_or(DEFAULT_COVERAGE_M)
             }
-            crate::config::air::SensorModel::Adsb(_) => DEFAULT_COVERAGE_M,
+            crate::config::air::SensorModel::Adsb(_)
+            | crate::config::air::SensorModel::System(_) => DEFAULT_COVERAGE_M,
         };
         sensor.position.map(|p| around(p, range))
     });

@@ -16,12 +16,12 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use liptako_asterix::{BlockEncoder, EncodeError};
-use liptako_model::Point;
+use liptako_model::{Audience, Labelled, LinkAccreditation, Point};
 use liptako_store::{AirHistoryRow, Store, WriteJob, WriteOp, WriteOutcome};
 use liptako_track::{Picture, SystemTrack};
 use time::OffsetDateTime;
 
-use super::alerts::{AlertBook, Context};
+use super::alerts::{AlertBook, Context, Raiser};
 use super::convert::{OutTrack, cat062_track};
 use super::engine::Frame;
 use super::metrics::AirMetrics;
@@ -76,7 +76,7 @@ impl Publisher {
             .iter()
             .filter_map(|s| match &s.model {
                 SensorModel::Radar(radar) => Some(radar.period_s),
-                SensorModel::Adsb(_) => None,
+                SensorModel::Adsb(_) | SensorModel::System(_) => None,
             })
             .fold(settings.picture_period.as_secs_f64(), f64::max);
         Ok(Publisher {
@@ -122,12 +122,14 @@ impl Publisher {
     /// never keeps a zone's old name or a wider marking than the zone now has.
     fn rezone(&mut self) {
         let now = self.node.now();
+        let raiser = self.raiser();
         let writes = {
             let zones = self
                 .zones
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let ctx = Context {
+                raiser: &raiser,
                 nation: self.settings.nation,
                 policy: self.node.policy(),
                 marking: &self.settings.alert_marking,
@@ -466,6 +468,7 @@ impl Publisher {
             return;
         }
         let now = self.node.now();
+        let raiser = self.raiser();
         let mut writes = Vec::new();
         {
             let zones = self
@@ -479,6 +482,7 @@ impl Publisher {
                     _ => None,
                 };
                 let ctx = Context {
+                    raiser: &raiser,
                     nation: self.settings.nation,
                     policy: self.node.policy(),
                     marking: &self.settings.alert_marking,
@@ -491,6 +495,35 @@ impl Publisher {
             }
         }
         self.submit_alerts(writes);
+    }
+
+    /// Who raises alerts: the partners this node's links carry its tracks to (their ceiling and
+    /// nation admit the track marking) raise those about their territory.
+    fn raiser(&self) -> Raiser {
+        let tracks = Labelled {
+            origin: self.settings.nation,
+            marking: &self.settings.track_marking,
+            world: None,
+        };
+        let partners = self
+            .node
+            .links()
+            .iter()
+            .filter(|link| {
+                let accreditation = LinkAccreditation {
+                    nation: link.config.nation,
+                    ceiling: link.config.ceiling.clone(),
+                };
+                self.node
+                    .policy()
+                    .allows(Audience::link(&accreditation), &tracks)
+            })
+            .map(|link| link.config.nation)
+            .collect();
+        Raiser {
+            own: self.settings.nation,
+            partners,
+        }
     }
 
     /// Writes alerts (durably; never dropped: this thread waits for room in the store's queue).

@@ -17,8 +17,9 @@
 //!
 //! [[sensor]]
 //! id = "GAO"
-//! kind = "radar"                    # radar (CAT048 + CAT034) or adsb (CAT021)
+//! kind = "radar"                    # radar (CAT048 + CAT034), adsb (CAT021) or system (CAT062)
 //! listen = "239.10.0.1:30001"       # unicast address, or a multicast group and port
+//! transport = "udp"                 # udp (datagrams) or tcp (a stream of data blocks)
 //! sac = 1
 //! sic = 1
 //! lat_deg = 16.25
@@ -27,6 +28,12 @@
 //! period = "4s"
 //! editions = ["CAT048=1.21"]        # older editions the sensor sends (default: current)
 //! ```
+//!
+//! A `system` sensor is another surveillance data processing system (a partner's ARTAS, a
+//! national centre) sending CAT062 system tracks: they are fused as a source of system tracks,
+//! like a partner node's (`nation`: whose system it is, default this node's). Over `tcp` the
+//! node listens and the sensor (or its gateway) connects and sends ASTERIX data blocks back to
+//! back, as over UDP without the datagram boundaries.
 //!
 //! The air picture runs when at least one `[[sensor]]` is configured. Sensors may share a
 //! listen address (one feed carrying several radars): records are told apart by their SAC/SIC.
@@ -39,7 +46,9 @@ use std::time::Duration;
 
 use liptako_asterix::{DataSource, Editions, tables};
 use liptako_model::{Marking, Nation, Policy};
-use liptako_track::{AdsbConfig, RadarConfig, RangeGeometry, TrackerConfig};
+use liptako_track::{
+    AdsbConfig, RadarConfig, RangeGeometry, SystemTrackSourceConfig, TrackerConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigDuration;
@@ -218,6 +227,23 @@ pub enum SensorKind {
     Radar,
     /// An ADS-B ground station or network: CAT021 reports.
     Adsb,
+    /// Another system's tracks (a partner's ARTAS, a national centre): CAT062.
+    System,
+}
+
+/// How a sensor's data arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// UDP datagrams (unicast or multicast), each holding whole data blocks.
+    #[default]
+    Udp,
+    /// A TCP stream of data blocks: the node listens, the sensor connects.
+    Tcp,
+}
+
+fn is_udp(transport: &Transport) -> bool {
+    *transport == Transport::Udp
 }
 
 /// `[[sensor]]`: one radar or ADS-B source.
@@ -230,6 +256,12 @@ pub struct SensorSection {
     pub kind: SensorKind,
     /// Where its datagrams arrive: a unicast address to bind, or a multicast group and port.
     pub listen: SocketAddr,
+    /// UDP (default) or TCP.
+    #[serde(default, skip_serializing_if = "is_udp")]
+    pub transport: Transport,
+    /// System: the nation whose system it is (default: this node's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nation: Option<Nation>,
     /// Multicast: the local interface address to join the group on (default: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<Ipv4Addr>,
@@ -273,7 +305,8 @@ pub struct SensorSection {
     /// Radar: azimuth sectors per rotation (plots are processed a sector at a time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sectors: Option<u16>,
-    /// ADS-B: position noise when a report has no NACp, metres.
+    /// ADS-B: position noise when a report has no NACp; system: when a track's report gives no
+    /// accuracy, metres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_sigma_m: Option<f64>,
     /// ASTERIX editions the sensor sends, when not the current ones (`"CAT048=1.21"`).
@@ -299,6 +332,8 @@ impl SensorSection {
             id: id.to_owned(),
             kind,
             listen,
+            transport: Transport::Udp,
+            nation: None,
             interface: None,
             sac,
             sic,
@@ -370,6 +405,8 @@ pub enum SensorModel {
     Radar(RadarConfig),
     /// An ADS-B source.
     Adsb(AdsbConfig),
+    /// Another system's tracks.
+    System(SystemTrackSourceConfig),
 }
 
 /// One sensor, checked.
@@ -381,6 +418,8 @@ pub struct Sensor {
     pub source: DataSource,
     /// Where its datagrams arrive.
     pub listen: SocketAddr,
+    /// UDP or TCP.
+    pub transport: Transport,
     /// The multicast interface, if any.
     pub interface: Option<Ipv4Addr>,
     /// The editions it is decoded with.
@@ -397,6 +436,7 @@ impl Sensor {
         match self.model {
             SensorModel::Radar(_) => SensorKind::Radar,
             SensorModel::Adsb(_) => SensorKind::Adsb,
+            SensorModel::System(_) => SensorKind::System,
         }
     }
 
@@ -404,7 +444,7 @@ impl Sensor {
     pub fn silence_timeout(&self) -> Duration {
         let period = match &self.model {
             SensorModel::Radar(radar) => radar.period_s,
-            SensorModel::Adsb(_) => 1.0,
+            SensorModel::Adsb(_) | SensorModel::System(_) => 1.0,
         };
         Duration::from_secs_f64((3.0 * period).clamp(5.0, 60.0))
     }
@@ -515,7 +555,7 @@ pub fn resolve(
 
     let mut resolved: Vec<Sensor> = Vec::with_capacity(sensors.len());
     for section in sensors {
-        let sensor = resolve_sensor(section)?;
+        let sensor = resolve_sensor(section, nation)?;
         if resolved.iter().any(|other| other.id == sensor.id) {
             return Err(format!("sensor {}: id listed twice", sensor.id));
         }
@@ -532,6 +572,12 @@ pub fn resolve(
             if other.kind() == sensor.kind() && other.editions != sensor.editions {
                 return Err(format!(
                     "sensors {} and {} share {} but name different editions: give them separate addresses",
+                    other.id, sensor.id, sensor.listen
+                ));
+            }
+            if other.transport != sensor.transport {
+                return Err(format!(
+                    "sensors {} and {} share {} over different transports: give them separate addresses",
                     other.id, sensor.id, sensor.listen
                 ));
             }
@@ -631,7 +677,7 @@ fn centre(sensors: &[Sensor]) -> Option<(f64, f64)> {
     Some((lat, y.atan2(x).to_degrees()))
 }
 
-fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
+fn resolve_sensor(section: &SensorSection, nation: Nation) -> Result<Sensor, String> {
     let id = section.id.trim();
     if id.is_empty() || id.len() > 64 || id.chars().any(|c| c.is_control() || c == '"') {
         return Err(format!(
@@ -642,6 +688,15 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
     let err = |message: String| format!("sensor {id}: {message}");
     let editions = Editions::from_selectors(section.editions.iter().map(String::as_str))
         .map_err(|e| err(format!("editions: {e}")))?;
+    if section.transport == Transport::Tcp && section.listen.ip().is_multicast() {
+        return Err(err(format!(
+            "{} is a multicast group: TCP listens on a unicast address",
+            section.listen
+        )));
+    }
+    if section.nation.is_some() && section.kind != SensorKind::System {
+        return Err(err("nation is for system sensors (CAT062)".into()));
+    }
     if section.interface.is_some() && !section.listen.ip().is_multicast() {
         return Err(err(format!(
             "interface is for multicast groups; {} is not one",
@@ -750,6 +805,23 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
                 ..AdsbConfig::new(id)
             })
         }
+        SensorKind::System => {
+            if let Some((key, _)) = radar_only.iter().find(|(_, set)| *set) {
+                return Err(err(format!("{key} is for radars")));
+            }
+            let mut config = SystemTrackSourceConfig::new(id);
+            config.nation = Some(section.nation.unwrap_or(nation).as_str().to_owned());
+            if let Some(sigma) = section.position_sigma_m {
+                if !(sigma.is_finite() && sigma > 0.0 && sigma <= config.max_position_sigma_m) {
+                    return Err(err(format!(
+                        "position_sigma_m {sigma} must be positive and at most {}",
+                        config.max_position_sigma_m
+                    )));
+                }
+                config.position_sigma_m = sigma;
+            }
+            SensorModel::System(config)
+        }
     };
     Ok(Sensor {
         id: id.to_owned(),
@@ -758,6 +830,7 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
             sic: section.sic,
         },
         listen: section.listen,
+        transport: section.transport,
         interface: section.interface,
         editions,
         model,
@@ -858,6 +931,7 @@ pub fn address_editions(sensors: &[&Sensor]) -> Editions {
         let categories: &[u8] = match sensor.kind() {
             SensorKind::Radar => &[48, 34],
             SensorKind::Adsb => &[21],
+            SensorKind::System => &[62],
         };
         for &category in categories {
             if let Some(edition) = sensor.editions.get(category) {
@@ -988,6 +1062,69 @@ mod tests {
         assert_eq!(shared.get(21).map(|e| e.version), Some("2.7"));
         assert_eq!(s.sensors[1].kind(), SensorKind::Adsb);
         assert_eq!(by_listen_address(&s.sensors).len(), 1);
+    }
+
+    #[test]
+    fn another_systems_cat062_over_tcp() {
+        let system = r#"
+            [[sensor]]
+            id = "NIAMEY-ARTAS"
+            kind = "system"
+            nation = "NER"
+            transport = "tcp"
+            listen = "127.0.0.1:8062"
+            sac = 9
+            sic = 4
+            position_sigma_m = 150.0
+        "#;
+        let s = parse(&format!("{RADAR}{system}")).unwrap().unwrap();
+        let sensor = &s.sensors[1];
+        assert_eq!(sensor.kind(), SensorKind::System);
+        assert_eq!(sensor.transport, Transport::Tcp);
+        let SensorModel::System(config) = &sensor.model else {
+            panic!("{:?}", sensor.model)
+        };
+        assert_eq!(config.nation.as_deref(), Some("NER"));
+        assert_eq!(config.position_sigma_m, 150.0);
+        assert_eq!(s.sensors[0].transport, Transport::Udp);
+        let editions = address_editions(&[sensor]);
+        assert!(editions.get(62).is_some());
+        // Without `nation`, the system is this node's.
+        let own = system.replace("nation = \"NER\"", "");
+        let s = parse(&format!("{RADAR}{own}")).unwrap().unwrap();
+        let SensorModel::System(config) = &s.sensors[1].model else {
+            panic!()
+        };
+        assert_eq!(config.nation.as_deref(), Some("MLI"));
+        for (text, needle) in [
+            (
+                system.replace("127.0.0.1:8062", "239.1.1.1:8062"),
+                "multicast group",
+            ),
+            (
+                system.replace("position_sigma_m = 150.0", "pd = 0.5"),
+                "pd is for radars",
+            ),
+            (
+                system.replace("position_sigma_m = 150.0", "position_sigma_m = -1.0"),
+                "position_sigma_m -1",
+            ),
+            (
+                system.replace("nation = \"NER\"", "nation = \"XX\""),
+                "nation",
+            ),
+            (
+                format!("{RADAR}\nnation = \"NER\"\n"),
+                "nation is for system",
+            ),
+            (
+                system.replace("127.0.0.1:8062", "127.0.0.1:30001"),
+                "different transports",
+            ),
+        ] {
+            let err = parse(&format!("{RADAR}{text}")).unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper::client::conn::http2::SendRequest;
-use liptako_model::{Audience, LinkAccreditation, Marked, Marking, Nation, Policy};
+use liptako_model::{Audience, Labelled, LinkAccreditation, Marked, Marking, Nation, Policy};
 use liptako_store::{AuditEntry, WriteOp};
 use liptako_track::link::{LinkConfig, LinkScheduler};
 use liptako_track::wire::{LinkRecord, decode_frame};
@@ -45,12 +45,6 @@ const POLL: Duration = Duration::from_millis(100);
 pub const DEFAULT_AIR_KBIT_S: f64 = 1_000.0;
 /// A stream silent for this long (no frame: the sender sends at every picture) is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
-
-/// The node's clock in the tracker's seconds (Unix).
-fn unix_s(node: &Node) -> f64 {
-    let now = node.now();
-    now.unix_timestamp() as f64 + f64::from(now.nanosecond()) * 1e-9
-}
 
 /// Sends the partner this node's tracks it may hold until it goes away.
 pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<Bytes>) {
@@ -83,7 +77,7 @@ pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<By
         tracing::error!(%peer, cause = %err, "audit of the air stream failed: nothing sent");
         return;
     }
-    scheduler.link_up(unix_s(&node));
+    scheduler.link_up(node.clock().unix_s());
     let mut own = node.bus().joint_air().subscribe();
     own.mark_changed();
     let mut shutdown = node.shutdown_signal();
@@ -104,7 +98,7 @@ pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<By
                 }
             }
             _ = poll.tick() => {
-                while let Some(frame) = scheduler.poll(unix_s(&node)) {
+                while let Some(frame) = scheduler.poll(node.clock().unix_s()) {
                     let Ok(len) = u32::try_from(frame.len()) else { continue };
                     let mut bytes = Vec::with_capacity(4 + frame.len());
                     bytes.extend_from_slice(&len.to_be_bytes());
@@ -203,24 +197,6 @@ fn own_contributions(peer: Nation, mut record: LinkRecord) -> LinkRecord {
     record
 }
 
-/// A partner's air track as the access rule reads it.
-struct PartnerTrack<'a> {
-    origin: Nation,
-    marking: &'a Marking,
-}
-
-impl Marked for PartnerTrack<'_> {
-    fn origin(&self) -> Nation {
-        self.origin
-    }
-    fn marking(&self) -> &Marking {
-        self.marking
-    }
-    fn world(&self) -> Option<&str> {
-        None
-    }
-}
-
 /// Whether this node takes a partner's record into its picture: an end always; a state only
 /// if this node may hold it over the link and everyone who may see this node's picture may
 /// see it too (so the joint picture never widens a partner's marking).
@@ -238,9 +214,10 @@ fn admissible(
         return false;
     };
     let marking = Marking::new(&words.level, words.releasable_to.iter().map(String::as_str));
-    let track = PartnerTrack {
+    let track = Labelled {
         origin: peer,
         marking: &marking,
+        world: None,
     };
     if !policy.allows(Audience::link(this_node), &track) {
         return false;
@@ -329,9 +306,10 @@ mod tests {
             nation: nation("NER"),
             ceiling: "C".into(),
         };
-        let picture = PartnerTrack {
+        let picture = Labelled {
             origin: nation("NER"),
             marking: &Marking::new("DR", ["AES"]),
+            world: None,
         };
         let judge =
             |record: &LinkRecord| admissible(&policy, &this_node, nation("MLI"), &picture, record);
