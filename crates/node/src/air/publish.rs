@@ -28,7 +28,7 @@ use super::metrics::AirMetrics;
 use super::zones::ZoneBook;
 use crate::config::air::{AirSettings, SensorModel};
 use crate::picture::AirTrack;
-use crate::picture::{AirHub, AirPicture, AirUpdate, Identity, TrackView, changes, update_message};
+use crate::picture::{AirHub, AirPicture, Identity, TrackView, changes, class_updates};
 use crate::state::Node;
 
 /// CAT062 datagrams are cut below this size, so that nothing fragments on Ethernet.
@@ -103,10 +103,10 @@ impl Publisher {
             Arc::new(AirPicture::new(
                 None,
                 self.settings.nation,
-                self.settings.track_marking.clone(),
+                self.settings.track_markings(),
                 Vec::new(),
             )),
-            None,
+            Vec::new(),
         );
         while let Ok(frame) = frames.recv() {
             if let Some(picture) = frame.picture {
@@ -151,13 +151,14 @@ impl Publisher {
             .iter()
             .filter_map(|track| self.view(track, time))
             .collect();
-        let (changed, dropped) = changes(&self.previous, &views);
+        let (changed, _) = changes(&self.previous, &views);
         let changed_ids: HashSet<u32> = changed.iter().map(|t| t.id).collect();
-        let message = update_message(
+        let updates = class_updates(
+            self.settings.nation,
             Some(time),
-            false,
-            changed.iter().copied(),
-            dropped.iter().copied(),
+            &self.previous,
+            &views,
+            &self.settings.track_marking,
         );
         let dropped_ids: Vec<u32> = {
             let current: HashSet<u32> = views.iter().map(|t| t.id).collect();
@@ -171,14 +172,10 @@ impl Publisher {
             Arc::new(AirPicture::new(
                 Some(time),
                 self.settings.nation,
-                self.settings.track_marking.clone(),
+                self.settings.track_markings(),
                 views.clone(),
             )),
-            Some(AirUpdate {
-                origin: self.settings.nation,
-                marking: self.settings.track_marking.clone(),
-                message: message.into(),
-            }),
+            updates,
         );
         self.metrics.pictures.inc();
         self.metrics.tracks.set(views.len() as i64);
@@ -196,11 +193,6 @@ impl Publisher {
     /// told it), each with its priority; federation decides what each link may carry.
     fn offer_partners(&self, picture: &Picture) {
         let joint = self.node.bus().joint_air();
-        let marking = &self.settings.track_marking;
-        let words = liptako_track::wire::WireMarking {
-            level: marking.level.clone(),
-            releasable_to: marking.releasable_to.clone(),
-        };
         let own = self.settings.nation.as_str();
         let offers = picture
             .tracks
@@ -209,17 +201,24 @@ impl Publisher {
                 let report = track.report(picture.time_s)?;
                 // Over a partner's territory (or unknown): the partners need it first.
                 let near_border = track.nation.as_deref() != Some(own);
-                Some(liptako_track::link::Offer {
-                    report,
-                    priority: liptako_track::link::Priority::of(track, near_border),
-                    marking: Some(words.clone()),
-                })
+                let marking = self.settings.track_marking_at(track.nation.as_deref());
+                let words = liptako_track::wire::WireMarking {
+                    level: marking.level.clone(),
+                    releasable_to: marking.releasable_to.clone(),
+                };
+                Some((
+                    marking.clone(),
+                    liptako_track::link::Offer {
+                        report,
+                        priority: liptako_track::link::Priority::of(track, near_border),
+                        marking: Some(words),
+                    },
+                ))
             })
             .collect();
         joint.offer(crate::picture::OwnTracks {
             time_s: picture.time_s,
             origin: self.settings.nation,
-            marking: marking.clone(),
             offers,
         });
     }
@@ -275,6 +274,10 @@ impl Publisher {
                 )
                 .collect(),
             nations: track.nations(),
+            marking: self
+                .settings
+                .track_marking_at(track.nation.as_deref())
+                .clone(),
             id: track.id.0,
         })
     }
@@ -334,7 +337,7 @@ impl Publisher {
         AirTrack {
             uid: view.uid.clone(),
             origin: self.settings.nation,
-            marking: self.settings.track_marking.clone(),
+            marking: view.marking.clone(),
             exercise: None,
             time: view.time,
             position: view.position,
@@ -422,7 +425,7 @@ impl Publisher {
                 time: view.time,
                 origin: self.settings.nation,
                 uid: view.uid.clone(),
-                marking: self.settings.track_marking.clone(),
+                marking: view.marking.clone(),
                 lat: view.position.lat,
                 lon: view.position.lon,
                 payload,
@@ -500,19 +503,21 @@ impl Publisher {
     /// Who raises alerts: the partners this node's links carry its tracks to (their ceiling and
     /// nation admit the track marking) raise those about their territory.
     fn raiser(&self) -> Raiser {
-        let tracks = Labelled {
-            origin: self.settings.nation,
-            marking: &self.settings.track_marking,
-            world: None,
-        };
         let partners = self
             .node
             .links()
             .iter()
             .filter(|link| {
+                let nation = link.config.nation;
                 let accreditation = LinkAccreditation {
-                    nation: link.config.nation,
+                    nation,
                     ceiling: link.config.ceiling.clone(),
+                };
+                // A track the partner raises about is over its territory: that marking counts.
+                let tracks = Labelled {
+                    origin: self.settings.nation,
+                    marking: self.settings.track_marking_at(Some(nation.as_str())),
+                    world: None,
                 };
                 self.node
                     .policy()

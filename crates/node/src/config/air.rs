@@ -5,6 +5,7 @@
 //! picture_period = "1s"            # a picture (API, live feed, TAK, CAT062) per period
 //! max_delay = "2s"                 # how long a picture waits for a late sensor
 //! track_marking = { level = "DR", releasable_to = ["AES"] }
+//! track_marking_over = { MLI = { level = "DR", releasable_to = ["MLI"] } }  # by territory
 //! alert_marking = { level = "DR", releasable_to = ["AES"] }
 //! cat062_out = ["239.10.0.62:8600"] # system tracks out (unicast or multicast)
 //! sac = 0                           # our SDPS's I062/010
@@ -106,6 +107,10 @@ pub struct AirSection {
     /// releasable to every member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_marking: Option<Marking>,
+    /// Per nation (ISO alpha-3) whose territory a track is over, the marking of that track
+    /// instead of `track_marking` (a track over national territory may be kept national).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub track_marking_over: BTreeMap<Nation, Marking>,
     /// Marking of the airspace alert reports (an alert about a restricted zone is also at
     /// least as restricted as the zone). Default `DR` releasable to every member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,6 +166,7 @@ impl Default for AirSection {
             origin_lat_deg: None,
             origin_lon_deg: None,
             track_marking: None,
+            track_marking_over: BTreeMap::new(),
             alert_marking: None,
             alert_validity: default_alert_validity(),
             borders: true,
@@ -479,6 +485,8 @@ pub struct AirSettings {
     pub tracker: TrackerConfig,
     /// Marking of tracks (canonical).
     pub track_marking: Marking,
+    /// Marking of tracks over a nation's territory, by ISO alpha-3 code (canonical).
+    pub track_marking_over: BTreeMap<String, Marking>,
     /// Marking of alerts (canonical).
     pub alert_marking: Marking,
     /// Validity of alert reports.
@@ -505,6 +513,26 @@ pub struct AirSettings {
     pub recv_buffer_bytes: usize,
     /// The sensors, in configuration order (the tracker's sensor ids follow it).
     pub sensors: Vec<Sensor>,
+}
+
+impl AirSettings {
+    /// The marking of a track over `territory` (the nation under it, if known).
+    pub fn track_marking_at(&self, territory: Option<&str>) -> &Marking {
+        territory
+            .and_then(|nation| self.track_marking_over.get(nation))
+            .unwrap_or(&self.track_marking)
+    }
+
+    /// Every marking a track of this node's picture may have.
+    pub fn track_markings(&self) -> Vec<Marking> {
+        let mut all = vec![self.track_marking.clone()];
+        for marking in self.track_marking_over.values() {
+            if !all.contains(marking) {
+                all.push(marking.clone());
+            }
+        }
+        all
+    }
 }
 
 /// Checks `[air]` and `[[sensor]]` against the policy. `Ok(None)`: no sensor, nothing to run.
@@ -536,6 +564,17 @@ pub fn resolve(
             .map_err(|err| format!("air.{key}: {err}"))
     };
     let track_marking = marking("track_marking", &air.track_marking)?;
+    let track_marking_over = air
+        .track_marking_over
+        .iter()
+        .map(|(over, given)| {
+            let key = format!("track_marking_over.{over}");
+            Ok((
+                over.as_str().to_owned(),
+                marking(&key, &Some(given.clone()))?,
+            ))
+        })
+        .collect::<Result<BTreeMap<_, _>, String>>()?;
     let alert_marking = marking("alert_marking", &air.alert_marking)?;
     let cat062_edition = tables::find(62, air.cat062_edition.trim()).ok_or_else(|| {
         format!(
@@ -632,6 +671,7 @@ pub fn resolve(
         max_delay: air.max_delay.0,
         tracker,
         track_marking,
+        track_marking_over,
         alert_marking,
         alert_validity: air.alert_validity.0,
         borders: air.borders,
@@ -1062,6 +1102,26 @@ mod tests {
         assert_eq!(shared.get(21).map(|e| e.version), Some("2.7"));
         assert_eq!(s.sensors[1].kind(), SensorKind::Adsb);
         assert_eq!(by_listen_address(&s.sensors).len(), 1);
+    }
+
+    #[test]
+    fn a_track_over_a_nation_may_be_marked_otherwise() {
+        let over = r#"
+            [air.track_marking_over]
+            NER = { level = "DR", releasable_to = ["MLI"] }
+        "#;
+        let s = parse(&format!("{over}{RADAR}")).unwrap().unwrap();
+        // Canonical: national (MLI's own code is implied).
+        assert_eq!(
+            s.track_marking_at(Some("NER")),
+            &Marking::new("DR", Vec::<String>::new())
+        );
+        assert_eq!(s.track_marking_at(Some("BFA")), &s.track_marking);
+        assert_eq!(s.track_marking_at(None), &s.track_marking);
+        assert_eq!(s.track_markings().len(), 2);
+        let bad = over.replace("\"DR\"", "\"ULTRA\"");
+        let err = parse(&format!("{bad}{RADAR}")).unwrap_err();
+        assert!(err.contains("air.track_marking_over.NER"), "{err}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper::client::conn::http2::SendRequest;
-use liptako_model::{Audience, Labelled, LinkAccreditation, Marked, Marking, Nation, Policy};
+use liptako_model::{Audience, Labelled, LinkAccreditation, Marking, Nation, Policy};
 use liptako_store::{AuditEntry, WriteOp};
 use liptako_track::link::{LinkConfig, LinkScheduler};
 use liptako_track::wire::{LinkRecord, decode_frame};
@@ -90,11 +90,7 @@ pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<By
                 }
                 let latest = own.borrow_and_update().clone();
                 if let Some(tracks) = latest {
-                    let allowed = node
-                        .policy()
-                        .allows(Audience::link(&accreditation), tracks.as_ref());
-                    let offers = if allowed { tracks.offers.clone() } else { Vec::new() };
-                    scheduler.offer(offers);
+                    scheduler.offer(tracks.for_link(node.policy(), &accreditation));
                 }
             }
             _ = poll.tick() => {
@@ -164,7 +160,7 @@ pub async fn receive(
                 .into_iter()
                 .filter(|record| {
                     let keep =
-                        admissible(node.policy(), &this_node, peer, picture.as_ref(), record);
+                        admissible(node.policy(), &this_node, peer, &picture.markings, record);
                     if !keep {
                         link.air_refused.inc();
                     }
@@ -198,13 +194,14 @@ fn own_contributions(peer: Nation, mut record: LinkRecord) -> LinkRecord {
 }
 
 /// Whether this node takes a partner's record into its picture: an end always; a state only
-/// if this node may hold it over the link and everyone who may see this node's picture may
-/// see it too (so the joint picture never widens a partner's marking).
+/// if this node may hold it over the link and everyone who may see a track of this node's
+/// picture, whatever its marking (`markings`: every marking its tracks may have), may see it
+/// too (so the joint picture never widens a partner's marking).
 fn admissible(
     policy: &Policy,
     this_node: &LinkAccreditation,
     peer: Nation,
-    picture: &impl Marked,
+    markings: &[Marking],
     record: &LinkRecord,
 ) -> bool {
     let LinkRecord::State { marking, .. } = record else {
@@ -222,14 +219,20 @@ fn admissible(
     if !policy.allows(Audience::link(this_node), &track) {
         return false;
     }
-    let level = &picture.marking().level;
-    policy.confederation().members().iter().all(|nation| {
-        let audience = LinkAccreditation {
-            nation: *nation,
-            ceiling: level.clone(),
+    markings.iter().all(|marking| {
+        let picture = Labelled {
+            origin: this_node.nation,
+            marking,
+            world: None,
         };
-        !policy.allows(Audience::link(&audience), picture)
-            || policy.allows(Audience::link(&audience), &track)
+        policy.confederation().members().iter().all(|nation| {
+            let audience = LinkAccreditation {
+                nation: *nation,
+                ceiling: marking.level.clone(),
+            };
+            !policy.allows(Audience::link(&audience), &picture)
+                || policy.allows(Audience::link(&audience), &track)
+        })
     })
 }
 
@@ -306,11 +309,7 @@ mod tests {
             nation: nation("NER"),
             ceiling: "C".into(),
         };
-        let picture = Labelled {
-            origin: nation("NER"),
-            marking: &Marking::new("DR", ["AES"]),
-            world: None,
-        };
+        let picture = [Marking::new("DR", ["AES"])];
         let judge =
             |record: &LinkRecord| admissible(&policy, &this_node, nation("MLI"), &picture, record);
         assert!(judge(&state("DR", &["AES"])));
@@ -331,5 +330,15 @@ mod tests {
             report,
             marking: None
         }));
+        // A picture whose tracks over Niger stay with NER and MLI, the others AES: a partner's
+        // track must be no narrower than either.
+        let national = [
+            Marking::new("DR", ["AES"]),
+            Marking::new("DR", ["NER", "MLI"]),
+        ];
+        let judge =
+            |record: &LinkRecord| admissible(&policy, &this_node, nation("MLI"), &national, record);
+        assert!(judge(&state("DR", &["AES"])));
+        assert!(!judge(&state("DR", &["NER", "MLI"])));
     }
 }
