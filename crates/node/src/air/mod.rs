@@ -68,8 +68,8 @@ impl Started {
 /// Coverage assumed around a sensor whose range is not configured, metres.
 const DEFAULT_COVERAGE_M: f64 = 400_000.0;
 
-/// Starts the air picture as `[air]` and `[[sensor]]` configure it. Does nothing without
-/// sensors. Fails, naming the key or the address, before anything runs if the configuration
+/// Starts the air picture as `[air]` and `[[sensor]]` configure it (with no sensor but an
+/// anchor, a picture of the partners' tracks alone). Does nothing without either. Fails, naming the key or the address, before anything runs if the configuration
 /// is wrong or an address cannot be bound.
 pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
     let config = node.config();

@@ -36,7 +36,9 @@
 //! node listens and the sensor (or its gateway) connects and sends ASTERIX data blocks back to
 //! back, as over UDP without the datagram boundaries.
 //!
-//! The air picture runs when at least one `[[sensor]]` is configured. Sensors may share a
+//! The air picture runs when at least one `[[sensor]]` is configured, or, on a node without
+//! sensors of its own, when `[air]` gives the anchor (`origin_lat_deg`, `origin_lon_deg`): it
+//! then shows its partners' tracks (the joint picture). Sensors may share a
 //! listen address (one feed carrying several radars): records are told apart by their SAC/SIC.
 //! [`resolve`] checks everything against the policy before anything is bound; an error names
 //! the key (`sensor GAO: pd 1.5 must be in (0, 1]`).
@@ -535,14 +537,16 @@ impl AirSettings {
     }
 }
 
-/// Checks `[air]` and `[[sensor]]` against the policy. `Ok(None)`: no sensor, nothing to run.
+/// Checks `[air]` and `[[sensor]]` against the policy. `Ok(None)`: no sensor and no anchor,
+/// nothing to run. A node without sensors whose `[air]` gives the anchor
+/// (`origin_lat_deg`, `origin_lon_deg`) runs a picture of its partners' tracks alone.
 pub fn resolve(
     air: &AirSection,
     sensors: &[SensorSection],
     policy: &Policy,
     nation: Nation,
 ) -> Result<Option<AirSettings>, String> {
-    if sensors.is_empty() {
+    if sensors.is_empty() && (air.origin_lat_deg.is_none() || air.origin_lon_deg.is_none()) {
         return Ok(None);
     }
     let picture_period = air.picture_period.0;
@@ -1035,6 +1039,10 @@ mod tests {
     #[test]
     fn defaults() {
         assert!(parse("").unwrap().is_none(), "no sensor: nothing runs");
+        let partners_only = parse("[air]\norigin_lat_deg = 14.0\norigin_lon_deg = 1.0\n")
+            .unwrap()
+            .expect("an anchor without sensors: the partners' picture runs");
+        assert!(partners_only.sensors.is_empty());
         let settings = parse(RADAR).unwrap().unwrap();
         assert_eq!(settings.picture_period, DEFAULT_PICTURE_PERIOD);
         assert_eq!(settings.max_delay, DEFAULT_MAX_DELAY);
