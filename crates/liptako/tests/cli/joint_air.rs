@@ -170,6 +170,31 @@ fn every_node_sees_each_aircraft_a_partners_radar_sees_as_one_track() {
         );
         assert_eq!(link["receiving"]["air_refused"], 0, "{links}");
     }
+    // Airspace alerts are raised once in the confederation: whatever crossing a node tracked,
+    // only the nation entered raises it; the others hold its replica.
+    for idx in 0..3 {
+        let (_, list) = c
+            .call(
+                idx,
+                "GET",
+                "/api/v1/reports?kind=airspace_alert&limit=100",
+                None,
+            )
+            .unwrap();
+        for alert in list["items"].as_array().unwrap() {
+            let title = alert["title"].as_str().unwrap();
+            // "Border crossing BFA → NER: ABC123 at 12:00:01"
+            let Some(crossing) = title.strip_prefix("Border crossing ") else {
+                continue;
+            };
+            let entered = crossing.split(" → ").nth(1).and_then(|rest| rest.get(..3));
+            assert_eq!(
+                alert["origin"].as_str(),
+                entered,
+                "node {idx}: raised by another nation than the one entered: {alert:#}"
+            );
+        }
+    }
 }
 
 /// MLI marks its tracks releasable to NER only: BFA never gets them, and NER, whose own
