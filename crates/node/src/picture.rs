@@ -273,6 +273,19 @@ impl AirPicture {
             .unwrap_or_else(|| Marking::new("", Vec::<String>::new()))
     }
 
+    /// Whether `audience` may see the picture's default marking (an empty picture, its time).
+    pub fn sees_default(&self, policy: &Policy, audience: Audience<'_>) -> bool {
+        let default = self.marking();
+        policy.allows(
+            audience,
+            &Labelled {
+                origin: self.origin,
+                marking: &default,
+                world: None,
+            },
+        )
+    }
+
     /// Whether `audience` may see `track`.
     pub fn shows(&self, policy: &Policy, audience: Audience<'_>, track: &TrackView) -> bool {
         policy.allows(audience, &labelled(self.origin, track))
@@ -309,15 +322,7 @@ impl AirPicture {
     /// it may see neither the picture's default marking nor any track. A reader who may see
     /// every track shares one serialisation per picture.
     pub fn json_for(&self, policy: &Policy, audience: Audience<'_>) -> Option<Arc<[u8]>> {
-        let default = self.marking();
-        let sees_default = policy.allows(
-            audience,
-            &Labelled {
-                origin: self.origin,
-                marking: &default,
-                world: None,
-            },
-        );
+        let sees_default = self.sees_default(policy, audience);
         match self.visible(policy, audience) {
             None if sees_default || !self.tracks.is_empty() => Some(
                 self.json
@@ -368,15 +373,7 @@ impl AirPicture {
     /// may see anything of it.
     pub fn full_message_for(&self, policy: &Policy, audience: Audience<'_>) -> Option<String> {
         let tracks = self.tracks_for(policy, audience);
-        let default = self.marking();
-        let sees_default = policy.allows(
-            audience,
-            &Labelled {
-                origin: self.origin,
-                marking: &default,
-                world: None,
-            },
-        );
+        let sees_default = self.sees_default(policy, audience);
         (sees_default || !tracks.is_empty())
             .then(|| update_message(self.time, true, tracks.into_iter(), std::iter::empty()))
     }

@@ -106,6 +106,32 @@ fn alerts(port: u16, token: &str) -> Vec<String> {
         .collect()
 }
 
+/// `liptako simulate` playing the `border` scenario (seed 7) at 20x into `asterix_in`, from
+/// now (so that the ASTERIX times of day fall on today).
+fn simulate_border(asterix_in: SocketAddr) -> KillOnDrop {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    KillOnDrop(
+        std::process::Command::new(super::util::BIN)
+            .args([
+                "simulate",
+                "--scenario",
+                "border",
+                "--seed",
+                "7",
+                "--speed",
+                "20",
+                "--start-time",
+                &format!("{:.3}", now.as_secs_f64()),
+                "--udp",
+                &asterix_in.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 #[test]
 fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,27 +172,7 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
 
     // 600 s of scenario at 20x: about 30 s. The start time is now, so the ASTERIX times of
     // day fall on today.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    let mut simulator = KillOnDrop(
-        std::process::Command::new(super::util::BIN)
-            .args([
-                "simulate",
-                "--scenario",
-                "border",
-                "--seed",
-                "7",
-                "--speed",
-                "20",
-                "--start-time",
-                &format!("{:.3}", now.as_secs_f64()),
-                "--udp",
-                &asterix_in.to_string(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut simulator = simulate_border(asterix_in);
 
     let mut cat062_tracks: BTreeSet<u16> = BTreeSet::new();
     let mut cat062_records = 0usize;
@@ -347,27 +353,7 @@ fn a_track_over_a_nation_kept_national_is_shown_only_to_those_who_may_see_it() {
     let liaison = login(port, "ner_liaison", "ner-liaison-password");
     let (stop_feed, feed) = live_air(port, &liaison);
 
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    let mut simulator = KillOnDrop(
-        std::process::Command::new(super::util::BIN)
-            .args([
-                "simulate",
-                "--scenario",
-                "border",
-                "--seed",
-                "7",
-                "--speed",
-                "20",
-                "--start-time",
-                &format!("{:.3}", now.as_secs_f64()),
-                "--udp",
-                &asterix_in.to_string(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut simulator = simulate_border(asterix_in);
     let deadline = Instant::now() + Duration::from_secs(90);
     let (mut over_niger, mut shown_to_liaison) = (BTreeSet::new(), BTreeSet::new());
     loop {

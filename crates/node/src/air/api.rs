@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use liptako_model::{Audience, BBox, Labelled, Marking, Nation};
+use liptako_model::{Audience, BBox, Marking, Nation};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -143,16 +143,7 @@ pub async fn tracks(
             .into_iter()
             .filter(|track| inside(&bbox, track))
             .collect();
-        let default = picture.marking();
-        let sees_default = node.policy().allows(
-            audience(&caller),
-            &Labelled {
-                origin: picture.origin,
-                marking: &default,
-                world: None,
-            },
-        );
-        if tracks.is_empty() && !sees_default {
+        if tracks.is_empty() && !picture.sees_default(node.policy(), audience(&caller)) {
             return Ok(Json(hidden(&node)).into_response());
         }
         return Ok(Json(serde_json::json!({

@@ -337,6 +337,20 @@ enum Typed<'a> {
     System(Box<Cat062Track>),
 }
 
+/// A position the tracker may take: present, finite and on the globe.
+fn checked(position: Option<Wgs84>) -> Result<(f64, f64), Skip> {
+    let Wgs84 { lat_deg, lon_deg } = position.ok_or(Skip::NoPosition)?;
+    if lat_deg.is_finite()
+        && lon_deg.is_finite()
+        && (-90.0..=90.0).contains(&lat_deg)
+        && (-180.0..=180.0).contains(&lon_deg)
+    {
+        Ok((lat_deg, lon_deg))
+    } else {
+        Err(Skip::NoPosition)
+    }
+}
+
 fn finite(value: f64) -> Option<f64> {
     value.is_finite().then_some(value)
 }
@@ -404,14 +418,7 @@ pub fn adsb_report(report: &Cat021Report, time_s: f64) -> Result<AdsbReport, Ski
         return Err(Skip::Unreliable);
     }
     let address = report.aircraft_address.ok_or(Skip::NoAddress)?.bits();
-    let Wgs84 { lat_deg, lon_deg } = report.position().ok_or(Skip::NoPosition)?;
-    if !(lat_deg.is_finite()
-        && lon_deg.is_finite()
-        && (-90.0..=90.0).contains(&lat_deg)
-        && (-180.0..=180.0).contains(&lon_deg))
-    {
-        return Err(Skip::NoPosition);
-    }
+    let (lat_deg, lon_deg) = checked(report.position())?;
     let velocity_mps = report
         .ground_vector
         .filter(|v| !v.range_exceeded)
@@ -446,14 +453,7 @@ pub fn system_track(track: &Cat062Track, time_s: f64) -> Result<(SystemTrackRepo
         return Err(Skip::Unreliable);
     }
     let track_number = track.track_number.ok_or(Skip::NoTrackNumber)?;
-    let Wgs84 { lat_deg, lon_deg } = track.position_wgs84.ok_or(Skip::NoPosition)?;
-    if !(lat_deg.is_finite()
-        && lon_deg.is_finite()
-        && (-90.0..=90.0).contains(&lat_deg)
-        && (-180.0..=180.0).contains(&lon_deg))
-    {
-        return Err(Skip::NoPosition);
-    }
+    let (lat_deg, lon_deg) = checked(track.position_wgs84)?;
     let velocity_mps = track
         .velocity
         .and_then(|v| Some([finite(v.vx_mps)?, finite(v.vy_mps)?]));
