@@ -26,8 +26,8 @@ pub use access::{Audience, Transition};
 pub use exercise::{Exercise, ExerciseStatus, ExerciseWorlds};
 pub use geo::{Area, BBox, GeoError, Geometry, Point, Polygon, PolygonTag};
 pub use marking::{
-    Confederation, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy, PolicyError,
-    Principal, Role,
+    Confederation, Labelled, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy,
+    PolicyError, Principal, Role,
 };
 pub use nation::{BadNation, Nation};
 pub use object::{

@@ -14,6 +14,7 @@ mod pooled;
 mod pursuit;
 mod security;
 mod stix;
+mod system_tracks;
 mod tak_security;
 mod util;
 mod web;
