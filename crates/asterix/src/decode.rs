@@ -501,13 +501,37 @@ pub struct Items<'a> {
 impl<'a> Iterator for Items<'a> {
     type Item = Item<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Item<'a>> {
+        // Items are contiguous in FRN order: one ends where the next present one starts.
         while self.remaining != 0 {
             let idx = self.remaining.trailing_zeros() as usize;
             self.remaining &= self.remaining - 1;
-            if let Some(item) = self.record.item_at_frn(idx + 1) {
-                return Some(item);
-            }
+            let record = &self.record;
+            let Some(start) = record.starts.get(idx) else {
+                continue;
+            };
+            let end = if self.remaining == 0 {
+                record.bytes.len()
+            } else {
+                let next = self.remaining.trailing_zeros() as usize;
+                record
+                    .starts
+                    .get(next)
+                    .map_or(record.bytes.len(), |&end| usize::from(end))
+            };
+            let (Some(bytes), Some(Some(spec))) = (
+                record.bytes.get(usize::from(*start)..end),
+                record.edition.uap.get(idx).copied(),
+            ) else {
+                continue;
+            };
+            return Some(Item {
+                category: record.edition.category,
+                frn: idx + 1,
+                spec,
+                bytes,
+            });
         }
         None
     }
@@ -667,12 +691,13 @@ pub(crate) fn frame_primary(bytes: &[u8]) -> Result<usize, FrameFault> {
 }
 
 /// Slots (0-based) announced by a primary subfield, in order: seven per octet (the last bit
-/// is FX) in a compound item, eight in an expansion's items indicator.
+/// is FX) in a compound item, eight in an expansion's items indicator. Read once into a mask
+/// (bit `n` for slot `n`); a slot past 63, which no table defines, is yielded once, last, so
+/// that whoever walks the slots stops there as at any undefined slot.
 pub(crate) struct PresenceBits<'a> {
-    primary: &'a [u8],
-    octet_idx: usize,
-    bits: u16,
-    per_octet: usize,
+    mask: u64,
+    beyond: Option<usize>,
+    _primary: std::marker::PhantomData<&'a [u8]>,
 }
 
 impl<'a> PresenceBits<'a> {
@@ -686,42 +711,45 @@ impl<'a> PresenceBits<'a> {
         Self::with(primary, 8)
     }
 
+    #[inline]
     fn with(primary: &'a [u8], per_octet: usize) -> Self {
-        let mut bits = PresenceBits {
-            primary,
-            octet_idx: 0,
-            bits: 0,
-            per_octet,
-        };
-        bits.bits = bits.octet(0);
-        bits
-    }
-
-    /// The presence bits of octet `idx`, most significant as bit `per_octet - 1`.
-    fn octet(&self, idx: usize) -> u16 {
-        self.primary
-            .get(idx)
-            .map_or(0, |octet| u16::from(*octet) >> (8 - self.per_octet))
+        // Reversed, an octet's first presence bit is bit 0: slot `base + k` is bit k.
+        let keep: u8 = if per_octet == 8 { 0xff } else { 0x7f };
+        let mut mask = 0u64;
+        let mut beyond = None;
+        for (idx, octet) in primary.iter().enumerate() {
+            let bits = u64::from(octet.reverse_bits() & keep);
+            let base = idx * per_octet;
+            let lost = if base >= 64 {
+                bits
+            } else {
+                mask |= bits << base;
+                bits.checked_shr(64 - base as u32).unwrap_or(0)
+            };
+            if lost != 0 && beyond.is_none() {
+                let first_lost = base.max(64) + lost.trailing_zeros() as usize;
+                beyond = Some(first_lost);
+            }
+        }
+        PresenceBits {
+            mask,
+            beyond,
+            _primary: std::marker::PhantomData,
+        }
     }
 }
 
 impl Iterator for PresenceBits<'_> {
     type Item = usize;
 
+    #[inline]
     fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.bits != 0 {
-                // Most significant presence bit first: subfields follow in slot order.
-                let top = 15 - self.bits.leading_zeros() as usize;
-                self.bits &= !(1 << top);
-                return Some(self.octet_idx * self.per_octet + (self.per_octet - 1 - top));
-            }
-            self.octet_idx += 1;
-            if self.octet_idx >= self.primary.len() {
-                return None;
-            }
-            self.bits = self.octet(self.octet_idx);
+        if self.mask != 0 {
+            let slot = self.mask.trailing_zeros() as usize;
+            self.mask &= self.mask - 1;
+            return Some(slot);
         }
+        self.beyond.take()
     }
 }
 
@@ -795,4 +823,71 @@ pub(crate) fn subfields<'a>(
         pos += len;
         Some((sub, rest.get(..len)?))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PresenceBits;
+
+    /// The slots a primary announces, read one bit at a time (the walk `PresenceBits` replaced).
+    fn slots_bit_by_bit(primary: &[u8], per_octet: usize) -> Vec<usize> {
+        let mut slots = Vec::new();
+        for (idx, octet) in primary.iter().enumerate() {
+            for k in 0..per_octet {
+                if octet >> (7 - k) & 1 == 1 {
+                    slots.push(idx * per_octet + k);
+                }
+            }
+        }
+        slots
+    }
+
+    /// Every slot up to 63 in order, then the first slot past 63 (which no table defines, so
+    /// every walk stops there), as `PresenceBits` promises.
+    fn expected(primary: &[u8], per_octet: usize) -> Vec<usize> {
+        let all = slots_bit_by_bit(primary, per_octet);
+        let mut out: Vec<usize> = all.iter().copied().take_while(|&slot| slot < 64).collect();
+        out.extend(all.iter().copied().find(|&slot| slot >= 64));
+        out
+    }
+
+    fn check(primary: &[u8]) {
+        let compound: Vec<usize> = PresenceBits::new(primary).collect();
+        assert_eq!(
+            compound,
+            expected(primary, 7),
+            "compound primary {primary:02x?}"
+        );
+        let expansion: Vec<usize> = PresenceBits::full_octets(primary).collect();
+        assert_eq!(
+            expansion,
+            expected(primary, 8),
+            "items indicator {primary:02x?}"
+        );
+    }
+
+    #[test]
+    fn presence_bits_match_a_bit_by_bit_walk() {
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+            }
+        }
+        // Long primaries (past slot 63) from a fixed pseudo-random sequence.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 3..=12 {
+            for _ in 0..2_000 {
+                let primary: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        (state >> 24) as u8
+                    })
+                    .collect();
+                check(&primary);
+            }
+        }
+    }
 }

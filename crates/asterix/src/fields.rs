@@ -58,17 +58,19 @@ impl Text {
         let mask = (1u64 << width) - 1;
         for (idx, slot) in (0..count).zip(buf.iter_mut()) {
             let shift = (count - 1 - idx) * width;
-            let code = if shift >= 64 {
-                0
-            } else {
-                (raw >> shift) & mask
-            };
+            let code = raw.checked_shr(shift).unwrap_or(0) & mask;
             *slot = char_of(code as u8);
         }
         Text {
             buf,
             len: count as u8,
         }
+    }
+
+    /// The characters as bytes (printable ASCII), without the UTF-8 check of [`Text::as_str`].
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..usize::from(self.len)).unwrap_or_default()
     }
 
     /// The characters. Every byte pushed is printable ASCII, so this is always valid.
@@ -125,6 +127,11 @@ pub trait Visitor {
 impl Item<'_> {
     /// Walks every field of the item (see [`Visitor`]).
     pub fn visit(&self, visitor: &mut impl Visitor) {
+        // Most items are fixed: straight to their fields.
+        if let Format::Fixed { fields, .. } = &self.spec.format {
+            visit_fields(fields, self.bytes, 0, visitor);
+            return;
+        }
         visit_format(&self.spec.format, self.bytes, visitor);
     }
 }
@@ -199,13 +206,21 @@ fn visit_format(format: &'static Format, bytes: &[u8], visitor: &mut impl Visito
                     return;
                 };
                 let rest = body.get(pos..).unwrap_or_default();
-                let Ok(len) = frame(&sub.format, rest) else {
+                // Most subfields are fixed: their length and fields without the general walk.
+                let (len, fixed) = match &sub.format {
+                    Format::Fixed { len, fields } => (usize::from(*len), Some(*fields)),
+                    format => (frame(format, rest).unwrap_or(usize::MAX), None),
+                };
+                let Some(sub_bytes) = rest.get(..len) else {
                     // An expansion whose content does not frame: show the rest raw.
                     visitor.opaque(rest);
                     return;
                 };
                 visitor.begin_subfield(slot, sub);
-                visit_format(&sub.format, rest.get(..len).unwrap_or_default(), visitor);
+                match fixed {
+                    Some(fields) => visit_fields(fields, sub_bytes, 0, visitor),
+                    None => visit_format(&sub.format, sub_bytes, visitor),
+                }
                 visitor.end_subfield();
                 pos += len;
             }
@@ -215,43 +230,111 @@ fn visit_format(format: &'static Format, bytes: &[u8], visitor: &mut impl Visito
 }
 
 fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mut impl Visitor) {
+    // Most parts, elements and fixed items are at most eight octets: load them once as one
+    // big-endian word and take each field from it with two shifts (no per-field bounds walk).
+    if let Some(word) = load_word(bytes) {
+        let available = bytes.len() as u32 * 8;
+        let mut bit = 0u32;
+        for field in fields {
+            let bits = u32::from(field.bits);
+            // `bits` is 1..=64 and `bit + bits` at most 64, so both shifts are in range.
+            if bits == 0 || bit + bits > available {
+                return;
+            }
+            let raw = (word << bit) >> (64 - bits);
+            let kind = match &field.kind {
+                Kind::Select { selector, cases } => {
+                    select_case(fields, selector, cases, |at, width| {
+                        let width = u32::from(width);
+                        (width != 0 && at + width <= available)
+                            .then(|| (word << at) >> (64 - width))
+                    })
+                }
+                kind => kind,
+            };
+            visitor.field(
+                field,
+                FieldAt { part, bit },
+                raw,
+                value_in(kind, raw, field.bits),
+            );
+            bit += bits;
+        }
+        return;
+    }
     let mut bit = 0u32;
     for field in fields {
         let Some(raw) = read_bits(bytes, bit as usize, field.bits) else {
             return;
         };
-        let kind = match field.kind {
-            Kind::Select { selector, cases } => selector_value(fields, bytes, selector)
-                .and_then(|value| cases.iter().find(|(case, _)| *case == value))
-                .map_or(Kind::Raw, |(_, kind)| *kind),
+        let kind = match &field.kind {
+            Kind::Select { selector, cases } => {
+                select_case(fields, selector, cases, |at, width| {
+                    read_bits(bytes, at as usize, width)
+                })
+            }
             kind => kind,
         };
         visitor.field(
             field,
             FieldAt { part, bit },
             raw,
-            value_of(kind, raw, field.bits),
+            value_in(kind, raw, field.bits),
         );
         bit += u32::from(field.bits);
     }
 }
 
-/// Raw value of the field named `selector` among `fields` laid over `bytes`.
-fn selector_value(fields: &[Field], bytes: &[u8], selector: &str) -> Option<u64> {
-    let mut bit = 0usize;
+/// `bytes` (at most eight octets) as a big-endian word, first octet in the top bits, the
+/// rest zero; `None` when longer or empty.
+#[inline]
+fn load_word(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 8 {
+        return None;
+    }
+    if let Some(word) = bytes.first_chunk::<8>() {
+        return Some(u64::from_be_bytes(*word));
+    }
+    let acc = bytes
+        .iter()
+        .fold(0u64, |acc, &byte| (acc << 8) | u64::from(byte));
+    Some(acc << (64 - 8 * bytes.len() as u32))
+}
+
+/// The reading of a [`Kind::Select`] field: the case matching the raw value of the field named
+/// `selector` among `fields` (read with `read(bit, bits)`), else [`Kind::Raw`].
+#[inline(never)]
+fn select_case(
+    fields: &[Field],
+    selector: &str,
+    cases: &'static [(u64, Kind)],
+    read: impl Fn(u32, u8) -> Option<u64>,
+) -> &'static Kind {
+    let mut bit = 0u32;
+    let mut value = None;
     for field in fields {
         if field.name == selector {
-            return read_bits(bytes, bit, field.bits);
+            value = read(bit, field.bits);
+            break;
         }
-        bit += usize::from(field.bits);
+        bit += u32::from(field.bits);
     }
-    None
+    value
+        .and_then(|value| cases.iter().find(|(case, _)| *case == value))
+        .map_or(&Kind::Raw, |(_, kind)| kind)
 }
 
 /// The value of `raw` read as `kind` over `bits` bits.
 #[inline]
 pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
-    match kind {
+    value_in(&kind, raw, bits)
+}
+
+/// [`value_of`] on the table's own `Kind`, inlined into the field walk (no copy of the kind,
+/// one jump on its variant).
+#[inline(always)]
+fn value_in(kind: &Kind, raw: u64, bits: u8) -> Value {
+    match *kind {
         Kind::Spare => Value::Spare,
         Kind::Raw | Kind::Select { .. } => Value::Unsigned(raw),
         Kind::Quantity {
@@ -269,28 +352,28 @@ pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
                 unit,
             }
         }
-        Kind::Octal => Value::Text(Text::from_digits(
-            raw,
-            u32::from(bits).div_ceil(3),
-            3,
-            |d| b'0' + d,
-        )),
-        Kind::Icao => Value::Text(Text::from_digits(raw, u32::from(bits) / 6, 6, icao_char)),
-        Kind::Ascii => Value::Text(Text::from_digits(raw, u32::from(bits) / 8, 8, |byte| {
+        Kind::Octal | Kind::Icao | Kind::Ascii | Kind::Hex => Value::Text(text_of(kind, raw, bits)),
+    }
+}
+
+/// The characters of a text field. Out of line: a few fields per record are text, and keeping
+/// its loops out of the field walk keeps that walk small.
+#[inline(never)]
+fn text_of(kind: &Kind, raw: u64, bits: u8) -> Text {
+    let bits = u32::from(bits);
+    match kind {
+        Kind::Octal => Text::from_digits(raw, bits.div_ceil(3), 3, |d| b'0' + d),
+        Kind::Icao => Text::from_digits(raw, bits / 6, 6, icao_char),
+        Kind::Ascii => Text::from_digits(raw, bits / 8, 8, |byte| {
             if byte.is_ascii_graphic() || byte == b' ' {
                 byte
             } else {
                 b'?'
             }
-        })),
-        Kind::Hex => Value::Text(Text::from_digits(
-            raw,
-            u32::from(bits).div_ceil(4),
-            4,
-            |n| {
-                if n < 10 { b'0' + n } else { b'A' + n - 10 }
-            },
-        )),
+        }),
+        _ => Text::from_digits(raw, bits.div_ceil(4), 4, |n| {
+            if n < 10 { b'0' + n } else { b'A' + n - 10 }
+        }),
     }
 }
 
