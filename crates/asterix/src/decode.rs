@@ -305,7 +305,7 @@ impl<'a> Record<'a> {
             // Seven item bits per FSPEC octet, most significant first; bit 0 is FX. Reversed,
             // bit j is FRN octet_idx * 7 + j + 1, so the octet's FRNs land in `present` (bit n
             // for FRN n + 1) with one shift, and the UAP check is one mask.
-            let reversed = u64::from((octet >> 1).reverse_bits() >> 1);
+            let reversed = u64::from(REVERSED.get(usize::from(octet)).copied().unwrap_or(0) & 0x7f);
             if reversed != 0 {
                 let shift = octet_idx * 7;
                 // FRNs past 63 cannot be represented, and no UAP defines them.
@@ -717,8 +717,9 @@ impl<'a> PresenceBits<'a> {
         let keep: u8 = if per_octet == 8 { 0xff } else { 0x7f };
         let mut mask = 0u64;
         let mut beyond = None;
-        for (idx, octet) in primary.iter().enumerate() {
-            let bits = u64::from(octet.reverse_bits() & keep);
+        for (idx, &octet) in primary.iter().enumerate() {
+            let reversed = REVERSED.get(usize::from(octet)).copied().unwrap_or(0);
+            let bits = u64::from(reversed & keep);
             let base = idx * per_octet;
             let lost = if base >= 64 {
                 bits
@@ -738,6 +739,20 @@ impl<'a> PresenceBits<'a> {
         }
     }
 }
+
+/// Each octet with its bits in reverse order (x86 has no instruction for it).
+const REVERSED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut octet = 0;
+    while octet < 256 {
+        #[allow(clippy::indexing_slicing)] // compile time, bounded by the loop
+        {
+            table[octet] = (octet as u8).reverse_bits();
+        }
+        octet += 1;
+    }
+    table
+};
 
 impl Iterator for PresenceBits<'_> {
     type Item = usize;

@@ -67,6 +67,24 @@ impl Text {
         }
     }
 
+    /// The last `count` (at most 16) hexadecimal digits of `raw`, upper case.
+    #[inline]
+    fn hex(raw: u64, count: u32) -> Self {
+        let count = count.min(16);
+        let all =
+            (u128::from(hex_digits((raw >> 32) as u32)) << 64) | u128::from(hex_digits(raw as u32));
+        // The wanted digits to the top, zeros after them (as the rest of the buffer).
+        let wanted = all.checked_shl(8 * (16 - count)).unwrap_or(0);
+        let mut buf = [0u8; 24];
+        if let Some(first) = buf.first_chunk_mut::<16>() {
+            *first = wanted.to_be_bytes();
+        }
+        Text {
+            buf,
+            len: count as u8,
+        }
+    }
+
     /// The characters as bytes (printable ASCII), without the UTF-8 check of [`Text::as_str`].
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
@@ -126,10 +144,11 @@ pub trait Visitor {
 
 impl Item<'_> {
     /// Walks every field of the item (see [`Visitor`]).
+    #[inline(always)]
     pub fn visit(&self, visitor: &mut impl Visitor) {
-        // Most items are fixed: straight to their fields.
+        // Most items are fixed: straight to their fields, inlined into the caller's loop.
         if let Format::Fixed { fields, .. } = &self.spec.format {
-            visit_fields(fields, self.bytes, 0, visitor);
+            walk_fields(fields, self.bytes, 0, visitor);
             return;
         }
         visit_format(&self.spec.format, self.bytes, visitor);
@@ -218,7 +237,7 @@ fn visit_format(format: &'static Format, bytes: &[u8], visitor: &mut impl Visito
                 };
                 visitor.begin_subfield(slot, sub);
                 match fixed {
-                    Some(fields) => visit_fields(fields, sub_bytes, 0, visitor),
+                    Some(fields) => walk_fields(fields, sub_bytes, 0, visitor),
                     None => visit_format(&sub.format, sub_bytes, visitor),
                 }
                 visitor.end_subfield();
@@ -230,6 +249,12 @@ fn visit_format(format: &'static Format, bytes: &[u8], visitor: &mut impl Visito
 }
 
 fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mut impl Visitor) {
+    walk_fields(fields, bytes, part, visitor);
+}
+
+/// [`visit_fields`], inlined where a compound item walks its many small subfields.
+#[inline(always)]
+fn walk_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mut impl Visitor) {
     // Most parts, elements and fixed items are at most eight octets: load them once as one
     // big-endian word and take each field from it with two shifts (no per-field bounds walk).
     if let Some(word) = load_word(bytes) {
@@ -242,22 +267,14 @@ fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &m
                 return;
             }
             let raw = (word << bit) >> (64 - bits);
-            let kind = match &field.kind {
-                Kind::Select { selector, cases } => {
-                    select_case(fields, selector, cases, |at, width| {
-                        let width = u32::from(width);
-                        (width != 0 && at + width <= available)
-                            .then(|| (word << at) >> (64 - width))
-                    })
-                }
-                kind => kind,
-            };
-            visitor.field(
-                field,
-                FieldAt { part, bit },
-                raw,
-                value_in(kind, raw, field.bits),
-            );
+            // One jump on the kind; a selected reading (rare) looks its case up out of line.
+            let value = value_in(&field.kind, raw, field.bits, |selector, cases| {
+                select_case(fields, selector, cases, |at, width| {
+                    let width = u32::from(width);
+                    (width != 0 && at + width <= available).then(|| (word << at) >> (64 - width))
+                })
+            });
+            visitor.field(field, FieldAt { part, bit }, raw, value);
             bit += bits;
         }
         return;
@@ -267,20 +284,12 @@ fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &m
         let Some(raw) = read_bits(bytes, bit as usize, field.bits) else {
             return;
         };
-        let kind = match &field.kind {
-            Kind::Select { selector, cases } => {
-                select_case(fields, selector, cases, |at, width| {
-                    read_bits(bytes, at as usize, width)
-                })
-            }
-            kind => kind,
-        };
-        visitor.field(
-            field,
-            FieldAt { part, bit },
-            raw,
-            value_in(kind, raw, field.bits),
-        );
+        let value = value_in(&field.kind, raw, field.bits, |selector, cases| {
+            select_case(fields, selector, cases, |at, width| {
+                read_bits(bytes, at as usize, width)
+            })
+        });
+        visitor.field(field, FieldAt { part, bit }, raw, value);
         bit += u32::from(field.bits);
     }
 }
@@ -289,16 +298,18 @@ fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &m
 /// rest zero; `None` when longer or empty.
 #[inline]
 fn load_word(bytes: &[u8]) -> Option<u64> {
-    if bytes.is_empty() || bytes.len() > 8 {
-        return None;
-    }
-    if let Some(word) = bytes.first_chunk::<8>() {
-        return Some(u64::from_be_bytes(*word));
-    }
-    let acc = bytes
-        .iter()
-        .fold(0u64, |acc, &byte| (acc << 8) | u64::from(byte));
-    Some(acc << (64 - 8 * bytes.len() as u32))
+    let word = match *bytes {
+        [a] => u64::from(a) << 56,
+        [a, b] => u64::from(u16::from_be_bytes([a, b])) << 48,
+        [a, b, c] => u64::from(u32::from_be_bytes([a, b, c, 0])) << 32,
+        [a, b, c, d] => u64::from(u32::from_be_bytes([a, b, c, d])) << 32,
+        [a, b, c, d, e] => u64::from_be_bytes([a, b, c, d, e, 0, 0, 0]),
+        [a, b, c, d, e, f] => u64::from_be_bytes([a, b, c, d, e, f, 0, 0]),
+        [a, b, c, d, e, f, g] => u64::from_be_bytes([a, b, c, d, e, f, g, 0]),
+        [a, b, c, d, e, f, g, h] => u64::from_be_bytes([a, b, c, d, e, f, g, h]),
+        _ => return None,
+    };
+    Some(word)
 }
 
 /// The reading of a [`Kind::Select`] field: the case matching the raw value of the field named
@@ -327,16 +338,29 @@ fn select_case(
 /// The value of `raw` read as `kind` over `bits` bits.
 #[inline]
 pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
-    value_in(&kind, raw, bits)
+    value_in(&kind, raw, bits, |_, _| &Kind::Raw)
 }
 
-/// [`value_of`] on the table's own `Kind`, inlined into the field walk (no copy of the kind,
-/// one jump on its variant).
+/// The reading a [`Kind::Select`] resolved to, out of line (a selection inside a case reads
+/// as [`Kind::Raw`]).
+#[inline(never)]
+fn selected_value(kind: &Kind, raw: u64, bits: u8) -> Value {
+    value_in(kind, raw, bits, |_, _| &Kind::Raw)
+}
+
+/// [`value_of`] on the table's own `Kind`, inlined into the field walk: no copy of the kind,
+/// one jump on its variant; `select` resolves a [`Kind::Select`] to its case.
 #[inline(always)]
-fn value_in(kind: &Kind, raw: u64, bits: u8) -> Value {
+fn value_in(
+    kind: &Kind,
+    raw: u64,
+    bits: u8,
+    select: impl FnOnce(&'static str, &'static [(u64, Kind)]) -> &'static Kind,
+) -> Value {
     match *kind {
         Kind::Spare => Value::Spare,
-        Kind::Raw | Kind::Select { .. } => Value::Unsigned(raw),
+        Kind::Raw => Value::Unsigned(raw),
+        Kind::Select { selector, cases } => selected_value(select(selector, cases), raw, bits),
         Kind::Quantity {
             signed,
             scale,
@@ -371,10 +395,21 @@ fn text_of(kind: &Kind, raw: u64, bits: u8) -> Text {
                 b'?'
             }
         }),
-        _ => Text::from_digits(raw, bits.div_ceil(4), 4, |n| {
-            if n < 10 { b'0' + n } else { b'A' + n - 10 }
-        }),
+        _ => Text::hex(raw, bits.div_ceil(4)),
     }
+}
+
+/// The eight hexadecimal digits of `x` as ASCII, most significant first in big-endian order:
+/// each nibble spread to its own octet, then turned into `0`-`9` or `A`-`F` eight at a time.
+#[inline]
+fn hex_digits(x: u32) -> u64 {
+    let mut x = u64::from(x);
+    x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+    x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+    x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    // 1 in each octet whose nibble is 10 or more (no carry crosses an octet).
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    x + 0x3030_3030_3030_3030 + letters * 7
 }
 
 /// The ICAO 6-bit alphabet (Annex 10 Vol IV, 3.1.2.9.1.2): A-Z at 1-26, space at 32,
@@ -471,4 +506,39 @@ pub(crate) fn u8_at(bytes: &[u8], at: usize) -> Option<u8> {
 /// Bit `bit` (7 = most significant) of octet `at`.
 pub(crate) fn flag_at(bytes: &[u8], at: usize, bit: u8) -> bool {
     bytes.get(at).is_some_and(|octet| octet >> bit & 1 == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    #[test]
+    fn hex_text_matches_digit_by_digit() {
+        let by_digit = |raw: u64, count: u32| {
+            Text::from_digits(
+                raw,
+                count,
+                4,
+                |n| {
+                    if n < 10 { b'0' + n } else { b'A' + n - 10 }
+                },
+            )
+        };
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for count in 0..=16 {
+                let raw = state.checked_shr(64 - 4 * count).unwrap_or(0);
+                assert_eq!(
+                    Text::hex(raw, count),
+                    by_digit(raw, count),
+                    "{raw:x} in {count}"
+                );
+            }
+        }
+        assert_eq!(Text::hex(0x3C_660C, 6).as_str(), "3C660C");
+        assert_eq!(Text::hex(u64::MAX, 16).as_str(), "FFFFFFFFFFFFFFFF");
+    }
 }
