@@ -363,11 +363,12 @@ impl<'a> Record<'a> {
                 // A record is part of a block, whose LEN is a u16: the offset fits.
                 *slot = u16::try_from(pos - start).unwrap_or(u16::MAX);
             }
-            // Most items are fixed: frame those here, without the general walk.
+            // Most items are fixed or extended: frame those here, without the general walk.
             let len = match item.format {
                 Format::Fixed { len, .. } if pos + usize::from(len) <= block.len() => {
                     usize::from(len)
                 }
+                Format::Extended(parts) if let Some(len) = extended_len(parts, block, pos) => len,
                 _ => {
                     let rest = block.get(pos..).unwrap_or_default();
                     frame(&item.format, rest)
@@ -441,6 +442,7 @@ impl<'a> Record<'a> {
         Items {
             record: *self,
             remaining: self.present,
+            pos: usize::from(self.fspec_len),
         }
     }
 
@@ -496,6 +498,8 @@ impl<'a> Record<'a> {
 pub struct Items<'a> {
     record: Record<'a>,
     remaining: u64,
+    // Start of the next item: items are contiguous in FRN order after the FSPEC.
+    pos: usize,
 }
 
 impl<'a> Iterator for Items<'a> {
@@ -508,9 +512,7 @@ impl<'a> Iterator for Items<'a> {
             let idx = self.remaining.trailing_zeros() as usize;
             self.remaining &= self.remaining - 1;
             let record = &self.record;
-            let Some(start) = record.starts.get(idx) else {
-                continue;
-            };
+            let start = self.pos;
             let end = if self.remaining == 0 {
                 record.bytes.len()
             } else {
@@ -520,8 +522,9 @@ impl<'a> Iterator for Items<'a> {
                     .get(next)
                     .map_or(record.bytes.len(), |&end| usize::from(end))
             };
+            self.pos = end;
             let (Some(bytes), Some(Some(spec))) = (
-                record.bytes.get(usize::from(*start)..end),
+                record.bytes.get(start..end),
                 record.edition.uap.get(idx).copied(),
             ) else {
                 continue;
@@ -677,6 +680,31 @@ pub(crate) fn frame(format: &Format, bytes: &[u8]) -> Result<usize, FrameFault> 
                 }
             }
             Ok(pos)
+        }
+    }
+}
+
+/// Length of the extended item of `parts` at `pos` in `block`, when it ends inside `block`
+/// (else `None`, and the general walk names the fault).
+#[inline]
+fn extended_len(parts: &[crate::spec::Part], block: &[u8], pos: usize) -> Option<usize> {
+    let mut end = pos;
+    let mut part_len = 1;
+    for (idx, part) in parts.iter().enumerate() {
+        part_len = usize::from(part.len).max(1);
+        end += part_len;
+        if block.get(end.checked_sub(1)?)? & 1 == 0 {
+            return Some(end - pos);
+        }
+        // Past the last part the edition defines, extents repeat its length.
+        if idx + 1 == parts.len() {
+            break;
+        }
+    }
+    loop {
+        end += part_len;
+        if block.get(end.checked_sub(1)?)? & 1 == 0 {
+            return Some(end - pos);
         }
     }
 }

@@ -256,7 +256,7 @@ fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &m
 #[inline(always)]
 fn walk_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mut impl Visitor) {
     // Most parts, elements and fixed items are at most eight octets: load them once as one
-    // big-endian word and take each field from it with two shifts (no per-field bounds walk).
+    // big-endian word and take each field from it with two shifts (no slice access per field).
     if let Some(word) = load_word(bytes) {
         let available = bytes.len() as u32 * 8;
         let mut bit = 0u32;
@@ -368,6 +368,9 @@ fn value_in(
         } => {
             let int = if signed {
                 sign_extend(raw, bits) as f64
+            } else if bits < 64 {
+                // Under 2^63: the one-instruction signed conversion gives the same value.
+                raw as i64 as f64
             } else {
                 raw as f64
             };
