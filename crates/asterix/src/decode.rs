@@ -664,9 +664,10 @@ pub(crate) fn frame(format: &Format, bytes: &[u8]) -> Result<usize, FrameFault> 
             need(usize::from(len))
         }
         Format::Compound(subs) => {
-            let primary_len = frame_primary(bytes)?;
+            let (presence, primary_len) =
+                PresenceBits::primary(bytes).ok_or(FrameFault::Truncated)?;
             let mut pos = primary_len;
-            for slot in PresenceBits::new(bytes.get(..primary_len).unwrap_or_default()) {
+            for slot in presence {
                 let sub = subs
                     .get(slot)
                     .and_then(Option::as_ref)
@@ -709,15 +710,6 @@ fn extended_len(parts: &[crate::spec::Part], block: &[u8], pos: usize) -> Option
     }
 }
 
-/// Length of a compound item's primary subfield (octets until one without FX).
-pub(crate) fn frame_primary(bytes: &[u8]) -> Result<usize, FrameFault> {
-    bytes
-        .iter()
-        .position(|octet| octet & 1 == 0)
-        .map(|idx| idx + 1)
-        .ok_or(FrameFault::Truncated)
-}
-
 /// Slots (0-based) announced by a primary subfield, in order: seven per octet (the last bit
 /// is FX) in a compound item, eight in an expansion's items indicator. Read once into a mask
 /// (bit `n` for slot `n`); a slot past 63, which no table defines, is yielded once, last, so
@@ -732,6 +724,36 @@ impl<'a> PresenceBits<'a> {
     /// A compound item's primary subfield (FX in bit 1 of each octet).
     pub(crate) fn new(primary: &'a [u8]) -> Self {
         Self::with(primary, 7)
+    }
+
+    /// The primary subfield at the start of a compound item's `bytes` (octets up to the first
+    /// without FX) read in one pass: its slots and its length; `None` when no octet ends it.
+    #[inline]
+    pub(crate) fn primary(bytes: &'a [u8]) -> Option<(Self, usize)> {
+        let mut mask = 0u64;
+        let mut beyond = None;
+        for (idx, &octet) in bytes.iter().enumerate() {
+            let bits = u64::from(REVERSED.get(usize::from(octet)).copied().unwrap_or(0) & 0x7f);
+            let base = idx * 7;
+            let lost = if base >= 64 {
+                bits
+            } else {
+                mask |= bits << base;
+                bits.checked_shr(64 - base as u32).unwrap_or(0)
+            };
+            if lost != 0 && beyond.is_none() {
+                beyond = Some(base.max(64) + lost.trailing_zeros() as usize);
+            }
+            if octet & 1 == 0 {
+                let presence = PresenceBits {
+                    mask,
+                    beyond,
+                    _primary: std::marker::PhantomData,
+                };
+                return Some((presence, idx + 1));
+            }
+        }
+        None
     }
 
     /// An expansion's items indicator (eight presence bits per octet).
@@ -809,12 +831,8 @@ pub(crate) type CompoundLayout<'a> = (
 pub(crate) fn compound_layout<'a>(format: &Format, bytes: &'a [u8]) -> Option<CompoundLayout<'a>> {
     match *format {
         Format::Compound(subs) => {
-            let primary_len = frame_primary(bytes).ok()?;
-            Some((
-                subs,
-                PresenceBits::new(bytes.get(..primary_len)?),
-                bytes.get(primary_len..)?,
-            ))
+            let (presence, primary_len) = PresenceBits::primary(bytes)?;
+            Some((subs, presence, bytes.get(primary_len..)?))
         }
         Format::Expansion { primary_len, subs } => {
             let len = usize::from(*bytes.first()?);
@@ -895,6 +913,21 @@ mod tests {
     }
 
     fn check(primary: &[u8]) {
+        // Read in one pass from the front of an item, a primary subfield gives the same slots
+        // and ends at its first octet without FX.
+        let end = primary.iter().position(|octet| octet & 1 == 0);
+        match PresenceBits::primary(primary) {
+            Some((slots, len)) => {
+                assert_eq!(Some(len - 1), end, "{primary:02x?}");
+                let within = primary.get(..len).unwrap_or_default();
+                assert_eq!(
+                    slots.collect::<Vec<_>>(),
+                    expected(within, 7),
+                    "{primary:02x?}"
+                );
+            }
+            None => assert_eq!(end, None, "{primary:02x?}"),
+        }
         let compound: Vec<usize> = PresenceBits::new(primary).collect();
         assert_eq!(
             compound,
