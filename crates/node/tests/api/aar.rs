@@ -1,6 +1,7 @@
 //! After-action reports (`GET /api/v1/aar`): every item passes the one decision for the caller
 //! (an NP user's report holds nothing above NP and is marked with the highest NP-visible
-//! marking), a scripted pursuit lists the crossing, the acknowledgement and its delay, the
+//! marking), a scripted pursuit lists the crossing, the acknowledgement and its delay (and a
+//! support request's decision and its delay), the
 //! HTML fetches nothing, and the PDF renders (pypdfium2, an independent renderer).
 
 use std::path::PathBuf;
@@ -315,7 +316,7 @@ async fn an_np_users_report_holds_nothing_above_np_and_is_marked_np() {
     // An exercise's world is reported only when asked for, and says EXERCISE.
     let exercise = json(
         &node,
-        &format!("/api/v1/aar?exercise=SAHEL%2027&format=json&lang=en"),
+        "/api/v1/aar?exercise=SAHEL%2027&format=json&lang=en",
         &np,
     )
     .await;
@@ -533,6 +534,52 @@ async fn a_scripted_pursuit_lists_the_crossing_the_acknowledgement_and_its_delay
             attestation: Vec::new(),
         }])
         .unwrap();
+    // A support request to NER, answered (approved) ten minutes later.
+    let request_id = Uuid::new_v4();
+    let request: Body = serde_json::from_value(serde_json::json!({
+        "type": "support_request", "category": "helicopter", "purpose": "medevac",
+        "priority": "urgent", "addressed_to": ["NER"], "location": {"lat": LAT, "lon": 2.0},
+        "start": "2026-01-01T00:00:00Z", "end": "2030-01-01T00:00:00Z", "operation": op_id,
+        "description": "Évacuation sanitaire de deux blessés"}))
+    .unwrap();
+    write(
+        &node,
+        request_id,
+        seconds(600),
+        to_ner.clone(),
+        None,
+        request,
+        Expect::New,
+    );
+    let answered = seconds(1200);
+    let answer = Object {
+        meta: Meta {
+            id: Uuid::new_v4(),
+            origin: nation("NER"),
+            version: 1,
+            created: answered,
+            updated: answered,
+            valid_until: None,
+            marking: marking("DR", &["MLI"]),
+            exercise: None,
+            deleted: false,
+        },
+        body: serde_json::from_value(serde_json::json!({"type": "support_response",
+            "refers_to": request_id, "decision": "approved", "by": "ner_ops",
+            "text": "Puma en route"}))
+        .unwrap(),
+    };
+    node.node
+        .store()
+        .write(vec![WriteOp::Replica {
+            peer: nation("NER"),
+            origin: nation("NER"),
+            seq: 2,
+            entry: ReplicaEntry::Version(Box::new(answer)),
+            at: answered + time::Duration::seconds(1),
+            attestation: Vec::new(),
+        }])
+        .unwrap();
     // A secret report the DR watch officer never sees.
     write(
         &node,
@@ -587,6 +634,20 @@ async fn a_scripted_pursuit_lists_the_crossing_the_acknowledgement_and_its_delay
     assert_eq!(report["figures"]["pursuit_ack_median_s"], 95.0);
     assert_eq!(report["figures"]["pursuit_ack_delays"][0]["nation"], "NER");
     assert!(!texts(&report).contains(&"secret".to_owned()));
+    // The support request's decision and its delay.
+    let answer_line = events
+        .iter()
+        .find(|event| event["kind"] == "support_answer")
+        .unwrap_or_else(|| panic!("no answer: {kinds:?}"));
+    assert_eq!(answer_line["delay_s"], 600.0);
+    assert!(
+        answer_line["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("approved")
+    );
+    assert_eq!(report["figures"]["support_requests"], 1);
+    assert_eq!(report["figures"]["support_decision_median_s"], 600.0);
     assert_eq!(report["marking_line"], "DR REL NER");
     let moments: Vec<&str> = report["maps"]
         .as_array()

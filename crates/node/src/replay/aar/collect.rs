@@ -581,7 +581,7 @@ pub(super) fn build(sources: &Sources<'_>, request: &AarRequest) -> Result<Aar, 
         }
     }
 
-    events.sort_by(|a, b| (a.at, a.kind).cmp(&(b.at, b.kind)));
+    events.sort_by_key(|event| (event.at, event.kind));
 
     // Figures.
     let notice_refs: Vec<&Object> = notices.iter().collect();
@@ -964,8 +964,8 @@ fn frame(
     for states in air.values() {
         let Some(now) = states
             .iter()
-            .filter(|state| state.time <= at && state.time + AIR_WINDOW >= at)
-            .last()
+            .rev()
+            .find(|state| state.time <= at && state.time + AIR_WINDOW >= at)
         else {
             continue;
         };
@@ -993,6 +993,7 @@ fn frame(
     shapes.extend(zones);
     shapes.extend(trails);
     shapes.extend(markers);
+    shapes.extend(map::nation_labels(sources.geography, projection));
     shapes.extend(labels);
     MapFrame {
         moment,

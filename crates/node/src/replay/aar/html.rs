@@ -162,12 +162,11 @@ pub fn render(aar: &Aar) -> String {
     } else {
         let _ = writeln!(
             page,
-            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>",
             t(Label::Time),
             t(Label::Nation),
             t(Label::What),
             t(Label::Details),
-            "",
         );
         for event in &aar.events {
             let delay = event

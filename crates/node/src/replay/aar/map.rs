@@ -16,10 +16,13 @@ const FAR: f64 = 50.0;
 /// The spacing of points kept far outside the plane (below `FAR`, so chords stay outside).
 const FAR_STEP: f64 = 20.0;
 
+/// A country: its code, its box and its rings (`[lon, lat]`).
+type Country = (String, BBox, Vec<Vec<[f64; 2]>>);
+
 /// The borders, loaded once per node: every country (drawn) and the confederation's members
 /// indexed (which nation is under a unit, for its crossings).
 pub struct Geography {
-    countries: Vec<(String, BBox, Vec<Vec<[f64; 2]>>)>,
+    countries: Vec<Country>,
     members: Option<NationIndex>,
 }
 
@@ -164,6 +167,14 @@ impl Projection {
         )
     }
 
+    /// The longitude/latitude of a plane point.
+    pub fn lon_lat(&self, (x, y): Xy) -> (f64, f64) {
+        (
+            x / self.kx / self.scale + self.west,
+            self.north - y / self.scale,
+        )
+    }
+
     /// The area the plane shows.
     pub fn shown(&self) -> BBox {
         BBox {
@@ -262,6 +273,41 @@ pub fn countries(geography: &Geography, projection: &Projection, policy: &Policy
     shapes
 }
 
+/// The confederation's members named on the map, each at the middle of the part of the plane
+/// it covers (sampled on a grid).
+pub fn nation_labels(geography: &Geography, projection: &Projection) -> Vec<Shape> {
+    let Some(index) = geography.members.as_ref() else {
+        return Vec::new();
+    };
+    let mut cells: std::collections::BTreeMap<String, (f64, f64, u32)> =
+        std::collections::BTreeMap::new();
+    const COLUMNS: u32 = 24;
+    const ROWS: u32 = 16;
+    for column in 0..COLUMNS {
+        for row in 0..ROWS {
+            let xy = (
+                (f64::from(column) + 0.5) * WIDTH / f64::from(COLUMNS),
+                (f64::from(row) + 0.5) * HEIGHT / f64::from(ROWS),
+            );
+            let (lon, lat) = projection.lon_lat(xy);
+            if let Some(code) = index.nation_at(lat, lon) {
+                let cell = cells.entry(code.to_owned()).or_insert((0.0, 0.0, 0));
+                cell.0 += xy.0;
+                cell.1 += xy.1;
+                cell.2 += 1;
+            }
+        }
+    }
+    cells
+        .into_iter()
+        .filter(|(_, (_, _, n))| *n >= 3)
+        .map(|(code, (x, y, n))| Shape::Label {
+            at: (x / f64::from(n) - 12.0, y / f64::from(n)),
+            text: code,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +326,8 @@ mod tests {
             assert!((-0.01..=WIDTH + 0.01).contains(&x), "{x}");
             assert!((-0.01..=HEIGHT + 0.01).contains(&y), "{y}");
         }
+        let (lon, lat) = projection.lon_lat(projection.xy(1.5, 14.5));
+        assert!((lon - 1.5).abs() < 1e-9 && (lat - 14.5).abs() < 1e-9);
         let (cx, cy) = projection.xy(2.0, 15.0);
         assert!((cx - WIDTH / 2.0).abs() < 1e-6 && (cy - HEIGHT / 2.0).abs() < 1e-6);
         // North is up.
