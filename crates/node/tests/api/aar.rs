@@ -187,6 +187,20 @@ async fn an_np_users_report_holds_nothing_above_np_and_is_marked_np() {
         report(ReportKind::Incident, "np incident", 2.0),
         Expect::New,
     );
+    // Hostile text is shown as text.
+    write(
+        &node,
+        Uuid::new_v4(),
+        minutes(15),
+        np_all.clone(),
+        None,
+        report(
+            ReportKind::SpotReport,
+            "<script>alert(1)</script><img onerror=alert(2)> (a) \\ b",
+            2.0,
+        ),
+        Expect::New,
+    );
     write(
         &node,
         Uuid::new_v4(),
@@ -311,6 +325,19 @@ async fn an_np_users_report_holds_nothing_above_np_and_is_marked_np() {
         "{html}"
     );
     assert!(!html.contains("secret incident") && html.contains("np incident"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img onerror=alert(2)&gt;"));
+    // ... and the PDF of the same renders it as text.
+    let (status, _, pdf) = get(
+        &node,
+        &format!("/api/v1/aar?operation={op_id}&format=pdf"),
+        &np,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let pages = render_pdf(&pdf);
+    let all: String = pages.iter().map(|(_, text)| text.as_str()).collect();
+    assert!(all.contains("<script>alert(1)</script>"), "{all}");
+    assert!(!all.contains("secret incident"));
     assert!(html.contains("Compte rendu après action"));
 
     // An exercise's world is reported only when asked for, and says EXERCISE.

@@ -145,8 +145,9 @@ impl Projection {
     pub fn fit(bbox: BBox) -> Projection {
         let mid = ((bbox.south + bbox.north) / 2.0).to_radians();
         let kx = mid.cos().max(0.05);
-        let width = ((bbox.east - bbox.west) * kx).max(1e-6);
-        let height = (bbox.north - bbox.south).max(1e-6);
+        // At least about a kilometre each way: a point-sized area is shown around its point.
+        let width = ((bbox.east - bbox.west) * kx).max(0.01);
+        let height = (bbox.north - bbox.south).max(0.01);
         let scale = (WIDTH / width).min(HEIGHT / height);
         // Centre the area.
         let west = (bbox.west + bbox.east) / 2.0 - WIDTH / scale / kx / 2.0;
