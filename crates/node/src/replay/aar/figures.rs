@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 /// How long one workflow step took after its head.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = AarDelay)]
 pub struct Delay {
     /// The head (a notice or a request).
     #[schema(value_type = String, format = Uuid)]
@@ -23,6 +24,7 @@ pub struct Delay {
 
 /// The figures of a report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = AarFigures)]
 pub struct Figures {
     /// Pursuit notices raised in the window.
     pub pursuit_notices: usize,

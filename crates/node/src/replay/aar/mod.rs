@@ -222,6 +222,7 @@ impl From<AarError> for AppError {
 /// What happened, as the timeline lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AarEventKind)]
 pub enum EventKind {
     /// An operation was created.
     OperationCreated,
@@ -279,6 +280,7 @@ pub struct Event {
 /// A key moment a map shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AarMoment)]
 pub enum Moment {
     /// The start of the window.
     First,
@@ -308,6 +310,7 @@ pub struct MapFrame {
 /// What a report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = AarScope)]
 pub enum Scope {
     /// One operation.
     Operation,
@@ -441,6 +444,7 @@ pub fn render(aar: &Aar, format: Format) -> Rendered {
 
 /// A report as JSON.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AarReport)]
 pub struct AarJson {
     /// What it is about.
     pub scope: Scope,
@@ -473,6 +477,7 @@ pub struct AarJson {
 
 /// One line of the timeline, as JSON.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AarEvent)]
 pub struct EventJson {
     /// When.
     #[schema(value_type = String, format = DateTime)]
@@ -498,6 +503,7 @@ pub struct EventJson {
 
 /// One map, as JSON (what it shows; the drawing is in the HTML and the PDF).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AarMap)]
 pub struct MapJson {
     /// Which moment.
     pub moment: Moment,
