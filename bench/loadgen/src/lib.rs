@@ -9,6 +9,7 @@
 pub mod cluster;
 pub mod federation;
 pub mod http;
+pub mod joint_air;
 pub mod proxy;
 pub mod tak;
 pub mod ws;

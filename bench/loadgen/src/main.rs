@@ -4,13 +4,15 @@
 //!   delivery latency p50/p99, and its own CPU use (so a reader can see the generator was not
 //!   the bottleneck);
 //! - `federation`: replication throughput, lag, and catch-up over a degraded link, with real
-//!   node processes (see `bench/federation/run.sh`).
+//!   node processes (see `bench/federation/run.sh`);
+//! - `joint-air`: how current a partner's air picture stays over a poor link (500 tracks), with
+//!   real node processes (see `bench/joint/link.sh`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use liptako_loadgen::{federation, tak, ws};
+use liptako_loadgen::{federation, joint_air, tak, ws};
 
 #[derive(Parser)]
 #[command(about = "Load generators for Liptako benchmarks")]
@@ -59,6 +61,31 @@ enum Command {
         /// A name for the server in the output line.
         #[arg(long, default_value = "server")]
         label: String,
+    },
+    /// The joint air picture over a shaped link: how many of a partner's tracks a node holds
+    /// and how old they are.
+    JointAir {
+        /// The liptako binary (a release build).
+        #[arg(long)]
+        bin: PathBuf,
+        /// Seconds measured.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Seconds before measuring.
+        #[arg(long, default_value_t = 30)]
+        warmup: u64,
+        /// Link rate, kbit/s.
+        #[arg(long, default_value_t = 64)]
+        kbit_s: u64,
+        /// One-way delay, ms.
+        #[arg(long, default_value_t = 600)]
+        delay_ms: u64,
+        /// Segment loss, percent.
+        #[arg(long, default_value_t = 1.0)]
+        loss_pct: f64,
+        /// The air stream's budget (`[[link]] air_kbit_s`), kbit/s.
+        #[arg(long, default_value_t = 48.0)]
+        air_kbit_s: f64,
     },
     /// Replication throughput, lag and degraded-link catch-up between real nodes.
     Federation {
@@ -156,6 +183,26 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::JointAir {
+            bin,
+            seconds,
+            warmup,
+            kbit_s,
+            delay_ms,
+            loss_pct,
+            air_kbit_s,
+        } => joint_air::run(
+            &bin,
+            &joint_air::Options {
+                seconds,
+                warmup,
+                rate_bps: kbit_s * 1000,
+                delay: Duration::from_millis(delay_ms),
+                loss: loss_pct / 100.0,
+                air_kbit_s,
+            },
+            say,
+        ),
         Command::Federation {
             bin,
             backlog,

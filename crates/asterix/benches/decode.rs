@@ -5,7 +5,7 @@
 //! decode of every field of every item (the work asterix-decoder does). Also typed encoding.
 //!
 //! The buffers are written to `target/asterix-bench/` with their record counts, so that
-//! `bench/asterix_vs_reference.sh` times asterix-decoder on the very same bytes.
+//! `bench/asterix_vs_reference.py` times asterix-decoder on the very same bytes.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -73,20 +73,23 @@ fn save(name: &str, bytes: &[u8], records: usize) {
     std::fs::write(dir.join(format!("{name}.records")), records.to_string()).expect("write count");
 }
 
-struct Sum(f64);
+/// Folds every field into one integer: the raw bits, and the value (a number's bits, a
+/// code, each character of a text), so that none of the decoding can be optimised away. Integer
+/// additions, one cycle each: a floating-point sum chained two additions of about four cycles
+/// per field and bounded the measure near 7 M CAT048 records/s whatever the decoder did.
+#[derive(Default)]
+struct Sum(u64);
 
 impl Visitor for Sum {
-    // Every value is used, text included, so that none of the decoding can be optimised away.
+    #[inline]
     fn field(&mut self, _: &'static Field, _: FieldAt, raw: u64, value: Value) {
-        self.0 += raw as f64;
-        match value {
-            Value::Number { value, .. } => self.0 += value,
-            Value::Unsigned(value) => self.0 += value as f64,
-            Value::Text(text) => {
-                self.0 += f64::from(text.as_str().bytes().map(u32::from).sum::<u32>());
-            }
-            Value::Spare => {}
-        }
+        let value = match value {
+            Value::Number { value, .. } => value.to_bits(),
+            Value::Unsigned(value) => value,
+            Value::Text(text) => text.as_bytes().iter().map(|&byte| u64::from(byte)).sum(),
+            Value::Spare => 0,
+        };
+        self.0 = self.0.wrapping_add(raw ^ value);
     }
 }
 
@@ -121,7 +124,7 @@ fn bench_category(
     });
     group.bench_function("all_fields", |b| {
         b.iter(|| {
-            let mut sum = Sum(0.0);
+            let mut sum = Sum(0);
             for record in decoder.records(black_box(bytes)).flatten() {
                 for item in record.items() {
                     item.visit(&mut sum);

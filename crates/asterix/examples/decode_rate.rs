@@ -38,20 +38,23 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-struct Sum(f64);
+/// Folds every field into one integer: the raw bits, and the value (a number's bits, a
+/// code, each character of a text), so that none of the decoding can be optimised away. Integer
+/// additions, one cycle each: a floating-point sum chained two additions of about four cycles
+/// per field and bounded the measure near 7 M CAT048 records/s whatever the decoder did.
+#[derive(Default)]
+struct Sum(u64);
 
 impl Visitor for Sum {
-    // Every value is used, text included, so that none of the decoding can be optimised away.
+    #[inline]
     fn field(&mut self, _: &'static Field, _: FieldAt, raw: u64, value: Value) {
-        self.0 += raw as f64;
-        match value {
-            Value::Number { value, .. } => self.0 += value,
-            Value::Unsigned(value) => self.0 += value as f64,
-            Value::Text(text) => {
-                self.0 += f64::from(text.as_str().bytes().map(u32::from).sum::<u32>());
-            }
-            Value::Spare => {}
-        }
+        let value = match value {
+            Value::Number { value, .. } => value.to_bits(),
+            Value::Unsigned(value) => value,
+            Value::Text(text) => text.as_bytes().iter().map(|&byte| u64::from(byte)).sum(),
+            Value::Spare => 0,
+        };
+        self.0 = self.0.wrapping_add(raw ^ value);
     }
 }
 
@@ -109,13 +112,13 @@ fn main() {
                     .map(|r| typed(&r))
                     .sum::<f64>();
             } else {
-                let mut sum = Sum(0.0);
+                let mut sum = Sum(0);
                 for record in decoder.records(&bytes).flatten() {
                     for item in record.items() {
                         item.visit(&mut sum);
                     }
                 }
-                sink += sum.0;
+                sink += sum.0 as f64;
             }
         }
         println!("{sink}");
@@ -135,13 +138,13 @@ fn main() {
             decoder.records(&bytes).flatten().map(|r| typed(&r)).sum()
         });
         let fields_rate = rate(records, seconds, || {
-            let mut sum = Sum(0.0);
+            let mut sum = Sum(0);
             for record in decoder.records(&bytes).flatten() {
                 for item in record.items() {
                     item.visit(&mut sum);
                 }
             }
-            sum.0
+            sum.0 as f64
         });
         println!(
             "{{\"input\":\"{name}\",\"records\":{records},\"typed_per_cpu_s\":{typed_rate:.0},\"fields_per_cpu_s\":{fields_rate:.0}}}"

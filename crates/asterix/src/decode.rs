@@ -305,7 +305,7 @@ impl<'a> Record<'a> {
             // Seven item bits per FSPEC octet, most significant first; bit 0 is FX. Reversed,
             // bit j is FRN octet_idx * 7 + j + 1, so the octet's FRNs land in `present` (bit n
             // for FRN n + 1) with one shift, and the UAP check is one mask.
-            let reversed = u64::from((octet >> 1).reverse_bits() >> 1);
+            let reversed = u64::from(REVERSED.get(usize::from(octet)).copied().unwrap_or(0) & 0x7f);
             if reversed != 0 {
                 let shift = octet_idx * 7;
                 // FRNs past 63 cannot be represented, and no UAP defines them.
@@ -363,11 +363,12 @@ impl<'a> Record<'a> {
                 // A record is part of a block, whose LEN is a u16: the offset fits.
                 *slot = u16::try_from(pos - start).unwrap_or(u16::MAX);
             }
-            // Most items are fixed: frame those here, without the general walk.
+            // Most items are fixed or extended: frame those here, without the general walk.
             let len = match item.format {
                 Format::Fixed { len, .. } if pos + usize::from(len) <= block.len() => {
                     usize::from(len)
                 }
+                Format::Extended(parts) if let Some(len) = extended_len(parts, block, pos) => len,
                 _ => {
                     let rest = block.get(pos..).unwrap_or_default();
                     frame(&item.format, rest)
@@ -441,6 +442,7 @@ impl<'a> Record<'a> {
         Items {
             record: *self,
             remaining: self.present,
+            pos: usize::from(self.fspec_len),
         }
     }
 
@@ -496,18 +498,43 @@ impl<'a> Record<'a> {
 pub struct Items<'a> {
     record: Record<'a>,
     remaining: u64,
+    // Start of the next item: items are contiguous in FRN order after the FSPEC.
+    pos: usize,
 }
 
 impl<'a> Iterator for Items<'a> {
     type Item = Item<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Item<'a>> {
+        // Items are contiguous in FRN order: one ends where the next present one starts.
         while self.remaining != 0 {
             let idx = self.remaining.trailing_zeros() as usize;
             self.remaining &= self.remaining - 1;
-            if let Some(item) = self.record.item_at_frn(idx + 1) {
-                return Some(item);
-            }
+            let record = &self.record;
+            let start = self.pos;
+            let end = if self.remaining == 0 {
+                record.bytes.len()
+            } else {
+                let next = self.remaining.trailing_zeros() as usize;
+                record
+                    .starts
+                    .get(next)
+                    .map_or(record.bytes.len(), |&end| usize::from(end))
+            };
+            self.pos = end;
+            let (Some(bytes), Some(Some(spec))) = (
+                record.bytes.get(start..end),
+                record.edition.uap.get(idx).copied(),
+            ) else {
+                continue;
+            };
+            return Some(Item {
+                category: record.edition.category,
+                frn: idx + 1,
+                spec,
+                bytes,
+            });
         }
         None
     }
@@ -637,9 +664,10 @@ pub(crate) fn frame(format: &Format, bytes: &[u8]) -> Result<usize, FrameFault> 
             need(usize::from(len))
         }
         Format::Compound(subs) => {
-            let primary_len = frame_primary(bytes)?;
+            let (presence, primary_len) =
+                PresenceBits::primary(bytes).ok_or(FrameFault::Truncated)?;
             let mut pos = primary_len;
-            for slot in PresenceBits::new(bytes.get(..primary_len).unwrap_or_default()) {
+            for slot in presence {
                 let sub = subs
                     .get(slot)
                     .and_then(Option::as_ref)
@@ -657,22 +685,39 @@ pub(crate) fn frame(format: &Format, bytes: &[u8]) -> Result<usize, FrameFault> 
     }
 }
 
-/// Length of a compound item's primary subfield (octets until one without FX).
-pub(crate) fn frame_primary(bytes: &[u8]) -> Result<usize, FrameFault> {
-    bytes
-        .iter()
-        .position(|octet| octet & 1 == 0)
-        .map(|idx| idx + 1)
-        .ok_or(FrameFault::Truncated)
+/// Length of the extended item of `parts` at `pos` in `block`, when it ends inside `block`
+/// (else `None`, and the general walk names the fault).
+#[inline]
+fn extended_len(parts: &[crate::spec::Part], block: &[u8], pos: usize) -> Option<usize> {
+    let mut end = pos;
+    let mut part_len = 1;
+    for (idx, part) in parts.iter().enumerate() {
+        part_len = usize::from(part.len).max(1);
+        end += part_len;
+        if block.get(end.checked_sub(1)?)? & 1 == 0 {
+            return Some(end - pos);
+        }
+        // Past the last part the edition defines, extents repeat its length.
+        if idx + 1 == parts.len() {
+            break;
+        }
+    }
+    loop {
+        end += part_len;
+        if block.get(end.checked_sub(1)?)? & 1 == 0 {
+            return Some(end - pos);
+        }
+    }
 }
 
 /// Slots (0-based) announced by a primary subfield, in order: seven per octet (the last bit
-/// is FX) in a compound item, eight in an expansion's items indicator.
+/// is FX) in a compound item, eight in an expansion's items indicator. Read once into a mask
+/// (bit `n` for slot `n`); a slot past 63, which no table defines, is yielded once, last, so
+/// that whoever walks the slots stops there as at any undefined slot.
 pub(crate) struct PresenceBits<'a> {
-    primary: &'a [u8],
-    octet_idx: usize,
-    bits: u16,
-    per_octet: usize,
+    mask: u64,
+    beyond: Option<usize>,
+    _primary: std::marker::PhantomData<&'a [u8]>,
 }
 
 impl<'a> PresenceBits<'a> {
@@ -681,47 +726,95 @@ impl<'a> PresenceBits<'a> {
         Self::with(primary, 7)
     }
 
+    /// The primary subfield at the start of a compound item's `bytes` (octets up to the first
+    /// without FX) read in one pass: its slots and its length; `None` when no octet ends it.
+    #[inline]
+    pub(crate) fn primary(bytes: &'a [u8]) -> Option<(Self, usize)> {
+        let mut mask = 0u64;
+        let mut beyond = None;
+        for (idx, &octet) in bytes.iter().enumerate() {
+            let bits = u64::from(REVERSED.get(usize::from(octet)).copied().unwrap_or(0) & 0x7f);
+            let base = idx * 7;
+            let lost = if base >= 64 {
+                bits
+            } else {
+                mask |= bits << base;
+                bits.checked_shr(64 - base as u32).unwrap_or(0)
+            };
+            if lost != 0 && beyond.is_none() {
+                beyond = Some(base.max(64) + lost.trailing_zeros() as usize);
+            }
+            if octet & 1 == 0 {
+                let presence = PresenceBits {
+                    mask,
+                    beyond,
+                    _primary: std::marker::PhantomData,
+                };
+                return Some((presence, idx + 1));
+            }
+        }
+        None
+    }
+
     /// An expansion's items indicator (eight presence bits per octet).
     pub(crate) fn full_octets(primary: &'a [u8]) -> Self {
         Self::with(primary, 8)
     }
 
+    #[inline]
     fn with(primary: &'a [u8], per_octet: usize) -> Self {
-        let mut bits = PresenceBits {
-            primary,
-            octet_idx: 0,
-            bits: 0,
-            per_octet,
-        };
-        bits.bits = bits.octet(0);
-        bits
-    }
-
-    /// The presence bits of octet `idx`, most significant as bit `per_octet - 1`.
-    fn octet(&self, idx: usize) -> u16 {
-        self.primary
-            .get(idx)
-            .map_or(0, |octet| u16::from(*octet) >> (8 - self.per_octet))
+        // Reversed, an octet's first presence bit is bit 0: slot `base + k` is bit k.
+        let keep: u8 = if per_octet == 8 { 0xff } else { 0x7f };
+        let mut mask = 0u64;
+        let mut beyond = None;
+        for (idx, &octet) in primary.iter().enumerate() {
+            let reversed = REVERSED.get(usize::from(octet)).copied().unwrap_or(0);
+            let bits = u64::from(reversed & keep);
+            let base = idx * per_octet;
+            let lost = if base >= 64 {
+                bits
+            } else {
+                mask |= bits << base;
+                bits.checked_shr(64 - base as u32).unwrap_or(0)
+            };
+            if lost != 0 && beyond.is_none() {
+                let first_lost = base.max(64) + lost.trailing_zeros() as usize;
+                beyond = Some(first_lost);
+            }
+        }
+        PresenceBits {
+            mask,
+            beyond,
+            _primary: std::marker::PhantomData,
+        }
     }
 }
+
+/// Each octet with its bits in reverse order (x86 has no instruction for it).
+const REVERSED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut octet = 0;
+    while octet < 256 {
+        #[allow(clippy::indexing_slicing)] // compile time, bounded by the loop
+        {
+            table[octet] = (octet as u8).reverse_bits();
+        }
+        octet += 1;
+    }
+    table
+};
 
 impl Iterator for PresenceBits<'_> {
     type Item = usize;
 
+    #[inline]
     fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.bits != 0 {
-                // Most significant presence bit first: subfields follow in slot order.
-                let top = 15 - self.bits.leading_zeros() as usize;
-                self.bits &= !(1 << top);
-                return Some(self.octet_idx * self.per_octet + (self.per_octet - 1 - top));
-            }
-            self.octet_idx += 1;
-            if self.octet_idx >= self.primary.len() {
-                return None;
-            }
-            self.bits = self.octet(self.octet_idx);
+        if self.mask != 0 {
+            let slot = self.mask.trailing_zeros() as usize;
+            self.mask &= self.mask - 1;
+            return Some(slot);
         }
+        self.beyond.take()
     }
 }
 
@@ -738,12 +831,8 @@ pub(crate) type CompoundLayout<'a> = (
 pub(crate) fn compound_layout<'a>(format: &Format, bytes: &'a [u8]) -> Option<CompoundLayout<'a>> {
     match *format {
         Format::Compound(subs) => {
-            let primary_len = frame_primary(bytes).ok()?;
-            Some((
-                subs,
-                PresenceBits::new(bytes.get(..primary_len)?),
-                bytes.get(primary_len..)?,
-            ))
+            let (presence, primary_len) = PresenceBits::primary(bytes)?;
+            Some((subs, presence, bytes.get(primary_len..)?))
         }
         Format::Expansion { primary_len, subs } => {
             let len = usize::from(*bytes.first()?);
@@ -795,4 +884,86 @@ pub(crate) fn subfields<'a>(
         pos += len;
         Some((sub, rest.get(..len)?))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PresenceBits;
+
+    /// The slots a primary announces, read one bit at a time (the walk `PresenceBits` replaced).
+    fn slots_bit_by_bit(primary: &[u8], per_octet: usize) -> Vec<usize> {
+        let mut slots = Vec::new();
+        for (idx, octet) in primary.iter().enumerate() {
+            for k in 0..per_octet {
+                if octet >> (7 - k) & 1 == 1 {
+                    slots.push(idx * per_octet + k);
+                }
+            }
+        }
+        slots
+    }
+
+    /// Every slot up to 63 in order, then the first slot past 63 (which no table defines, so
+    /// every walk stops there), as `PresenceBits` promises.
+    fn expected(primary: &[u8], per_octet: usize) -> Vec<usize> {
+        let all = slots_bit_by_bit(primary, per_octet);
+        let mut out: Vec<usize> = all.iter().copied().take_while(|&slot| slot < 64).collect();
+        out.extend(all.iter().copied().find(|&slot| slot >= 64));
+        out
+    }
+
+    fn check(primary: &[u8]) {
+        // Read in one pass from the front of an item, a primary subfield gives the same slots
+        // and ends at its first octet without FX.
+        let end = primary.iter().position(|octet| octet & 1 == 0);
+        match PresenceBits::primary(primary) {
+            Some((slots, len)) => {
+                assert_eq!(Some(len - 1), end, "{primary:02x?}");
+                let within = primary.get(..len).unwrap_or_default();
+                assert_eq!(
+                    slots.collect::<Vec<_>>(),
+                    expected(within, 7),
+                    "{primary:02x?}"
+                );
+            }
+            None => assert_eq!(end, None, "{primary:02x?}"),
+        }
+        let compound: Vec<usize> = PresenceBits::new(primary).collect();
+        assert_eq!(
+            compound,
+            expected(primary, 7),
+            "compound primary {primary:02x?}"
+        );
+        let expansion: Vec<usize> = PresenceBits::full_octets(primary).collect();
+        assert_eq!(
+            expansion,
+            expected(primary, 8),
+            "items indicator {primary:02x?}"
+        );
+    }
+
+    #[test]
+    fn presence_bits_match_a_bit_by_bit_walk() {
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+            }
+        }
+        // Long primaries (past slot 63) from a fixed pseudo-random sequence.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for len in 3..=12 {
+            for _ in 0..2_000 {
+                let primary: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        (state >> 24) as u8
+                    })
+                    .collect();
+                check(&primary);
+            }
+        }
+    }
 }

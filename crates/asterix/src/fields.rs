@@ -58,17 +58,37 @@ impl Text {
         let mask = (1u64 << width) - 1;
         for (idx, slot) in (0..count).zip(buf.iter_mut()) {
             let shift = (count - 1 - idx) * width;
-            let code = if shift >= 64 {
-                0
-            } else {
-                (raw >> shift) & mask
-            };
+            let code = raw.checked_shr(shift).unwrap_or(0) & mask;
             *slot = char_of(code as u8);
         }
         Text {
             buf,
             len: count as u8,
         }
+    }
+
+    /// The last `count` (at most 16) hexadecimal digits of `raw`, upper case.
+    #[inline]
+    fn hex(raw: u64, count: u32) -> Self {
+        let count = count.min(16);
+        let all =
+            (u128::from(hex_digits((raw >> 32) as u32)) << 64) | u128::from(hex_digits(raw as u32));
+        // The wanted digits to the top, zeros after them (as the rest of the buffer).
+        let wanted = all.checked_shl(8 * (16 - count)).unwrap_or(0);
+        let mut buf = [0u8; 24];
+        if let Some(first) = buf.first_chunk_mut::<16>() {
+            *first = wanted.to_be_bytes();
+        }
+        Text {
+            buf,
+            len: count as u8,
+        }
+    }
+
+    /// The characters as bytes (printable ASCII), without the UTF-8 check of [`Text::as_str`].
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..usize::from(self.len)).unwrap_or_default()
     }
 
     /// The characters. Every byte pushed is printable ASCII, so this is always valid.
@@ -124,7 +144,13 @@ pub trait Visitor {
 
 impl Item<'_> {
     /// Walks every field of the item (see [`Visitor`]).
+    #[inline(always)]
     pub fn visit(&self, visitor: &mut impl Visitor) {
+        // Most items are fixed: straight to their fields, inlined into the caller's loop.
+        if let Format::Fixed { fields, .. } = &self.spec.format {
+            walk_fields(fields, self.bytes, 0, visitor);
+            return;
+        }
         visit_format(&self.spec.format, self.bytes, visitor);
     }
 }
@@ -199,13 +225,21 @@ fn visit_format(format: &'static Format, bytes: &[u8], visitor: &mut impl Visito
                     return;
                 };
                 let rest = body.get(pos..).unwrap_or_default();
-                let Ok(len) = frame(&sub.format, rest) else {
+                // Most subfields are fixed: their length and fields without the general walk.
+                let (len, fixed) = match &sub.format {
+                    Format::Fixed { len, fields } => (usize::from(*len), Some(*fields)),
+                    format => (frame(format, rest).unwrap_or(usize::MAX), None),
+                };
+                let Some(sub_bytes) = rest.get(..len) else {
                     // An expansion whose content does not frame: show the rest raw.
                     visitor.opaque(rest);
                     return;
                 };
                 visitor.begin_subfield(slot, sub);
-                visit_format(&sub.format, rest.get(..len).unwrap_or_default(), visitor);
+                match fixed {
+                    Some(fields) => walk_fields(fields, sub_bytes, 0, visitor),
+                    None => visit_format(&sub.format, sub_bytes, visitor),
+                }
                 visitor.end_subfield();
                 pos += len;
             }
@@ -215,45 +249,118 @@ fn visit_format(format: &'static Format, bytes: &[u8], visitor: &mut impl Visito
 }
 
 fn visit_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mut impl Visitor) {
+    walk_fields(fields, bytes, part, visitor);
+}
+
+/// [`visit_fields`], inlined where a compound item walks its many small subfields.
+#[inline(always)]
+fn walk_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mut impl Visitor) {
+    // Most parts, elements and fixed items are at most eight octets: load them once as one
+    // big-endian word and take each field from it with two shifts (no slice access per field).
+    if let Some(word) = load_word(bytes) {
+        let available = bytes.len() as u32 * 8;
+        let mut bit = 0u32;
+        for field in fields {
+            let bits = u32::from(field.bits);
+            // `bits` is 1..=64 and `bit + bits` at most 64, so both shifts are in range.
+            if bits == 0 || bit + bits > available {
+                return;
+            }
+            let raw = (word << bit) >> (64 - bits);
+            // One jump on the kind; a selected reading (rare) looks its case up out of line.
+            let value = value_in(&field.kind, raw, field.bits, |selector, cases| {
+                select_case(fields, selector, cases, |at, width| {
+                    let width = u32::from(width);
+                    (width != 0 && at + width <= available).then(|| (word << at) >> (64 - width))
+                })
+            });
+            visitor.field(field, FieldAt { part, bit }, raw, value);
+            bit += bits;
+        }
+        return;
+    }
     let mut bit = 0u32;
     for field in fields {
         let Some(raw) = read_bits(bytes, bit as usize, field.bits) else {
             return;
         };
-        let kind = match field.kind {
-            Kind::Select { selector, cases } => selector_value(fields, bytes, selector)
-                .and_then(|value| cases.iter().find(|(case, _)| *case == value))
-                .map_or(Kind::Raw, |(_, kind)| *kind),
-            kind => kind,
-        };
-        visitor.field(
-            field,
-            FieldAt { part, bit },
-            raw,
-            value_of(kind, raw, field.bits),
-        );
+        let value = value_in(&field.kind, raw, field.bits, |selector, cases| {
+            select_case(fields, selector, cases, |at, width| {
+                read_bits(bytes, at as usize, width)
+            })
+        });
+        visitor.field(field, FieldAt { part, bit }, raw, value);
         bit += u32::from(field.bits);
     }
 }
 
-/// Raw value of the field named `selector` among `fields` laid over `bytes`.
-fn selector_value(fields: &[Field], bytes: &[u8], selector: &str) -> Option<u64> {
-    let mut bit = 0usize;
+/// `bytes` (at most eight octets) as a big-endian word, first octet in the top bits, the
+/// rest zero; `None` when longer or empty.
+#[inline]
+fn load_word(bytes: &[u8]) -> Option<u64> {
+    let word = match *bytes {
+        [a] => u64::from(a) << 56,
+        [a, b] => u64::from(u16::from_be_bytes([a, b])) << 48,
+        [a, b, c] => u64::from(u32::from_be_bytes([a, b, c, 0])) << 32,
+        [a, b, c, d] => u64::from(u32::from_be_bytes([a, b, c, d])) << 32,
+        [a, b, c, d, e] => u64::from_be_bytes([a, b, c, d, e, 0, 0, 0]),
+        [a, b, c, d, e, f] => u64::from_be_bytes([a, b, c, d, e, f, 0, 0]),
+        [a, b, c, d, e, f, g] => u64::from_be_bytes([a, b, c, d, e, f, g, 0]),
+        [a, b, c, d, e, f, g, h] => u64::from_be_bytes([a, b, c, d, e, f, g, h]),
+        _ => return None,
+    };
+    Some(word)
+}
+
+/// The reading of a [`Kind::Select`] field: the case matching the raw value of the field named
+/// `selector` among `fields` (read with `read(bit, bits)`), else [`Kind::Raw`].
+#[inline(never)]
+fn select_case(
+    fields: &[Field],
+    selector: &str,
+    cases: &'static [(u64, Kind)],
+    read: impl Fn(u32, u8) -> Option<u64>,
+) -> &'static Kind {
+    let mut bit = 0u32;
+    let mut value = None;
     for field in fields {
         if field.name == selector {
-            return read_bits(bytes, bit, field.bits);
+            value = read(bit, field.bits);
+            break;
         }
-        bit += usize::from(field.bits);
+        bit += u32::from(field.bits);
     }
-    None
+    value
+        .and_then(|value| cases.iter().find(|(case, _)| *case == value))
+        .map_or(&Kind::Raw, |(_, kind)| kind)
 }
 
 /// The value of `raw` read as `kind` over `bits` bits.
 #[inline]
 pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
-    match kind {
+    value_in(&kind, raw, bits, |_, _| &Kind::Raw)
+}
+
+/// The reading a [`Kind::Select`] resolved to, out of line (a selection inside a case reads
+/// as [`Kind::Raw`]).
+#[inline(never)]
+fn selected_value(kind: &Kind, raw: u64, bits: u8) -> Value {
+    value_in(kind, raw, bits, |_, _| &Kind::Raw)
+}
+
+/// [`value_of`] on the table's own `Kind`, inlined into the field walk: no copy of the kind,
+/// one jump on its variant; `select` resolves a [`Kind::Select`] to its case.
+#[inline(always)]
+fn value_in(
+    kind: &Kind,
+    raw: u64,
+    bits: u8,
+    select: impl FnOnce(&'static str, &'static [(u64, Kind)]) -> &'static Kind,
+) -> Value {
+    match *kind {
         Kind::Spare => Value::Spare,
-        Kind::Raw | Kind::Select { .. } => Value::Unsigned(raw),
+        Kind::Raw => Value::Unsigned(raw),
+        Kind::Select { selector, cases } => selected_value(select(selector, cases), raw, bits),
         Kind::Quantity {
             signed,
             scale,
@@ -261,6 +368,9 @@ pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
         } => {
             let int = if signed {
                 sign_extend(raw, bits) as f64
+            } else if bits < 64 {
+                // Under 2^63: the one-instruction signed conversion gives the same value.
+                raw as i64 as f64
             } else {
                 raw as f64
             };
@@ -269,29 +379,40 @@ pub fn value_of(kind: Kind, raw: u64, bits: u8) -> Value {
                 unit,
             }
         }
-        Kind::Octal => Value::Text(Text::from_digits(
-            raw,
-            u32::from(bits).div_ceil(3),
-            3,
-            |d| b'0' + d,
-        )),
-        Kind::Icao => Value::Text(Text::from_digits(raw, u32::from(bits) / 6, 6, icao_char)),
-        Kind::Ascii => Value::Text(Text::from_digits(raw, u32::from(bits) / 8, 8, |byte| {
+        Kind::Octal | Kind::Icao | Kind::Ascii | Kind::Hex => Value::Text(text_of(kind, raw, bits)),
+    }
+}
+
+/// The characters of a text field. Out of line: a few fields per record are text, and keeping
+/// its loops out of the field walk keeps that walk small.
+#[inline(never)]
+fn text_of(kind: &Kind, raw: u64, bits: u8) -> Text {
+    let bits = u32::from(bits);
+    match kind {
+        Kind::Octal => Text::from_digits(raw, bits.div_ceil(3), 3, |d| b'0' + d),
+        Kind::Icao => Text::from_digits(raw, bits / 6, 6, icao_char),
+        Kind::Ascii => Text::from_digits(raw, bits / 8, 8, |byte| {
             if byte.is_ascii_graphic() || byte == b' ' {
                 byte
             } else {
                 b'?'
             }
-        })),
-        Kind::Hex => Value::Text(Text::from_digits(
-            raw,
-            u32::from(bits).div_ceil(4),
-            4,
-            |n| {
-                if n < 10 { b'0' + n } else { b'A' + n - 10 }
-            },
-        )),
+        }),
+        _ => Text::hex(raw, bits.div_ceil(4)),
     }
+}
+
+/// The eight hexadecimal digits of `x` as ASCII, most significant first in big-endian order:
+/// each nibble spread to its own octet, then turned into `0`-`9` or `A`-`F` eight at a time.
+#[inline]
+fn hex_digits(x: u32) -> u64 {
+    let mut x = u64::from(x);
+    x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+    x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+    x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    // 1 in each octet whose nibble is 10 or more (no carry crosses an octet).
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    x + 0x3030_3030_3030_3030 + letters * 7
 }
 
 /// The ICAO 6-bit alphabet (Annex 10 Vol IV, 3.1.2.9.1.2): A-Z at 1-26, space at 32,
@@ -388,4 +509,39 @@ pub(crate) fn u8_at(bytes: &[u8], at: usize) -> Option<u8> {
 /// Bit `bit` (7 = most significant) of octet `at`.
 pub(crate) fn flag_at(bytes: &[u8], at: usize, bit: u8) -> bool {
     bytes.get(at).is_some_and(|octet| octet >> bit & 1 == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Text;
+
+    #[test]
+    fn hex_text_matches_digit_by_digit() {
+        let by_digit = |raw: u64, count: u32| {
+            Text::from_digits(
+                raw,
+                count,
+                4,
+                |n| {
+                    if n < 10 { b'0' + n } else { b'A' + n - 10 }
+                },
+            )
+        };
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for count in 0..=16 {
+                let raw = state.checked_shr(64 - 4 * count).unwrap_or(0);
+                assert_eq!(
+                    Text::hex(raw, count),
+                    by_digit(raw, count),
+                    "{raw:x} in {count}"
+                );
+            }
+        }
+        assert_eq!(Text::hex(0x3C_660C, 6).as_str(), "3C660C");
+        assert_eq!(Text::hex(u64::MAX, 16).as_str(), "FFFFFFFFFFFFFFFF");
+    }
 }

@@ -166,6 +166,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
                 match sensor.kind {
                     SensorKind::Radar => radars.push((sensor.id.clone(), sensor.listen)),
                     SensorKind::Adsb => adsb.push(sensor.listen),
+                    // An operator's own addition: the demo does not simulate other systems.
+                    SensorKind::System => {}
                 }
             }
             let names: Vec<&str> = node.config().sensors.iter().map(|s| s.id.as_str()).collect();

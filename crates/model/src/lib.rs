@@ -24,8 +24,8 @@ pub mod workflow;
 pub use access::{Audience, Transition};
 pub use geo::{Area, BBox, GeoError, Geometry, Point, Polygon, PolygonTag};
 pub use marking::{
-    Confederation, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy, PolicyError,
-    Principal, Role,
+    Confederation, Labelled, Levels, LinkAccreditation, Marked, Marking, MarkingError, Policy,
+    PolicyError, Principal, Role,
 };
 pub use nation::{BadNation, Nation};
 pub use object::{

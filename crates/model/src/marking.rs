@@ -238,6 +238,30 @@ pub trait Marked {
     }
 }
 
+/// Data about to be written or sent, as the access decision reads it: its origin, marking and
+/// world, borrowed (a notice or alert not yet written, a partner's air track).
+#[derive(Debug, Clone, Copy)]
+pub struct Labelled<'a> {
+    /// The nation that originates it.
+    pub origin: Nation,
+    /// Its marking.
+    pub marking: &'a Marking,
+    /// Its world (`None`: the real world).
+    pub world: Option<&'a str>,
+}
+
+impl Marked for Labelled<'_> {
+    fn origin(&self) -> Nation {
+        self.origin
+    }
+    fn marking(&self) -> &Marking {
+        self.marking
+    }
+    fn world(&self) -> Option<&str> {
+        self.world
+    }
+}
+
 /// The confederation: its name (the releasability token for "all members") and its members.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confederation {

@@ -73,6 +73,12 @@ impl Clock {
         }
     }
 
+    /// Wall time as Unix seconds (the air picture's time scale).
+    pub fn unix_s(&self) -> f64 {
+        let now = self.now();
+        now.unix_timestamp() as f64 + f64::from(now.nanosecond()) * 1e-9
+    }
+
     /// Monotonic time, for durations and deadlines.
     pub fn instant(&self) -> Instant {
         match &*self.inner {

@@ -4,16 +4,18 @@
 //! (the bus's topic: the latest picture, and the live updates) and [`AirTrack`] (a track as
 //! map clients such as TAK are given it).
 //!
-//! Every track of a node's picture carries the same origin (the node's nation) and marking
-//! (`[air] track_marking`), so a picture and each update are marked as a whole and the marking
-//! rule decides once per reader.
+//! Every track of a node's picture has the node's nation as origin and its own marking
+//! (`[air] track_marking`, or `track_marking_over` for the nation under it): the marking rule
+//! decides per track. The tracks of one picture have few distinct markings (its *classes*), so
+//! a reader's view is decided once per class, and a reader who may see every class gets the
+//! picture serialised once for all.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use liptako_model::{Marked, Marking, Nation, Point};
+use liptako_model::{Audience, Labelled, Marked, Marking, Nation, Point, Policy};
 use serde::Serialize;
 use time::OffsetDateTime;
 use tokio::sync::{broadcast, watch};
@@ -184,6 +186,8 @@ pub struct TrackView {
     /// The nations whose sensors contribute (the joint picture), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nations: Vec<String>,
+    /// Who may see it.
+    pub marking: Marking,
     /// The tracker's id of the track (not shown: the uid carries it).
     #[serde(skip)]
     pub id: u32,
@@ -204,6 +208,7 @@ impl TrackView {
             || self.emergency != before.emergency
             || self.sensors != before.sensors
             || self.nations != before.nations
+            || self.marking != before.marking
     }
 }
 
@@ -214,24 +219,12 @@ pub struct AirPicture {
     pub time: Option<OffsetDateTime>,
     /// The node that made it.
     pub origin: Nation,
-    /// Who may see it.
-    pub marking: Marking,
+    /// Every marking its tracks may have (`[air] track_marking` first), whether or not a track
+    /// has it now: what a partner's track must be no narrower than to be fused.
+    pub markings: Vec<Marking>,
     /// Its tracks, by track number.
     pub tracks: Vec<TrackView>,
     json: OnceLock<Arc<[u8]>>,
-}
-
-impl Marked for AirPicture {
-    fn origin(&self) -> Nation {
-        self.origin
-    }
-    fn marking(&self) -> &Marking {
-        &self.marking
-    }
-    /// The node's own picture is real-world; exercise tracks never enter it.
-    fn world(&self) -> Option<&str> {
-        None
-    }
 }
 
 #[derive(Serialize)]
@@ -240,46 +233,149 @@ struct PictureDoc<'a> {
     time: Option<OffsetDateTime>,
     origin: Nation,
     marking: &'a Marking,
-    tracks: &'a [TrackView],
+    tracks: Vec<&'a TrackView>,
+}
+
+/// A track of this node's picture as the access decision reads it.
+fn labelled<'a>(origin: Nation, track: &'a TrackView) -> Labelled<'a> {
+    Labelled {
+        origin,
+        marking: &track.marking,
+        // The node's own picture is real-world; exercise tracks never enter it.
+        world: None,
+    }
 }
 
 impl AirPicture {
-    /// A picture of `tracks` at `time`.
+    /// A picture of `tracks` at `time`; `markings`: every marking a track may have (the
+    /// default first).
     pub fn new(
         time: Option<OffsetDateTime>,
         origin: Nation,
-        marking: Marking,
+        markings: Vec<Marking>,
         tracks: Vec<TrackView>,
     ) -> AirPicture {
         AirPicture {
             time,
             origin,
-            marking,
+            markings,
             tracks,
             json: OnceLock::new(),
         }
     }
 
-    /// The picture as the API answers it (`{"time", "origin", "marking", "tracks"}`),
-    /// serialised once and shared by every reader.
-    pub fn json(&self) -> Arc<[u8]> {
-        self.json
-            .get_or_init(|| {
-                serde_json::to_vec(&PictureDoc {
-                    time: self.time,
-                    origin: self.origin,
-                    marking: &self.marking,
-                    tracks: &self.tracks,
-                })
-                .unwrap_or_default()
-                .into()
-            })
-            .clone()
+    /// The picture's default marking (`[air] track_marking`; no level before the air picture
+    /// runs, which lets nobody see anything).
+    pub fn marking(&self) -> Marking {
+        self.markings
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Marking::new("", Vec::<String>::new()))
     }
 
-    /// The live feed message carrying the whole picture (`"full": true`).
-    pub fn full_message(&self) -> String {
-        update_message(self.time, true, self.tracks.iter(), std::iter::empty())
+    /// Whether `audience` may see the picture's default marking (an empty picture, its time).
+    pub fn sees_default(&self, policy: &Policy, audience: Audience<'_>) -> bool {
+        let default = self.marking();
+        policy.allows(
+            audience,
+            &Labelled {
+                origin: self.origin,
+                marking: &default,
+                world: None,
+            },
+        )
+    }
+
+    /// Whether `audience` may see `track`.
+    pub fn shows(&self, policy: &Policy, audience: Audience<'_>, track: &TrackView) -> bool {
+        policy.allows(audience, &labelled(self.origin, track))
+    }
+
+    /// The tracks `audience` may see (`None`: every track), deciding once per marking.
+    fn visible(&self, policy: &Policy, audience: Audience<'_>) -> Option<Vec<&TrackView>> {
+        let mut decided: Vec<(&Marking, bool)> = Vec::new();
+        let mut shown: Vec<&TrackView> = Vec::with_capacity(self.tracks.len());
+        for track in &self.tracks {
+            let allowed = match decided.iter().find(|(m, _)| **m == track.marking) {
+                Some((_, allowed)) => *allowed,
+                None => {
+                    let allowed = self.shows(policy, audience, track);
+                    decided.push((&track.marking, allowed));
+                    allowed
+                }
+            };
+            if allowed {
+                shown.push(track);
+            }
+        }
+        (shown.len() < self.tracks.len()).then_some(shown)
+    }
+
+    /// The tracks `audience` may see.
+    pub fn tracks_for(&self, policy: &Policy, audience: Audience<'_>) -> Vec<&TrackView> {
+        self.visible(policy, audience)
+            .unwrap_or_else(|| self.tracks.iter().collect())
+    }
+
+    /// The picture as the API answers it to `audience` (`{"time", "origin", "marking",
+    /// "tracks"}`, `marking` the highest of the tracks shown, or the default), or `None` when
+    /// it may see neither the picture's default marking nor any track. A reader who may see
+    /// every track shares one serialisation per picture.
+    pub fn json_for(&self, policy: &Policy, audience: Audience<'_>) -> Option<Arc<[u8]>> {
+        let sees_default = self.sees_default(policy, audience);
+        match self.visible(policy, audience) {
+            None if sees_default || !self.tracks.is_empty() => Some(
+                self.json
+                    .get_or_init(|| self.document(policy, self.tracks.iter().collect()))
+                    .clone(),
+            ),
+            None => None,
+            Some(shown) if shown.is_empty() && !sees_default => None,
+            Some(shown) => Some(self.document(policy, shown)),
+        }
+    }
+
+    fn document(&self, policy: &Policy, tracks: Vec<&TrackView>) -> Arc<[u8]> {
+        let marking = self.marking_of(policy, &tracks);
+        serde_json::to_vec(&PictureDoc {
+            time: self.time,
+            origin: self.origin,
+            marking: &marking,
+            tracks,
+        })
+        .unwrap_or_default()
+        .into()
+    }
+
+    /// The marking of a set of this picture's tracks: the highest level among them, released
+    /// to those who may hold every one (the default marking for none).
+    pub fn marking_of(&self, policy: &Policy, tracks: &[&TrackView]) -> Marking {
+        let mut markings: Vec<&Marking> = Vec::new();
+        for track in tracks {
+            if !markings.contains(&&track.marking) {
+                markings.push(&track.marking);
+            }
+        }
+        match markings.as_slice() {
+            [] => self.marking(),
+            [one] => (*one).clone(),
+            many => {
+                let sources: Vec<(Nation, &Marking)> =
+                    many.iter().map(|m| (self.origin, *m)).collect();
+                policy
+                    .derive_marking(self.origin, &sources)
+                    .unwrap_or_else(|_| self.marking())
+            }
+        }
+    }
+
+    /// The live feed message carrying the picture `audience` may see (`"full": true`), if it
+    /// may see anything of it.
+    pub fn full_message_for(&self, policy: &Policy, audience: Audience<'_>) -> Option<String> {
+        let tracks = self.tracks_for(policy, audience);
+        let sees_default = self.sees_default(policy, audience);
+        (sees_default || !tracks.is_empty())
+            .then(|| update_message(self.time, true, tracks.into_iter(), std::iter::empty()))
     }
 }
 
@@ -374,7 +470,12 @@ impl AirHub {
         AirHub {
             shared: Arc::new(HubShared {
                 active: AtomicBool::new(false),
-                picture: RwLock::new(Arc::new(AirPicture::new(None, nation, marking, Vec::new()))),
+                picture: RwLock::new(Arc::new(AirPicture::new(
+                    None,
+                    nation,
+                    vec![marking],
+                    Vec::new(),
+                ))),
                 updates,
             }),
         }
@@ -403,18 +504,85 @@ impl AirHub {
         self.shared.updates.subscribe()
     }
 
-    /// Publishes a new picture and the update leading to it from the previous one.
-    pub(crate) fn publish(&self, picture: Arc<AirPicture>, update: Option<AirUpdate>) {
+    /// Publishes a new picture and the updates leading to it from the previous one, in order
+    /// (one per marking; see [`class_updates`]).
+    pub(crate) fn publish(&self, picture: Arc<AirPicture>, updates: Vec<AirUpdate>) {
         *self
             .shared
             .picture
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = picture;
-        if let Some(update) = update {
+        for update in updates {
             // No subscriber is not an error.
             let _ = self.shared.updates.send(Arc::new(update));
         }
     }
+}
+
+/// The live updates from `before` to `now` (this node's views at two pictures), one per
+/// marking so that each reader is told only what it may see: first, per marking, the uids that
+/// left it (gone, or now under another marking), then, per marking, the tracks that are news or
+/// came into it; a reader who may see both markings of a track that moved drops it and gets it
+/// again, in that order. With one marking (the usual case) it is one message, as it always was;
+/// when nothing changed, one message under `default` still carries the picture's time.
+pub fn class_updates(
+    origin: Nation,
+    time: Option<OffsetDateTime>,
+    before: &[TrackView],
+    now: &[TrackView],
+    default: &Marking,
+) -> Vec<AirUpdate> {
+    let previous: HashMap<u32, &TrackView> = before.iter().map(|t| (t.id, t)).collect();
+    let current: HashMap<u32, &TrackView> = now.iter().map(|t| (t.id, t)).collect();
+    let mut markings: Vec<&Marking> = Vec::new();
+    for track in before.iter().chain(now) {
+        if !markings.contains(&&track.marking) {
+            markings.push(&track.marking);
+        }
+    }
+    let left = |marking: &Marking| -> Vec<&str> {
+        before
+            .iter()
+            .filter(|t| t.marking == *marking)
+            .filter(|t| current.get(&t.id).is_none_or(|c| c.marking != *marking))
+            .map(|t| t.uid.as_str())
+            .collect()
+    };
+    let news = |marking: &Marking| -> Vec<&TrackView> {
+        now.iter()
+            .filter(|t| t.marking == *marking)
+            .filter(|t| {
+                previous
+                    .get(&t.id)
+                    .is_none_or(|old| old.marking != t.marking || t.is_news_after(old))
+            })
+            .collect()
+    };
+    let update = |marking: &Marking, tracks: Vec<&TrackView>, dropped: Vec<&str>| AirUpdate {
+        origin,
+        marking: marking.clone(),
+        message: update_message(time, false, tracks.into_iter(), dropped.into_iter()).into(),
+    };
+    if let [only] = markings.as_slice() {
+        return vec![update(only, news(only), left(only))];
+    }
+    let mut updates: Vec<AirUpdate> = markings
+        .iter()
+        .map(|m| (*m, left(m)))
+        .filter(|(_, dropped)| !dropped.is_empty())
+        .map(|(m, dropped)| update(m, Vec::new(), dropped))
+        .collect();
+    updates.extend(
+        markings
+            .iter()
+            .map(|m| (*m, news(m)))
+            .filter(|(_, tracks)| !tracks.is_empty())
+            .map(|(m, tracks)| update(m, tracks, Vec::new())),
+    );
+    if updates.is_empty() {
+        updates.push(update(default, Vec::new(), Vec::new()));
+    }
+    updates
 }
 
 /// The tracks of `now` that are news after `before`, and the uids of `before`'s tracks gone.
@@ -474,22 +642,40 @@ pub struct OwnTracks {
     pub time_s: f64,
     /// This node.
     pub origin: Nation,
-    /// The tracks' marking.
-    pub marking: Marking,
-    /// Each track's report and priority (its marking above, as words).
-    pub offers: Vec<liptako_track::link::Offer>,
+    /// Each track's marking, and its report, priority and marking (as words) for the link.
+    pub offers: Vec<(Marking, liptako_track::link::Offer)>,
 }
 
-impl Marked for OwnTracks {
-    fn origin(&self) -> Nation {
-        self.origin
-    }
-    fn marking(&self) -> &Marking {
-        &self.marking
-    }
-    /// Exercise tracks never enter the real picture, nor its exchange.
-    fn world(&self) -> Option<&str> {
-        None
+impl OwnTracks {
+    /// The offers a partner over `link` may hold (the link's ceiling and nation against each
+    /// track's marking).
+    pub fn for_link(
+        &self,
+        policy: &Policy,
+        link: &liptako_model::LinkAccreditation,
+    ) -> Vec<liptako_track::link::Offer> {
+        let mut decided: Vec<(&Marking, bool)> = Vec::new();
+        self.offers
+            .iter()
+            .filter(
+                |(marking, _)| match decided.iter().find(|(m, _)| *m == marking) {
+                    Some((_, allowed)) => *allowed,
+                    None => {
+                        let allowed = policy.allows(
+                            Audience::link(link),
+                            &Labelled {
+                                origin: self.origin,
+                                marking,
+                                world: None,
+                            },
+                        );
+                        decided.push((marking, allowed));
+                        allowed
+                    }
+                },
+            )
+            .map(|(_, offer)| offer.clone())
+            .collect()
     }
 }
 
@@ -545,5 +731,176 @@ impl JointAir {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use liptako_model::{Confederation, Levels, Principal, Role};
+
+    fn nation(code: &str) -> Nation {
+        Nation::parse(code).unwrap_or_else(|_| panic!("{code}"))
+    }
+
+    fn policy() -> Policy {
+        let members = ["MLI", "BFA", "NER"].map(nation).into_iter().collect();
+        Policy::new(
+            Confederation::new("AES", members).unwrap_or_else(|err| panic!("{err}")),
+            Levels::default(),
+        )
+    }
+
+    fn track(id: u32, over: &str, marking: &Marking) -> TrackView {
+        TrackView {
+            uid: format!("MLI-air-1-{id}"),
+            track_number: id as u16,
+            time: OffsetDateTime::UNIX_EPOCH,
+            updated: OffsetDateTime::UNIX_EPOCH,
+            position: Point::new(15.0, 0.5),
+            course_deg: 90.0,
+            speed_mps: 100.0,
+            velocity_east_mps: 100.0,
+            velocity_north_mps: 0.0,
+            turn_rate_deg_s: 0.0,
+            position_sigma_m: 50.0,
+            mode3a: None,
+            mode_s: None,
+            callsign: None,
+            nation: Some(over.to_owned()),
+            identity: Identity::Pending,
+            cot_type: "a-p-A".into(),
+            no_transponder: false,
+            emergency: None,
+            sensors: vec!["GAO".into()],
+            nations: vec!["MLI".into()],
+            marking: marking.clone(),
+            id,
+        }
+    }
+
+    fn uids(message: &str, key: &str) -> Vec<String> {
+        let value: serde_json::Value = serde_json::from_str(message).unwrap_or_default();
+        value[key]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|t| t.get("uid").unwrap_or(t).as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_reader_gets_the_tracks_whose_marking_it_may_see() {
+        let policy = policy();
+        let all = Marking::new("DR", ["AES"]);
+        let national = Marking::new("DR", ["MLI"]);
+        let picture = AirPicture::new(
+            None,
+            nation("MLI"),
+            vec![all.clone(), national.clone()],
+            vec![track(1, "BFA", &all), track(2, "MLI", &national)],
+        );
+        let analyst = Principal::new("analyst", nation("MLI"), "DR", Role::Viewer);
+        let liaison = Principal::new("liaison", nation("NER"), "DR", Role::Viewer);
+        let guest = Principal::new("guest", nation("MLI"), "NP", Role::Viewer);
+        let shown = |p: &Principal| -> Vec<u32> {
+            picture
+                .tracks_for(&policy, Audience::reader(p, None))
+                .iter()
+                .map(|t| t.id)
+                .collect()
+        };
+        assert_eq!(shown(&analyst), [1, 2]);
+        assert_eq!(shown(&liaison), [1]);
+        assert!(shown(&guest).is_empty());
+        // The analyst shares the one serialisation; the liaison's document says the marking of
+        // what it holds; the guest gets nothing.
+        let whole = |p: &Principal| {
+            picture
+                .json_for(&policy, Audience::reader(p, None))
+                .unwrap_or_default()
+        };
+        assert!(Arc::ptr_eq(&whole(&analyst), &whole(&analyst)));
+        let partial = picture
+            .json_for(&policy, Audience::reader(&liaison, None))
+            .unwrap_or_default();
+        let doc: serde_json::Value = serde_json::from_slice(&partial).unwrap_or_default();
+        assert_eq!(doc["tracks"].as_array().map(Vec::len), Some(1));
+        assert_eq!(doc["marking"]["releasable_to"], serde_json::json!(["AES"]));
+        assert!(
+            picture
+                .json_for(&policy, Audience::reader(&guest, None))
+                .is_none()
+        );
+        let full = picture
+            .full_message_for(&policy, Audience::reader(&liaison, None))
+            .unwrap_or_default();
+        assert_eq!(uids(&full, "tracks"), ["MLI-air-1-1"]);
+        assert!(
+            picture
+                .full_message_for(&policy, Audience::reader(&guest, None))
+                .is_none()
+        );
+        // A link takes only what it may carry.
+        let own = OwnTracks {
+            time_s: 0.0,
+            origin: nation("MLI"),
+            offers: vec![(all.clone(), offer(1)), (national.clone(), offer(2))],
+        };
+        let to_ner = liptako_model::LinkAccreditation {
+            nation: nation("NER"),
+            ceiling: "C".into(),
+        };
+        let carried: Vec<u32> = own
+            .for_link(&policy, &to_ner)
+            .iter()
+            .map(|o| o.report.track_number)
+            .collect();
+        assert_eq!(carried, [1]);
+    }
+
+    fn offer(number: u32) -> liptako_track::link::Offer {
+        liptako_track::link::Offer {
+            report: liptako_track::SystemTrackReport {
+                track_number: number,
+                ..Default::default()
+            },
+            priority: liptako_track::link::Priority::Routine,
+            marking: None,
+        }
+    }
+
+    #[test]
+    fn a_track_changing_marking_is_dropped_from_one_class_before_it_joins_the_other() {
+        let all = Marking::new("DR", ["AES"]);
+        let national = Marking::new("DR", ["MLI"]);
+        let before = vec![track(1, "BFA", &all), track(2, "BFA", &all)];
+        let mut moved = track(1, "NER", &national);
+        moved.updated = OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1);
+        let now = vec![moved, track(2, "BFA", &all)];
+        let updates = class_updates(nation("MLI"), None, &before, &now, &all);
+        let summary: Vec<(String, Vec<String>, Vec<String>)> = updates
+            .iter()
+            .map(|u| {
+                (
+                    u.marking.releasable_to.join(","),
+                    uids(&u.message, "tracks"),
+                    uids(&u.message, "dropped"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("AES".into(), vec![], vec!["MLI-air-1-1".into()]),
+                ("MLI".into(), vec!["MLI-air-1-1".into()], vec![]),
+            ]
+        );
+        // One marking: one message, even with nothing new (it carries the time).
+        let same = class_updates(nation("MLI"), None, &before, &before, &all);
+        assert_eq!(same.len(), 1);
+        assert!(uids(&same[0].message, "tracks").is_empty());
     }
 }

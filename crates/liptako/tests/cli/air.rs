@@ -106,6 +106,32 @@ fn alerts(port: u16, token: &str) -> Vec<String> {
         .collect()
 }
 
+/// `liptako simulate` playing the `border` scenario (seed 7) at 20x into `asterix_in`, from
+/// now (so that the ASTERIX times of day fall on today).
+fn simulate_border(asterix_in: SocketAddr) -> KillOnDrop {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    KillOnDrop(
+        std::process::Command::new(super::util::BIN)
+            .args([
+                "simulate",
+                "--scenario",
+                "border",
+                "--seed",
+                "7",
+                "--speed",
+                "20",
+                "--start-time",
+                &format!("{:.3}", now.as_secs_f64()),
+                "--udp",
+                &asterix_in.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 #[test]
 fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak() {
     let dir = tempfile::tempdir().unwrap();
@@ -146,27 +172,7 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
 
     // 600 s of scenario at 20x: about 30 s. The start time is now, so the ASTERIX times of
     // day fall on today.
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    let mut simulator = KillOnDrop(
-        std::process::Command::new(super::util::BIN)
-            .args([
-                "simulate",
-                "--scenario",
-                "border",
-                "--seed",
-                "7",
-                "--speed",
-                "20",
-                "--start-time",
-                &format!("{:.3}", now.as_secs_f64()),
-                "--udp",
-                &asterix_in.to_string(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut simulator = simulate_border(asterix_in);
 
     let mut cat062_tracks: BTreeSet<u16> = BTreeSet::new();
     let mut cat062_records = 0usize;
@@ -303,4 +309,101 @@ fn simulated_radars_become_one_marked_picture_in_the_api_cat062_alerts_and_tak()
     }
     assert!(tak_text.contains("uid=\"MLI-air-"), "{tak_text}");
     assert!(tak_text.contains("type=\"a-"), "{tak_text}");
+}
+
+/// Per-track markings: MLI keeps the tracks over Niger national (`track_marking_over`), the
+/// others releasable to every member. A NER liaison officer on MLI's node sees only the tracks
+/// not over Niger, through the API and the live feed (a track crossing into Niger is dropped
+/// from its feed), while MLI's analyst sees them all, each with its own marking.
+#[test]
+fn a_track_over_a_nation_kept_national_is_shown_only_to_those_who_may_see_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("mli");
+    let password = init(&data, "MLI");
+    super::util::liptako(&[
+        "user",
+        "add",
+        "--data",
+        data.to_str().unwrap(),
+        "--name",
+        "ner_liaison",
+        "--nation",
+        "NER",
+        "--clearance",
+        "DR",
+        "--role",
+        "viewer",
+        "--password",
+        "ner-liaison-password",
+    ]);
+    let cat062_socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let asterix_in = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    let cot = SocketAddr::from(([127, 0, 0, 1], free_port()));
+    configure(&data, asterix_in, cat062_socket.local_addr().unwrap(), cot);
+    let national = liptako_model::Marking::new("DR", ["MLI"]);
+    let mut config = Config::load(&data).unwrap();
+    config
+        .air
+        .track_marking_over
+        .insert(liptako_model::Nation::parse("NER").unwrap(), national);
+    config.save(&data).unwrap();
+    let port = free_port();
+    let _server = KillOnDrop(serve(&data, port));
+    let admin = login(port, "admin", &password);
+    let liaison = login(port, "ner_liaison", "ner-liaison-password");
+    let (stop_feed, feed) = live_air(port, &liaison);
+
+    let mut simulator = simulate_border(asterix_in);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let (mut over_niger, mut shown_to_liaison) = (BTreeSet::new(), BTreeSet::new());
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        for track in tracks(port, &admin) {
+            let uid = track["uid"].as_str().unwrap().to_owned();
+            let expected = if track["nation"] == "NER" {
+                over_niger.insert(uid);
+                // National: the canonical form names no other nation.
+                serde_json::json!({"level": "DR", "releasable_to": []})
+            } else {
+                serde_json::json!({"level": "DR", "releasable_to": ["AES"]})
+            };
+            assert_eq!(track["marking"], expected, "{track:#}");
+        }
+        for track in tracks(port, &liaison) {
+            assert_ne!(track["nation"], "NER", "{track:#}");
+            assert_eq!(
+                track["marking"]["releasable_to"],
+                serde_json::json!(["AES"])
+            );
+            shown_to_liaison.insert(track["uid"].as_str().unwrap().to_owned());
+        }
+        let finished = simulator.0.try_wait().unwrap().is_some();
+        if finished || Instant::now() > deadline {
+            break;
+        }
+    }
+    drop(simulator);
+    stop_feed.send(()).unwrap();
+    let feed = feed.join().unwrap();
+    assert!(!over_niger.is_empty(), "no track ever over Niger");
+    assert!(!shown_to_liaison.is_empty(), "the liaison saw no track");
+    // The feed: never a track over Niger; a track the liaison saw that went over Niger was
+    // dropped from its picture.
+    let mut dropped = BTreeSet::new();
+    for message in feed.iter().filter(|m| m["op"] == "air") {
+        for track in message["tracks"].as_array().unwrap() {
+            assert_ne!(track["nation"], "NER", "{message:#}");
+        }
+        for uid in message["dropped"].as_array().unwrap() {
+            dropped.insert(uid.as_str().unwrap().to_owned());
+        }
+    }
+    let crossed: Vec<&String> = shown_to_liaison.intersection(&over_niger).collect();
+    assert!(
+        !crossed.is_empty(),
+        "no track seen by the liaison crossed into Niger"
+    );
+    for uid in crossed {
+        assert!(dropped.contains(uid), "{uid} was not dropped from the feed");
+    }
 }

@@ -74,7 +74,7 @@ fn demo_runs_three_federated_nodes_with_an_air_picture_each() {
         .unwrap();
     let _demo = KillOnDrop(child);
     let ports: Vec<u16> = (0..3).map(|i| base + i).collect();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(120);
     let mut tokens = Vec::new();
     for &port in &ports {
         loop {
@@ -131,6 +131,47 @@ fn demo_runs_three_federated_nodes_with_an_air_picture_each() {
             };
             complete &= partners_heard && air_tracks > 0;
         }
+    }
+
+    // The joint air picture: every node's picture holds tracks its partners' sensors feed,
+    // and some node holds an aircraft only a partner sees.
+    loop {
+        let pictures: Vec<Vec<Value>> = ports
+            .iter()
+            .zip(&tokens)
+            .map(|(&port, token)| {
+                match http(port, "GET", "/api/v1/air/tracks", Some(token), None) {
+                    Ok((200, body)) => body["tracks"].as_array().cloned().unwrap_or_default(),
+                    _ => Vec::new(),
+                }
+            })
+            .collect();
+        let fed_by = |track: &Value, nation: &str| {
+            track["nations"]
+                .as_array()
+                .is_some_and(|list| list.iter().any(|n| n == nation))
+        };
+        let partners_feed_every_node = pictures.iter().enumerate().all(|(node, picture)| {
+            picture.iter().any(|track| {
+                NATIONS
+                    .iter()
+                    .any(|&n| n != NATIONS[node] && fed_by(track, n))
+            })
+        });
+        let only_a_partner_sees = pictures.iter().enumerate().any(|(node, picture)| {
+            picture.iter().any(|track| {
+                !fed_by(track, NATIONS[node])
+                    && track["nations"].as_array().is_some_and(|n| !n.is_empty())
+            })
+        });
+        if partners_feed_every_node && only_a_partner_sees {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the demo's joint air picture never formed: {pictures:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
     }
 
     // The pursuit scenario: MLI's operation with Niger, released to NER only.

@@ -1,8 +1,8 @@
 //! The joint air picture between real node processes: three federated nodes (mutual TLS, each
-//! link through a test proxy), each with its nation's radar of the `border` scenario (Gao for
-//! MLI, Dori for BFA, Ayorou for NER). `liptako simulate` feeds Gao and Ayorou in real time;
-//! Dori stays silent. Every node must show both aircraft, each as one track, and BFA, whose
-//! radar sees nothing, must show them from its partners alone.
+//! link through a test proxy), MLI and NER with their nation's radar of the `border` scenario
+//! (Gao for MLI, Ayorou for NER), BFA with no sensor at all (only the anchor of its picture).
+//! `liptako simulate` feeds Gao and Ayorou in real time. Every node must show both aircraft,
+//! each as one track, and BFA must show them from its partners alone.
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -31,6 +31,13 @@ fn configure(data: &Path, idx: usize, listen: SocketAddr, marking: Option<Markin
         .unwrap();
     let mut config = Config::load(data).unwrap();
     config.air.track_marking = marking;
+    if idx == BFA {
+        // No sensor of its own: a picture of its partners' tracks around its anchor.
+        config.air.origin_lat_deg = Some(radar.lat_deg);
+        config.air.origin_lon_deg = Some(radar.lon_deg);
+        config.save(data).unwrap();
+        return;
+    }
     config.sensors.push(SensorSection {
         lat_deg: Some(radar.lat_deg),
         lon_deg: Some(radar.lon_deg),
@@ -162,6 +169,31 @@ fn every_node_sees_each_aircraft_a_partners_radar_sees_as_one_track() {
             "{links}"
         );
         assert_eq!(link["receiving"]["air_refused"], 0, "{links}");
+    }
+    // Airspace alerts are raised once in the confederation: whatever crossing a node tracked,
+    // only the nation entered raises it; the others hold its replica.
+    for idx in 0..3 {
+        let (_, list) = c
+            .call(
+                idx,
+                "GET",
+                "/api/v1/reports?kind=airspace_alert&limit=100",
+                None,
+            )
+            .unwrap();
+        for alert in list["items"].as_array().unwrap() {
+            let title = alert["title"].as_str().unwrap();
+            // "Border crossing BFA → NER: ABC123 at 12:00:01"
+            let Some(crossing) = title.strip_prefix("Border crossing ") else {
+                continue;
+            };
+            let entered = crossing.split(" → ").nth(1).and_then(|rest| rest.get(..3));
+            assert_eq!(
+                alert["origin"].as_str(),
+                entered,
+                "node {idx}: raised by another nation than the one entered: {alert:#}"
+            );
+        }
     }
 }
 

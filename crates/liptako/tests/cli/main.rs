@@ -13,6 +13,7 @@ mod pooled;
 mod pursuit;
 mod security;
 mod stix;
+mod system_tracks;
 mod tak_security;
 mod util;
 mod web;

@@ -8,6 +8,14 @@
 //! flickers does not flood the watch officer. A zone the tracker re-evaluates after the zones
 //! changed raises nothing new for a track already known inside it.
 //!
+//! **Once across the confederation**: with the joint picture, every node holds the aircraft a
+//! partner sees, so every node would raise the same alert. [`Raiser::here`] decides which one
+//! does: the nation whose territory the event concerns (the nation entered for a crossing, the
+//! zone's nation for a zone entry, the nation under the track otherwise) when it holds the
+//! track (it is this node, its sensors contribute, or a link carries this node's tracks to it);
+//! otherwise the first nation, in alphabetical order, whose sensors see the aircraft. The others
+//! hold the raiser's alert as a replica, as the marking allows.
+//!
 //! Markings: alerts get `[air] alert_marking`. An alert about a restricted zone is also at
 //! least as restricted as the zone: the higher level, released only to nations both may
 //! reach ([`combine`]), so an alert never tells a partner about a zone it may not see.
@@ -59,8 +67,50 @@ struct OpenAlert {
     valid_until: OffsetDateTime,
 }
 
+/// Which node raises an alert about an aircraft (see the module doc).
+#[derive(Debug, Clone)]
+pub struct Raiser {
+    /// This node's nation.
+    pub own: Nation,
+    /// The partners this node's links carry its air tracks to (their marking may cross).
+    pub partners: Vec<Nation>,
+}
+
+impl Raiser {
+    /// A node that raises every alert itself (no partner holds its tracks).
+    #[cfg(test)]
+    pub fn alone(own: Nation) -> Raiser {
+        Raiser {
+            own,
+            partners: Vec::new(),
+        }
+    }
+
+    /// Whether this node raises an alert concerning `territory` (ISO alpha-3; `None`: no
+    /// nation, or not known) about an aircraft whose sensors' nations are `contributors`
+    /// (sorted; empty: this node's own sensors only).
+    pub fn here(&self, territory: Option<&str>, contributors: &[String]) -> bool {
+        let own = self.own.as_str();
+        let contributes = |nation: &str| {
+            contributors.iter().any(|c| c == nation) || (contributors.is_empty() && nation == own)
+        };
+        if let Some(territory) = territory {
+            if territory == own {
+                return true;
+            }
+            let partner_holds = self.partners.iter().any(|p| p.as_str() == territory);
+            if contributes(territory) || partner_holds {
+                return false;
+            }
+        }
+        contributors.iter().min().is_none_or(|first| first == own)
+    }
+}
+
 /// What the book needs to know to write an alert.
 pub struct Context<'a> {
+    /// Which node of the confederation raises an alert.
+    pub raiser: &'a Raiser,
     /// This node's nation (the origin of alerts).
     pub nation: Nation,
     /// The marking rule's policy.
@@ -128,15 +178,18 @@ impl AlertBook {
                     lat_lon(*lat_deg, *lon_deg)
                 )];
                 lines.extend(description(ctx.track));
-                vec![self.open(
+                self.open(
                     track,
                     Subject::Crossing(n),
                     title,
                     lines,
                     Some(Point::new(*lat_deg, *lon_deg)),
                     ctx.marking.clone(),
+                    Some(to.as_str()),
                     ctx,
-                )]
+                )
+                .into_iter()
+                .collect()
             }
             EventKind::NoTransponder => {
                 let subject = Subject::NoTransponder;
@@ -162,15 +215,19 @@ impl AlertBook {
                     rfc3339(when)
                 )];
                 lines.extend(description(ctx.track));
-                vec![self.open(
+                let over = ctx.track.and_then(|t| t.nation.as_deref());
+                self.open(
                     track,
                     subject,
                     title,
                     lines,
                     position(ctx.track),
                     ctx.marking.clone(),
+                    over,
                     ctx,
-                )]
+                )
+                .into_iter()
+                .collect()
             }
             EventKind::TransponderSeen => self.update(
                 track,
@@ -195,15 +252,19 @@ impl AlertBook {
                     rfc3339(when)
                 )];
                 lines.extend(description(ctx.track));
-                vec![self.open(
+                let over = ctx.track.and_then(|t| t.nation.as_deref());
+                self.open(
                     track,
                     subject,
                     title,
                     lines,
                     position(ctx.track),
                     ctx.marking.clone(),
+                    over,
                     ctx,
-                )]
+                )
+                .into_iter()
+                .collect()
             }
             EventKind::EmergencyCleared => self.update(
                 track,
@@ -255,15 +316,19 @@ impl AlertBook {
                     lat_lon(*lat_deg, *lon_deg)
                 )];
                 lines.extend(description(ctx.track));
-                let write = self.open(
+                let territory = ctx.zone.map(|zone| zone.origin.as_str());
+                let Some(write) = self.open(
                     track,
                     subject.clone(),
                     title,
                     lines,
                     Some(Point::new(*lat_deg, *lon_deg)),
                     marking,
+                    territory,
                     ctx,
-                );
+                ) else {
+                    return Vec::new();
+                };
                 if let Some(alert) = self
                     .open
                     .get_mut(&track)
@@ -316,6 +381,8 @@ impl AlertBook {
             .is_some_and(|alerts| alerts.contains_key(subject))
     }
 
+    /// Opens an alert, if this node is the one to raise it (`territory`: the nation the event
+    /// concerns).
     #[allow(clippy::too_many_arguments)]
     fn open(
         &mut self,
@@ -325,8 +392,13 @@ impl AlertBook {
         lines: Vec<String>,
         location: Option<Point>,
         marking: Marking,
+        territory: Option<&str>,
         ctx: &Context<'_>,
-    ) -> AlertWrite {
+    ) -> Option<AlertWrite> {
+        let contributors = ctx.track.map_or(&[][..], |t| t.nations.as_slice());
+        if !ctx.raiser.here(territory, contributors) {
+            return None;
+        }
         let kind = subject.kind_label();
         let alert = OpenAlert {
             id: Uuid::now_v7(),
@@ -339,7 +411,7 @@ impl AlertBook {
         };
         let draft = draft(&alert, Expect::New, ctx);
         self.open.entry(track).or_default().insert(subject, alert);
-        AlertWrite { draft, kind }
+        Some(AlertWrite { draft, kind })
     }
 
     /// Re-marks and renames every open alert about a zone whose marking or name changed
@@ -641,11 +713,62 @@ mod tests {
     }
 
     #[test]
+    fn an_alert_about_an_aircraft_is_raised_by_one_nation_only() {
+        let linked = |own: &str| Raiser {
+            own: nation(own),
+            partners: ["MLI", "BFA", "NER"]
+                .into_iter()
+                .filter(|n| *n != own)
+                .map(nation)
+                .collect(),
+        };
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let raisers = |territory: Option<&str>, contributors: &[&str]| {
+            ["MLI", "BFA", "NER"]
+                .into_iter()
+                .filter(|own| linked(own).here(territory, &names(contributors)))
+                .collect::<Vec<_>>()
+        };
+        // Seen by Mali's radar only, crossing into Niger: Niger raises it (it holds the track
+        // through the joint picture), Mali and Burkina Faso hold its replica.
+        assert_eq!(raisers(Some("NER"), &["MLI"]), ["NER"]);
+        // Seen by both, over Mali: Mali.
+        assert_eq!(raisers(Some("MLI"), &["MLI", "NER"]), ["MLI"]);
+        // Over a nation outside the confederation (Algeria): the first contributor.
+        assert_eq!(raisers(Some("DZA"), &["NER", "MLI"]), ["MLI"]);
+        assert_eq!(raisers(None, &["NER"]), ["NER"]);
+        // Every case, every territory: exactly one raiser while the links carry the tracks.
+        for territory in [None, Some("MLI"), Some("BFA"), Some("NER"), Some("DZA")] {
+            for contributors in [
+                &["MLI"][..],
+                &["NER"],
+                &["BFA", "MLI"],
+                &["BFA", "MLI", "NER"],
+            ] {
+                assert_eq!(
+                    raisers(territory, contributors).len(),
+                    1,
+                    "{territory:?} {contributors:?}"
+                );
+            }
+        }
+        // A node alone (or whose links may not carry its tracks) raises what its sensors see,
+        // wherever it is.
+        let alone = Raiser::alone(nation("MLI"));
+        assert!(alone.here(Some("NER"), &[]));
+        assert!(alone.here(Some("NER"), &names(&["MLI"])));
+        // ... but not what only a partner's sensors see over that partner's own territory.
+        assert!(!alone.here(Some("NER"), &names(&["NER"])));
+    }
+
+    #[test]
     fn one_report_per_subject_updated_by_later_events() {
         let policy = policy();
         let marking = Marking::new("DR", ["AES"]);
         let z = zone(Marking::new("C", ["AES"]), "MLI");
+        let raiser = Raiser::alone(nation("MLI"));
         let ctx = |zone| Context {
+            raiser: &raiser,
             nation: nation("MLI"),
             policy: &policy,
             marking: &marking,

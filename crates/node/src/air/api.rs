@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::http::error::AppError;
 use crate::http::extract::{Caller, Params};
-use crate::picture::{AirPicture, Identity, TrackView};
+use crate::picture::{Identity, TrackView};
 use crate::state::Node;
 
 /// The air picture's routes.
@@ -67,11 +67,8 @@ fn hidden(node: &Node) -> Value {
     serde_json::json!({ "time": null, "origin": node.nation(), "tracks": [] })
 }
 
-fn visible(node: &Node, caller: &Caller) -> Option<Arc<AirPicture>> {
-    let picture = node.bus().air().picture();
-    node.policy()
-        .allows(Audience::reader(&caller.0, None), picture.as_ref())
-        .then_some(picture)
+fn audience(caller: &Caller) -> Audience<'_> {
+    Audience::reader(&caller.0, None)
 }
 
 fn wants_geojson(headers: &HeaderMap) -> bool {
@@ -112,11 +109,11 @@ pub async fn tracks(
         .as_deref()
         .map(|text| BBox::parse(text).map_err(|err| AppError::BadRequest(err.0)))
         .transpose()?;
-    let picture = visible(&node, &caller);
+    let picture = node.bus().air().picture();
+    let shown = picture.tracks_for(node.policy(), audience(&caller));
     if wants_geojson(&headers) {
-        let features: Vec<Value> = picture
+        let features: Vec<Value> = shown
             .iter()
-            .flat_map(|picture| picture.tracks.iter())
             .filter(|track| bbox.as_ref().is_none_or(|b| inside(b, track)))
             .map(|track| {
                 serde_json::json!({
@@ -141,30 +138,33 @@ pub async fn tracks(
         );
         return Ok(response);
     }
-    let Some(picture) = picture else {
-        return Ok(Json(hidden(&node)).into_response());
-    };
     if let Some(bbox) = bbox {
-        let tracks: Vec<&TrackView> = picture
-            .tracks
-            .iter()
+        let tracks: Vec<&TrackView> = shown
+            .into_iter()
             .filter(|track| inside(&bbox, track))
             .collect();
+        if tracks.is_empty() && !picture.sees_default(node.policy(), audience(&caller)) {
+            return Ok(Json(hidden(&node)).into_response());
+        }
         return Ok(Json(serde_json::json!({
             "time": picture.time.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
             "origin": picture.origin,
-            "marking": picture.marking,
+            "marking": picture.marking_of(node.policy(), &tracks),
             "tracks": tracks,
         }))
         .into_response());
     }
-    // The whole picture: serialised once per picture, whoever asks.
+    // The picture as the caller may see it: serialised once per picture for every caller who
+    // may see all of it.
+    let Some(json) = picture.json_for(node.policy(), audience(&caller)) else {
+        return Ok(Json(hidden(&node)).into_response());
+    };
     Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        axum::body::Body::from(axum::body::Bytes::from_owner(picture.json())),
+        axum::body::Body::from(axum::body::Bytes::from_owner(json)),
     )
         .into_response())
 }
@@ -181,11 +181,12 @@ pub async fn track(
     caller: Caller,
     Path(uid): Path<String>,
 ) -> Result<Response, AppError> {
-    let picture = visible(&node, &caller).ok_or(AppError::NotFound)?;
+    let picture = node.bus().air().picture();
     let track = picture
         .tracks
         .iter()
         .find(|track| track.uid == uid)
+        .filter(|track| picture.shows(node.policy(), audience(&caller), track))
         .ok_or(AppError::NotFound)?;
     Ok(Json(track).into_response())
 }

@@ -12,6 +12,11 @@
 //!   I021/140 or the flight level, accuracy from NACp). Test targets and reports whose position
 //!   failed a check (CPR, local decoding, independent position check: spoofing) are left out.
 //!
+//! - CAT062 system track (from a `system` sensor: another system's tracker) →
+//!   [`SystemTrackReport`] (I062/105 position, I062/185 velocity, I062/136 flight level,
+//!   I062/060 Mode 3/A, I062/380 address and identification, I062/080 CST; TSE ends the
+//!   track). Simulated tracks (I062/080 SIM) are left out of the real picture.
+//!
 //! ASTERIX times are seconds since midnight UTC; [`TodClock`] makes them absolute (Unix
 //! seconds), choosing the day that puts the time nearest the sensor's previous report (or the
 //! node's clock for a first report), so midnight is crossed both ways.
@@ -29,7 +34,7 @@ use liptako_asterix::cat062::{
     AircraftDerived, Cat062Track, TargetIdentification, TrackStatus, Velocity,
 };
 use liptako_asterix::{AircraftAddress, AircraftId, DataSource, Decoder, Editions, Mode3A, Wgs84};
-use liptako_track::{AdsbReport, RadarPlot};
+use liptako_track::{AdsbReport, RadarPlot, SystemTrackReport};
 
 use crate::config::air::SensorKind;
 
@@ -125,6 +130,13 @@ pub enum Measurement {
     },
     /// An ADS-B report (CAT021).
     Adsb(AdsbReport),
+    /// A state of another system's track (CAT062); `last`: the system ended the track (TSE).
+    System {
+        /// The state.
+        report: Box<SystemTrackReport>,
+        /// The system ended the track with this message.
+        last: bool,
+    },
 }
 
 impl Measurement {
@@ -134,6 +146,7 @@ impl Measurement {
             Measurement::Plot(plot) => plot.time_s,
             Measurement::Sector { time_s, .. } => *time_s,
             Measurement::Adsb(report) => report.time_s,
+            Measurement::System { report, .. } => report.time_s,
         }
     }
 }
@@ -155,11 +168,13 @@ pub enum Skip {
     OtherMessage,
     /// A CAT021 report without an aircraft address.
     NoAddress,
+    /// A CAT062 track without a track number (I062/040).
+    NoTrackNumber,
 }
 
 impl Skip {
     /// Every reason, for registering counters.
-    pub const ALL: [Skip; 7] = [
+    pub const ALL: [Skip; 8] = [
         Skip::UnknownSource,
         Skip::Category,
         Skip::NoTime,
@@ -167,6 +182,7 @@ impl Skip {
         Skip::Unreliable,
         Skip::OtherMessage,
         Skip::NoAddress,
+        Skip::NoTrackNumber,
     ];
 
     /// The metric label.
@@ -179,6 +195,7 @@ impl Skip {
             Skip::Unreliable => "unreliable",
             Skip::OtherMessage => "other_message",
             Skip::NoAddress => "no_address",
+            Skip::NoTrackNumber => "no_track_number",
         }
     }
 }
@@ -252,6 +269,7 @@ impl FeedDecoder {
                 48 => Cat048Report::from_record(&record).map(Typed::Plot),
                 34 => Cat034Message::from_record(&record).map(Typed::Service),
                 21 => Cat021Report::from_record(&record).map(Typed::Adsb),
+                62 => Cat062Track::from_record(&record).map(|t| Typed::System(Box::new(t))),
                 _ => None,
             };
             let Some(typed) = typed else {
@@ -262,6 +280,7 @@ impl FeedDecoder {
                 Typed::Plot(r) => r.data_source,
                 Typed::Service(m) => m.data_source,
                 Typed::Adsb(r) => r.data_source,
+                Typed::System(t) => t.data_source,
             };
             let slot = match source {
                 Some(source) => self.sensors.iter().position(|s| s.source == source),
@@ -293,6 +312,12 @@ impl FeedDecoder {
                 (Typed::Adsb(r), SensorKind::Adsb) => absolute(r.time_of_day_s())
                     .and_then(|t| adsb_report(&r, t))
                     .map(Measurement::Adsb),
+                (Typed::System(t), SensorKind::System) => absolute(t.time_of_track_s)
+                    .and_then(|time| system_track(&t, time))
+                    .map(|(report, last)| Measurement::System {
+                        report: Box::new(report),
+                        last,
+                    }),
                 _ => Err(Skip::Category),
             };
             tally.records.push((sensor.index, category));
@@ -309,6 +334,21 @@ enum Typed<'a> {
     Plot(Cat048Report<'a>),
     Service(Cat034Message),
     Adsb(Cat021Report),
+    System(Box<Cat062Track>),
+}
+
+/// A position the tracker may take: present, finite and on the globe.
+fn checked(position: Option<Wgs84>) -> Result<(f64, f64), Skip> {
+    let Wgs84 { lat_deg, lon_deg } = position.ok_or(Skip::NoPosition)?;
+    if lat_deg.is_finite()
+        && lon_deg.is_finite()
+        && (-90.0..=90.0).contains(&lat_deg)
+        && (-180.0..=180.0).contains(&lon_deg)
+    {
+        Ok((lat_deg, lon_deg))
+    } else {
+        Err(Skip::NoPosition)
+    }
 }
 
 fn finite(value: f64) -> Option<f64> {
@@ -378,14 +418,7 @@ pub fn adsb_report(report: &Cat021Report, time_s: f64) -> Result<AdsbReport, Ski
         return Err(Skip::Unreliable);
     }
     let address = report.aircraft_address.ok_or(Skip::NoAddress)?.bits();
-    let Wgs84 { lat_deg, lon_deg } = report.position().ok_or(Skip::NoPosition)?;
-    if !(lat_deg.is_finite()
-        && lon_deg.is_finite()
-        && (-90.0..=90.0).contains(&lat_deg)
-        && (-180.0..=180.0).contains(&lon_deg))
-    {
-        return Err(Skip::NoPosition);
-    }
+    let (lat_deg, lon_deg) = checked(report.position())?;
     let velocity_mps = report
         .ground_vector
         .filter(|v| !v.range_exceeded)
@@ -410,6 +443,47 @@ pub fn adsb_report(report: &Cat021Report, time_s: f64) -> Result<AdsbReport, Ski
         mode3a: report.mode3a.map(Mode3A::bits),
         callsign: report.aircraft_id.and_then(|id| callsign(&id)),
     })
+}
+
+/// A CAT062 system track as a state of a source of system tracks at absolute time `time_s`,
+/// and whether the system ended the track (TSE). Simulated and test tracks are left out.
+pub fn system_track(track: &Cat062Track, time_s: f64) -> Result<(SystemTrackReport, bool), Skip> {
+    let status = track.status.unwrap_or_default();
+    if status.sim {
+        return Err(Skip::Unreliable);
+    }
+    let track_number = track.track_number.ok_or(Skip::NoTrackNumber)?;
+    let (lat_deg, lon_deg) = checked(track.position_wgs84)?;
+    let velocity_mps = track
+        .velocity
+        .and_then(|v| Some([finite(v.vx_mps)?, finite(v.vy_mps)?]));
+    let altitude_m = track
+        .measured_flight_level
+        .map(|fl| fl * FL_M)
+        .or(track.geometric_altitude_ft.map(|ft| ft * FT_M))
+        .and_then(finite);
+    let derived = track.aircraft_derived.as_ref();
+    let callsign = track
+        .target_identification
+        .map(|t| t.id)
+        .or(derived.and_then(|d| d.id))
+        .and_then(|id| callsign(&id));
+    Ok((
+        SystemTrackReport {
+            track_number: u32::from(track_number),
+            time_s,
+            lat_deg,
+            lon_deg,
+            velocity_mps,
+            altitude_m,
+            mode3a: track.mode3a.map(|m| m.code.bits()),
+            mode_s: derived.and_then(|d| d.address).map(AircraftAddress::bits),
+            callsign,
+            coasting: status.cst,
+            ..SystemTrackReport::default()
+        },
+        status.tse,
+    ))
 }
 
 /// Standard deviation of the position from its Navigation Accuracy Category (NACp, DO-260B

@@ -121,7 +121,7 @@ impl Engine {
             match inputs.recv_timeout(MAX_SLEEP) {
                 Ok(Input::Measurements(list)) => {
                     let now = self.clock.instant();
-                    let wall_s = unix_s(&self.clock);
+                    let wall_s = self.clock.unix_s();
                     for (sensor, measurement) in list {
                         let t = measurement.time_s();
                         let result = self.push(sensor, &measurement, &mut warned_period);
@@ -251,6 +251,13 @@ impl Engine {
         match measurement {
             Measurement::Plot(plot) => self.tracker.push_plot(id, plot),
             Measurement::Adsb(report) => self.tracker.push_adsb(id, report),
+            Measurement::System { report, last } => {
+                self.tracker.push_system_track(id, report)?;
+                if *last {
+                    self.tracker.end_system_track(id, report.track_number)?;
+                }
+                Ok(())
+            }
             Measurement::Sector {
                 azimuth_deg,
                 time_s,
@@ -399,12 +406,6 @@ fn picture_watermark(
         watermark = watermark.max(slowest).max(fastest - max_delay_s);
     }
     watermark.is_finite().then_some(watermark)
-}
-
-/// The node's clock, Unix seconds.
-pub fn unix_s(clock: &Clock) -> f64 {
-    let now = clock.now();
-    now.unix_timestamp() as f64 + f64::from(now.nanosecond()) * 1e-9
 }
 
 fn log_refusal(

@@ -98,6 +98,7 @@ impl AirMetrics {
                 let categories: &[u8] = match sensor.kind() {
                     SensorKind::Radar => &[48, 34],
                     SensorKind::Adsb => &[21],
+                    SensorKind::System => &[62],
                 };
                 SensorMetrics {
                     records: categories

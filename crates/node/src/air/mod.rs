@@ -68,8 +68,8 @@ impl Started {
 /// Coverage assumed around a sensor whose range is not configured, metres.
 const DEFAULT_COVERAGE_M: f64 = 400_000.0;
 
-/// Starts the air picture as `[air]` and `[[sensor]]` configure it. Does nothing without
-/// sensors. Fails, naming the key or the address, before anything runs if the configuration
+/// Starts the air picture as `[air]` and `[[sensor]]` configure it (with no sensor but an
+/// anchor, a picture of the partners' tracks alone). Does nothing without either. Fails, naming the key or the address, before anything runs if the configuration
 /// is wrong or an address cannot be bound.
 pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
     let config = node.config();
@@ -94,6 +94,9 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Started> {
         match &sensor.model {
             crate::config::air::SensorModel::Radar(radar) => tracker.add_radar(radar.clone()),
             crate::config::air::SensorModel::Adsb(adsb) => tracker.add_adsb_source(adsb.clone()),
+            crate::config::air::SensorModel::System(system) => {
+                tracker.add_system_track_source(system.clone())
+            }
         }
         .map_err(|err| anyhow::anyhow!("{}: sensor {}: {err}", file.display(), sensor.id))?;
     }
@@ -213,7 +216,8 @@ fn coverage(settings: &crate::config::air::AirSettings) -> GeoBox {
             crate::config::air::SensorModel::Radar(radar) => {
                 radar.max_range_m.unwrap_or(DEFAULT_COVERAGE_M)
             }
-            crate::config::air::SensorModel::Adsb(_) => DEFAULT_COVERAGE_M,
+            crate::config::air::SensorModel::Adsb(_)
+            | crate::config::air::SensorModel::System(_) => DEFAULT_COVERAGE_M,
         };
         sensor.position.map(|p| around(p, range))
     });

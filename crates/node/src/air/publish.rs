@@ -16,19 +16,19 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use liptako_asterix::{BlockEncoder, EncodeError};
-use liptako_model::Point;
+use liptako_model::{Audience, Labelled, LinkAccreditation, Point};
 use liptako_store::{AirHistoryRow, Store, WriteJob, WriteOp, WriteOutcome};
 use liptako_track::{Picture, SystemTrack};
 use time::OffsetDateTime;
 
-use super::alerts::{AlertBook, Context};
+use super::alerts::{AlertBook, Context, Raiser};
 use super::convert::{OutTrack, cat062_track};
 use super::engine::Frame;
 use super::metrics::AirMetrics;
 use super::zones::ZoneBook;
 use crate::config::air::{AirSettings, SensorModel};
 use crate::picture::AirTrack;
-use crate::picture::{AirHub, AirPicture, AirUpdate, Identity, TrackView, changes, update_message};
+use crate::picture::{AirHub, AirPicture, Identity, TrackView, changes, class_updates};
 use crate::state::Node;
 
 /// CAT062 datagrams are cut below this size, so that nothing fragments on Ethernet.
@@ -76,7 +76,7 @@ impl Publisher {
             .iter()
             .filter_map(|s| match &s.model {
                 SensorModel::Radar(radar) => Some(radar.period_s),
-                SensorModel::Adsb(_) => None,
+                SensorModel::Adsb(_) | SensorModel::System(_) => None,
             })
             .fold(settings.picture_period.as_secs_f64(), f64::max);
         Ok(Publisher {
@@ -103,10 +103,10 @@ impl Publisher {
             Arc::new(AirPicture::new(
                 None,
                 self.settings.nation,
-                self.settings.track_marking.clone(),
+                self.settings.track_markings(),
                 Vec::new(),
             )),
-            None,
+            Vec::new(),
         );
         while let Ok(frame) = frames.recv() {
             if let Some(picture) = frame.picture {
@@ -122,12 +122,14 @@ impl Publisher {
     /// never keeps a zone's old name or a wider marking than the zone now has.
     fn rezone(&mut self) {
         let now = self.node.now();
+        let raiser = self.raiser();
         let writes = {
             let zones = self
                 .zones
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let ctx = Context {
+                raiser: &raiser,
                 nation: self.settings.nation,
                 policy: self.node.policy(),
                 marking: &self.settings.alert_marking,
@@ -149,13 +151,14 @@ impl Publisher {
             .iter()
             .filter_map(|track| self.view(track, time))
             .collect();
-        let (changed, dropped) = changes(&self.previous, &views);
+        let (changed, _) = changes(&self.previous, &views);
         let changed_ids: HashSet<u32> = changed.iter().map(|t| t.id).collect();
-        let message = update_message(
+        let updates = class_updates(
+            self.settings.nation,
             Some(time),
-            false,
-            changed.iter().copied(),
-            dropped.iter().copied(),
+            &self.previous,
+            &views,
+            &self.settings.track_marking,
         );
         let dropped_ids: Vec<u32> = {
             let current: HashSet<u32> = views.iter().map(|t| t.id).collect();
@@ -169,14 +172,10 @@ impl Publisher {
             Arc::new(AirPicture::new(
                 Some(time),
                 self.settings.nation,
-                self.settings.track_marking.clone(),
+                self.settings.track_markings(),
                 views.clone(),
             )),
-            Some(AirUpdate {
-                origin: self.settings.nation,
-                marking: self.settings.track_marking.clone(),
-                message: message.into(),
-            }),
+            updates,
         );
         self.metrics.pictures.inc();
         self.metrics.tracks.set(views.len() as i64);
@@ -194,11 +193,6 @@ impl Publisher {
     /// told it), each with its priority; federation decides what each link may carry.
     fn offer_partners(&self, picture: &Picture) {
         let joint = self.node.bus().joint_air();
-        let marking = &self.settings.track_marking;
-        let words = liptako_track::wire::WireMarking {
-            level: marking.level.clone(),
-            releasable_to: marking.releasable_to.clone(),
-        };
         let own = self.settings.nation.as_str();
         let offers = picture
             .tracks
@@ -207,17 +201,24 @@ impl Publisher {
                 let report = track.report(picture.time_s)?;
                 // Over a partner's territory (or unknown): the partners need it first.
                 let near_border = track.nation.as_deref() != Some(own);
-                Some(liptako_track::link::Offer {
-                    report,
-                    priority: liptako_track::link::Priority::of(track, near_border),
-                    marking: Some(words.clone()),
-                })
+                let marking = self.settings.track_marking_at(track.nation.as_deref());
+                let words = liptako_track::wire::WireMarking {
+                    level: marking.level.clone(),
+                    releasable_to: marking.releasable_to.clone(),
+                };
+                Some((
+                    marking.clone(),
+                    liptako_track::link::Offer {
+                        report,
+                        priority: liptako_track::link::Priority::of(track, near_border),
+                        marking: Some(words),
+                    },
+                ))
             })
             .collect();
         joint.offer(crate::picture::OwnTracks {
             time_s: picture.time_s,
             origin: self.settings.nation,
-            marking: marking.clone(),
             offers,
         });
     }
@@ -273,6 +274,10 @@ impl Publisher {
                 )
                 .collect(),
             nations: track.nations(),
+            marking: self
+                .settings
+                .track_marking_at(track.nation.as_deref())
+                .clone(),
             id: track.id.0,
         })
     }
@@ -332,7 +337,7 @@ impl Publisher {
         AirTrack {
             uid: view.uid.clone(),
             origin: self.settings.nation,
-            marking: self.settings.track_marking.clone(),
+            marking: view.marking.clone(),
             exercise: None,
             time: view.time,
             position: view.position,
@@ -420,7 +425,7 @@ impl Publisher {
                 time: view.time,
                 origin: self.settings.nation,
                 uid: view.uid.clone(),
-                marking: self.settings.track_marking.clone(),
+                marking: view.marking.clone(),
                 lat: view.position.lat,
                 lon: view.position.lon,
                 payload,
@@ -466,6 +471,7 @@ impl Publisher {
             return;
         }
         let now = self.node.now();
+        let raiser = self.raiser();
         let mut writes = Vec::new();
         {
             let zones = self
@@ -479,6 +485,7 @@ impl Publisher {
                     _ => None,
                 };
                 let ctx = Context {
+                    raiser: &raiser,
                     nation: self.settings.nation,
                     policy: self.node.policy(),
                     marking: &self.settings.alert_marking,
@@ -491,6 +498,37 @@ impl Publisher {
             }
         }
         self.submit_alerts(writes);
+    }
+
+    /// Who raises alerts: the partners this node's links carry its tracks to (their ceiling and
+    /// nation admit the track marking) raise those about their territory.
+    fn raiser(&self) -> Raiser {
+        let partners = self
+            .node
+            .links()
+            .iter()
+            .filter(|link| {
+                let nation = link.config.nation;
+                let accreditation = LinkAccreditation {
+                    nation,
+                    ceiling: link.config.ceiling.clone(),
+                };
+                // A track the partner raises about is over its territory: that marking counts.
+                let tracks = Labelled {
+                    origin: self.settings.nation,
+                    marking: self.settings.track_marking_at(Some(nation.as_str())),
+                    world: None,
+                };
+                self.node
+                    .policy()
+                    .allows(Audience::link(&accreditation), &tracks)
+            })
+            .map(|link| link.config.nation)
+            .collect();
+        Raiser {
+            own: self.settings.nation,
+            partners,
+        }
     }
 
     /// Writes alerts (durably; never dropped: this thread waits for room in the store's queue).

@@ -333,10 +333,8 @@ fn full_picture(node: &Node, subscription: &Subscription) -> Option<String> {
     if !hub.is_active() {
         return None;
     }
-    let picture = hub.picture();
-    node.policy()
-        .allows(subscription.audience(), picture.as_ref())
-        .then(|| picture.full_message())
+    hub.picture()
+        .full_message_for(node.policy(), subscription.audience())
 }
 
 /// Sends a text frame; false if the client is gone or too slow.

@@ -5,6 +5,7 @@
 //! picture_period = "1s"            # a picture (API, live feed, TAK, CAT062) per period
 //! max_delay = "2s"                 # how long a picture waits for a late sensor
 //! track_marking = { level = "DR", releasable_to = ["AES"] }
+//! track_marking_over = { MLI = { level = "DR", releasable_to = ["MLI"] } }  # by territory
 //! alert_marking = { level = "DR", releasable_to = ["AES"] }
 //! cat062_out = ["239.10.0.62:8600"] # system tracks out (unicast or multicast)
 //! sac = 0                           # our SDPS's I062/010
@@ -17,8 +18,9 @@
 //!
 //! [[sensor]]
 //! id = "GAO"
-//! kind = "radar"                    # radar (CAT048 + CAT034) or adsb (CAT021)
+//! kind = "radar"                    # radar (CAT048 + CAT034), adsb (CAT021) or system (CAT062)
 //! listen = "239.10.0.1:30001"       # unicast address, or a multicast group and port
+//! transport = "udp"                 # udp (datagrams) or tcp (a stream of data blocks)
 //! sac = 1
 //! sic = 1
 //! lat_deg = 16.25
@@ -28,7 +30,15 @@
 //! editions = ["CAT048=1.21"]        # older editions the sensor sends (default: current)
 //! ```
 //!
-//! The air picture runs when at least one `[[sensor]]` is configured. Sensors may share a
+//! A `system` sensor is another surveillance data processing system (a partner's ARTAS, a
+//! national centre) sending CAT062 system tracks: they are fused as a source of system tracks,
+//! like a partner node's (`nation`: whose system it is, default this node's). Over `tcp` the
+//! node listens and the sensor (or its gateway) connects and sends ASTERIX data blocks back to
+//! back, as over UDP without the datagram boundaries.
+//!
+//! The air picture runs when at least one `[[sensor]]` is configured, or, on a node without
+//! sensors of its own, when `[air]` gives the anchor (`origin_lat_deg`, `origin_lon_deg`): it
+//! then shows its partners' tracks (the joint picture). Sensors may share a
 //! listen address (one feed carrying several radars): records are told apart by their SAC/SIC.
 //! [`resolve`] checks everything against the policy before anything is bound; an error names
 //! the key (`sensor GAO: pd 1.5 must be in (0, 1]`).
@@ -39,7 +49,9 @@ use std::time::Duration;
 
 use liptako_asterix::{DataSource, Editions, tables};
 use liptako_model::{Marking, Nation, Policy};
-use liptako_track::{AdsbConfig, RadarConfig, RangeGeometry, TrackerConfig};
+use liptako_track::{
+    AdsbConfig, RadarConfig, RangeGeometry, SystemTrackSourceConfig, TrackerConfig,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigDuration;
@@ -97,6 +109,10 @@ pub struct AirSection {
     /// releasable to every member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_marking: Option<Marking>,
+    /// Per nation (ISO alpha-3) whose territory a track is over, the marking of that track
+    /// instead of `track_marking` (a track over national territory may be kept national).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub track_marking_over: BTreeMap<Nation, Marking>,
     /// Marking of the airspace alert reports (an alert about a restricted zone is also at
     /// least as restricted as the zone). Default `DR` releasable to every member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +168,7 @@ impl Default for AirSection {
             origin_lat_deg: None,
             origin_lon_deg: None,
             track_marking: None,
+            track_marking_over: BTreeMap::new(),
             alert_marking: None,
             alert_validity: default_alert_validity(),
             borders: true,
@@ -218,6 +235,23 @@ pub enum SensorKind {
     Radar,
     /// An ADS-B ground station or network: CAT021 reports.
     Adsb,
+    /// Another system's tracks (a partner's ARTAS, a national centre): CAT062.
+    System,
+}
+
+/// How a sensor's data arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transport {
+    /// UDP datagrams (unicast or multicast), each holding whole data blocks.
+    #[default]
+    Udp,
+    /// A TCP stream of data blocks: the node listens, the sensor connects.
+    Tcp,
+}
+
+fn is_udp(transport: &Transport) -> bool {
+    *transport == Transport::Udp
 }
 
 /// `[[sensor]]`: one radar or ADS-B source.
@@ -230,6 +264,12 @@ pub struct SensorSection {
     pub kind: SensorKind,
     /// Where its datagrams arrive: a unicast address to bind, or a multicast group and port.
     pub listen: SocketAddr,
+    /// UDP (default) or TCP.
+    #[serde(default, skip_serializing_if = "is_udp")]
+    pub transport: Transport,
+    /// System: the nation whose system it is (default: this node's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nation: Option<Nation>,
     /// Multicast: the local interface address to join the group on (default: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interface: Option<Ipv4Addr>,
@@ -273,7 +313,8 @@ pub struct SensorSection {
     /// Radar: azimuth sectors per rotation (plots are processed a sector at a time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sectors: Option<u16>,
-    /// ADS-B: position noise when a report has no NACp, metres.
+    /// ADS-B: position noise when a report has no NACp; system: when a track's report gives no
+    /// accuracy, metres.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_sigma_m: Option<f64>,
     /// ASTERIX editions the sensor sends, when not the current ones (`"CAT048=1.21"`).
@@ -299,6 +340,8 @@ impl SensorSection {
             id: id.to_owned(),
             kind,
             listen,
+            transport: Transport::Udp,
+            nation: None,
             interface: None,
             sac,
             sic,
@@ -370,6 +413,8 @@ pub enum SensorModel {
     Radar(RadarConfig),
     /// An ADS-B source.
     Adsb(AdsbConfig),
+    /// Another system's tracks.
+    System(SystemTrackSourceConfig),
 }
 
 /// One sensor, checked.
@@ -381,6 +426,8 @@ pub struct Sensor {
     pub source: DataSource,
     /// Where its datagrams arrive.
     pub listen: SocketAddr,
+    /// UDP or TCP.
+    pub transport: Transport,
     /// The multicast interface, if any.
     pub interface: Option<Ipv4Addr>,
     /// The editions it is decoded with.
@@ -397,6 +444,7 @@ impl Sensor {
         match self.model {
             SensorModel::Radar(_) => SensorKind::Radar,
             SensorModel::Adsb(_) => SensorKind::Adsb,
+            SensorModel::System(_) => SensorKind::System,
         }
     }
 
@@ -404,7 +452,7 @@ impl Sensor {
     pub fn silence_timeout(&self) -> Duration {
         let period = match &self.model {
             SensorModel::Radar(radar) => radar.period_s,
-            SensorModel::Adsb(_) => 1.0,
+            SensorModel::Adsb(_) | SensorModel::System(_) => 1.0,
         };
         Duration::from_secs_f64((3.0 * period).clamp(5.0, 60.0))
     }
@@ -439,6 +487,8 @@ pub struct AirSettings {
     pub tracker: TrackerConfig,
     /// Marking of tracks (canonical).
     pub track_marking: Marking,
+    /// Marking of tracks over a nation's territory, by ISO alpha-3 code (canonical).
+    pub track_marking_over: BTreeMap<String, Marking>,
     /// Marking of alerts (canonical).
     pub alert_marking: Marking,
     /// Validity of alert reports.
@@ -467,14 +517,36 @@ pub struct AirSettings {
     pub sensors: Vec<Sensor>,
 }
 
-/// Checks `[air]` and `[[sensor]]` against the policy. `Ok(None)`: no sensor, nothing to run.
+impl AirSettings {
+    /// The marking of a track over `territory` (the nation under it, if known).
+    pub fn track_marking_at(&self, territory: Option<&str>) -> &Marking {
+        territory
+            .and_then(|nation| self.track_marking_over.get(nation))
+            .unwrap_or(&self.track_marking)
+    }
+
+    /// Every marking a track of this node's picture may have.
+    pub fn track_markings(&self) -> Vec<Marking> {
+        let mut all = vec![self.track_marking.clone()];
+        for marking in self.track_marking_over.values() {
+            if !all.contains(marking) {
+                all.push(marking.clone());
+            }
+        }
+        all
+    }
+}
+
+/// Checks `[air]` and `[[sensor]]` against the policy. `Ok(None)`: no sensor and no anchor,
+/// nothing to run. A node without sensors whose `[air]` gives the anchor
+/// (`origin_lat_deg`, `origin_lon_deg`) runs a picture of its partners' tracks alone.
 pub fn resolve(
     air: &AirSection,
     sensors: &[SensorSection],
     policy: &Policy,
     nation: Nation,
 ) -> Result<Option<AirSettings>, String> {
-    if sensors.is_empty() {
+    if sensors.is_empty() && (air.origin_lat_deg.is_none() || air.origin_lon_deg.is_none()) {
         return Ok(None);
     }
     let picture_period = air.picture_period.0;
@@ -496,6 +568,17 @@ pub fn resolve(
             .map_err(|err| format!("air.{key}: {err}"))
     };
     let track_marking = marking("track_marking", &air.track_marking)?;
+    let track_marking_over = air
+        .track_marking_over
+        .iter()
+        .map(|(over, given)| {
+            let key = format!("track_marking_over.{over}");
+            Ok((
+                over.as_str().to_owned(),
+                marking(&key, &Some(given.clone()))?,
+            ))
+        })
+        .collect::<Result<BTreeMap<_, _>, String>>()?;
     let alert_marking = marking("alert_marking", &air.alert_marking)?;
     let cat062_edition = tables::find(62, air.cat062_edition.trim()).ok_or_else(|| {
         format!(
@@ -515,7 +598,7 @@ pub fn resolve(
 
     let mut resolved: Vec<Sensor> = Vec::with_capacity(sensors.len());
     for section in sensors {
-        let sensor = resolve_sensor(section)?;
+        let sensor = resolve_sensor(section, nation)?;
         if resolved.iter().any(|other| other.id == sensor.id) {
             return Err(format!("sensor {}: id listed twice", sensor.id));
         }
@@ -532,6 +615,12 @@ pub fn resolve(
             if other.kind() == sensor.kind() && other.editions != sensor.editions {
                 return Err(format!(
                     "sensors {} and {} share {} but name different editions: give them separate addresses",
+                    other.id, sensor.id, sensor.listen
+                ));
+            }
+            if other.transport != sensor.transport {
+                return Err(format!(
+                    "sensors {} and {} share {} over different transports: give them separate addresses",
                     other.id, sensor.id, sensor.listen
                 ));
             }
@@ -586,6 +675,7 @@ pub fn resolve(
         max_delay: air.max_delay.0,
         tracker,
         track_marking,
+        track_marking_over,
         alert_marking,
         alert_validity: air.alert_validity.0,
         borders: air.borders,
@@ -631,7 +721,7 @@ fn centre(sensors: &[Sensor]) -> Option<(f64, f64)> {
     Some((lat, y.atan2(x).to_degrees()))
 }
 
-fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
+fn resolve_sensor(section: &SensorSection, nation: Nation) -> Result<Sensor, String> {
     let id = section.id.trim();
     if id.is_empty() || id.len() > 64 || id.chars().any(|c| c.is_control() || c == '"') {
         return Err(format!(
@@ -642,6 +732,15 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
     let err = |message: String| format!("sensor {id}: {message}");
     let editions = Editions::from_selectors(section.editions.iter().map(String::as_str))
         .map_err(|e| err(format!("editions: {e}")))?;
+    if section.transport == Transport::Tcp && section.listen.ip().is_multicast() {
+        return Err(err(format!(
+            "{} is a multicast group: TCP listens on a unicast address",
+            section.listen
+        )));
+    }
+    if section.nation.is_some() && section.kind != SensorKind::System {
+        return Err(err("nation is for system sensors (CAT062)".into()));
+    }
     if section.interface.is_some() && !section.listen.ip().is_multicast() {
         return Err(err(format!(
             "interface is for multicast groups; {} is not one",
@@ -750,6 +849,23 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
                 ..AdsbConfig::new(id)
             })
         }
+        SensorKind::System => {
+            if let Some((key, _)) = radar_only.iter().find(|(_, set)| *set) {
+                return Err(err(format!("{key} is for radars")));
+            }
+            let mut config = SystemTrackSourceConfig::new(id);
+            config.nation = Some(section.nation.unwrap_or(nation).as_str().to_owned());
+            if let Some(sigma) = section.position_sigma_m {
+                if !(sigma.is_finite() && sigma > 0.0 && sigma <= config.max_position_sigma_m) {
+                    return Err(err(format!(
+                        "position_sigma_m {sigma} must be positive and at most {}",
+                        config.max_position_sigma_m
+                    )));
+                }
+                config.position_sigma_m = sigma;
+            }
+            SensorModel::System(config)
+        }
     };
     Ok(Sensor {
         id: id.to_owned(),
@@ -758,6 +874,7 @@ fn resolve_sensor(section: &SensorSection) -> Result<Sensor, String> {
             sic: section.sic,
         },
         listen: section.listen,
+        transport: section.transport,
         interface: section.interface,
         editions,
         model,
@@ -858,6 +975,7 @@ pub fn address_editions(sensors: &[&Sensor]) -> Editions {
         let categories: &[u8] = match sensor.kind() {
             SensorKind::Radar => &[48, 34],
             SensorKind::Adsb => &[21],
+            SensorKind::System => &[62],
         };
         for &category in categories {
             if let Some(edition) = sensor.editions.get(category) {
@@ -921,6 +1039,10 @@ mod tests {
     #[test]
     fn defaults() {
         assert!(parse("").unwrap().is_none(), "no sensor: nothing runs");
+        let partners_only = parse("[air]\norigin_lat_deg = 14.0\norigin_lon_deg = 1.0\n")
+            .unwrap()
+            .expect("an anchor without sensors: the partners' picture runs");
+        assert!(partners_only.sensors.is_empty());
         let settings = parse(RADAR).unwrap().unwrap();
         assert_eq!(settings.picture_period, DEFAULT_PICTURE_PERIOD);
         assert_eq!(settings.max_delay, DEFAULT_MAX_DELAY);
@@ -988,6 +1110,89 @@ mod tests {
         assert_eq!(shared.get(21).map(|e| e.version), Some("2.7"));
         assert_eq!(s.sensors[1].kind(), SensorKind::Adsb);
         assert_eq!(by_listen_address(&s.sensors).len(), 1);
+    }
+
+    #[test]
+    fn a_track_over_a_nation_may_be_marked_otherwise() {
+        let over = r#"
+            [air.track_marking_over]
+            NER = { level = "DR", releasable_to = ["MLI"] }
+        "#;
+        let s = parse(&format!("{over}{RADAR}")).unwrap().unwrap();
+        // Canonical: national (MLI's own code is implied).
+        assert_eq!(
+            s.track_marking_at(Some("NER")),
+            &Marking::new("DR", Vec::<String>::new())
+        );
+        assert_eq!(s.track_marking_at(Some("BFA")), &s.track_marking);
+        assert_eq!(s.track_marking_at(None), &s.track_marking);
+        assert_eq!(s.track_markings().len(), 2);
+        let bad = over.replace("\"DR\"", "\"ULTRA\"");
+        let err = parse(&format!("{bad}{RADAR}")).unwrap_err();
+        assert!(err.contains("air.track_marking_over.NER"), "{err}");
+    }
+
+    #[test]
+    fn another_systems_cat062_over_tcp() {
+        let system = r#"
+            [[sensor]]
+            id = "NIAMEY-ARTAS"
+            kind = "system"
+            nation = "NER"
+            transport = "tcp"
+            listen = "127.0.0.1:8062"
+            sac = 9
+            sic = 4
+            position_sigma_m = 150.0
+        "#;
+        let s = parse(&format!("{RADAR}{system}")).unwrap().unwrap();
+        let sensor = &s.sensors[1];
+        assert_eq!(sensor.kind(), SensorKind::System);
+        assert_eq!(sensor.transport, Transport::Tcp);
+        let SensorModel::System(config) = &sensor.model else {
+            panic!("{:?}", sensor.model)
+        };
+        assert_eq!(config.nation.as_deref(), Some("NER"));
+        assert_eq!(config.position_sigma_m, 150.0);
+        assert_eq!(s.sensors[0].transport, Transport::Udp);
+        let editions = address_editions(&[sensor]);
+        assert!(editions.get(62).is_some());
+        // Without `nation`, the system is this node's.
+        let own = system.replace("nation = \"NER\"", "");
+        let s = parse(&format!("{RADAR}{own}")).unwrap().unwrap();
+        let SensorModel::System(config) = &s.sensors[1].model else {
+            panic!()
+        };
+        assert_eq!(config.nation.as_deref(), Some("MLI"));
+        for (text, needle) in [
+            (
+                system.replace("127.0.0.1:8062", "239.1.1.1:8062"),
+                "multicast group",
+            ),
+            (
+                system.replace("position_sigma_m = 150.0", "pd = 0.5"),
+                "pd is for radars",
+            ),
+            (
+                system.replace("position_sigma_m = 150.0", "position_sigma_m = -1.0"),
+                "position_sigma_m -1",
+            ),
+            (
+                system.replace("nation = \"NER\"", "nation = \"XX\""),
+                "nation",
+            ),
+            (
+                format!("{RADAR}\nnation = \"NER\"\n"),
+                "nation is for system",
+            ),
+            (
+                system.replace("127.0.0.1:8062", "127.0.0.1:30001"),
+                "different transports",
+            ),
+        ] {
+            let err = parse(&format!("{RADAR}{text}")).unwrap_err();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::Request;
 use hyper::client::conn::http2::SendRequest;
-use liptako_model::{Audience, LinkAccreditation, Marked, Marking, Nation, Policy};
+use liptako_model::{Audience, Labelled, LinkAccreditation, Marking, Nation, Policy};
 use liptako_store::{AuditEntry, WriteOp};
 use liptako_track::link::{LinkConfig, LinkScheduler};
 use liptako_track::wire::{LinkRecord, decode_frame};
@@ -45,12 +45,6 @@ const POLL: Duration = Duration::from_millis(100);
 pub const DEFAULT_AIR_KBIT_S: f64 = 1_000.0;
 /// A stream silent for this long (no frame: the sender sends at every picture) is dead.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(45);
-
-/// The node's clock in the tracker's seconds (Unix).
-fn unix_s(node: &Node) -> f64 {
-    let now = node.now();
-    now.unix_timestamp() as f64 + f64::from(now.nanosecond()) * 1e-9
-}
 
 /// Sends the partner this node's tracks it may hold until it goes away.
 pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<Bytes>) {
@@ -83,7 +77,7 @@ pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<By
         tracing::error!(%peer, cause = %err, "audit of the air stream failed: nothing sent");
         return;
     }
-    scheduler.link_up(unix_s(&node));
+    scheduler.link_up(node.clock().unix_s());
     let mut own = node.bus().joint_air().subscribe();
     own.mark_changed();
     let mut shutdown = node.shutdown_signal();
@@ -96,15 +90,11 @@ pub async fn send(node: Arc<Node>, link: Arc<LinkState>, frames: mpsc::Sender<By
                 }
                 let latest = own.borrow_and_update().clone();
                 if let Some(tracks) = latest {
-                    let allowed = node
-                        .policy()
-                        .allows(Audience::link(&accreditation), tracks.as_ref());
-                    let offers = if allowed { tracks.offers.clone() } else { Vec::new() };
-                    scheduler.offer(offers);
+                    scheduler.offer(tracks.for_link(node.policy(), &accreditation));
                 }
             }
             _ = poll.tick() => {
-                while let Some(frame) = scheduler.poll(unix_s(&node)) {
+                while let Some(frame) = scheduler.poll(node.clock().unix_s()) {
                     let Ok(len) = u32::try_from(frame.len()) else { continue };
                     let mut bytes = Vec::with_capacity(4 + frame.len());
                     bytes.extend_from_slice(&len.to_be_bytes());
@@ -170,7 +160,7 @@ pub async fn receive(
                 .into_iter()
                 .filter(|record| {
                     let keep =
-                        admissible(node.policy(), &this_node, peer, picture.as_ref(), record);
+                        admissible(node.policy(), &this_node, peer, &picture.markings, record);
                     if !keep {
                         link.air_refused.inc();
                     }
@@ -203,32 +193,15 @@ fn own_contributions(peer: Nation, mut record: LinkRecord) -> LinkRecord {
     record
 }
 
-/// A partner's air track as the access rule reads it.
-struct PartnerTrack<'a> {
-    origin: Nation,
-    marking: &'a Marking,
-}
-
-impl Marked for PartnerTrack<'_> {
-    fn origin(&self) -> Nation {
-        self.origin
-    }
-    fn marking(&self) -> &Marking {
-        self.marking
-    }
-    fn world(&self) -> Option<&str> {
-        None
-    }
-}
-
 /// Whether this node takes a partner's record into its picture: an end always; a state only
-/// if this node may hold it over the link and everyone who may see this node's picture may
-/// see it too (so the joint picture never widens a partner's marking).
+/// if this node may hold it over the link and everyone who may see a track of this node's
+/// picture, whatever its marking (`markings`: every marking its tracks may have), may see it
+/// too (so the joint picture never widens a partner's marking).
 fn admissible(
     policy: &Policy,
     this_node: &LinkAccreditation,
     peer: Nation,
-    picture: &impl Marked,
+    markings: &[Marking],
     record: &LinkRecord,
 ) -> bool {
     let LinkRecord::State { marking, .. } = record else {
@@ -238,21 +211,28 @@ fn admissible(
         return false;
     };
     let marking = Marking::new(&words.level, words.releasable_to.iter().map(String::as_str));
-    let track = PartnerTrack {
+    let track = Labelled {
         origin: peer,
         marking: &marking,
+        world: None,
     };
     if !policy.allows(Audience::link(this_node), &track) {
         return false;
     }
-    let level = &picture.marking().level;
-    policy.confederation().members().iter().all(|nation| {
-        let audience = LinkAccreditation {
-            nation: *nation,
-            ceiling: level.clone(),
+    markings.iter().all(|marking| {
+        let picture = Labelled {
+            origin: this_node.nation,
+            marking,
+            world: None,
         };
-        !policy.allows(Audience::link(&audience), picture)
-            || policy.allows(Audience::link(&audience), &track)
+        policy.confederation().members().iter().all(|nation| {
+            let audience = LinkAccreditation {
+                nation: *nation,
+                ceiling: marking.level.clone(),
+            };
+            !policy.allows(Audience::link(&audience), &picture)
+                || policy.allows(Audience::link(&audience), &track)
+        })
     })
 }
 
@@ -329,10 +309,7 @@ mod tests {
             nation: nation("NER"),
             ceiling: "C".into(),
         };
-        let picture = PartnerTrack {
-            origin: nation("NER"),
-            marking: &Marking::new("DR", ["AES"]),
-        };
+        let picture = [Marking::new("DR", ["AES"])];
         let judge =
             |record: &LinkRecord| admissible(&policy, &this_node, nation("MLI"), &picture, record);
         assert!(judge(&state("DR", &["AES"])));
@@ -353,5 +330,15 @@ mod tests {
             report,
             marking: None
         }));
+        // A picture whose tracks over Niger stay with NER and MLI, the others AES: a partner's
+        // track must be no narrower than either.
+        let national = [
+            Marking::new("DR", ["AES"]),
+            Marking::new("DR", ["NER", "MLI"]),
+        ];
+        let judge =
+            |record: &LinkRecord| admissible(&policy, &this_node, nation("MLI"), &national, record);
+        assert!(judge(&state("DR", &["AES"])));
+        assert!(!judge(&state("DR", &["NER", "MLI"])));
     }
 }

@@ -249,22 +249,30 @@ pub(crate) async fn apply(
     keyring: &Keyring,
     compressed: Vec<u8>,
 ) -> anyhow::Result<()> {
-    // Up to a 32 MiB frame to decompress and parse: not on a runtime thread.
-    let entries = tokio::task::spawn_blocking(move || decode_frame(&compressed)).await??;
-    if entries.is_empty() {
-        return Ok(()); // heartbeat
-    }
     let peer = link.config.nation;
-    let received = node.now();
     let this_node = LinkAccreditation {
         nation: node.nation(),
         ceiling: link.config.ceiling.clone(),
     };
-    let mut ops = Vec::with_capacity(entries.len());
+    // Up to a 32 MiB frame to decompress and parse, and a signature to verify per entry: not
+    // on a runtime thread, and the signatures on every core.
+    let judged = {
+        let (node, keyring, this_node) = (node.clone(), keyring.clone(), this_node.clone());
+        tokio::task::spawn_blocking(move || -> Result<_, crate::federation::wire::WireError> {
+            let entries = decode_frame(&compressed)?;
+            Ok(judge(&this_node, node.policy(), &keyring, entries))
+        })
+        .await??
+    };
+    if judged.is_empty() {
+        return Ok(()); // heartbeat
+    }
+    let received = node.now();
+    let mut ops = Vec::with_capacity(judged.len());
     let mut newest = None;
-    for entry in entries {
+    for (entry, refused) in judged {
         let (origin, seq) = entry.position();
-        match refusal(&this_node, node.policy(), keyring, &entry) {
+        match refused {
             Some(refusal) => {
                 link.refused.inc();
                 if refusal.forged {
@@ -357,6 +365,52 @@ fn forged(reason: &'static str) -> Option<Refusal> {
     Some(Refusal {
         reason,
         forged: true,
+    })
+}
+
+/// Entries below this many are judged on one thread (starting threads would cost more).
+const PARALLEL_FROM: usize = 64;
+
+/// Each entry with the reason this node refuses it, if it does ([`refusal`]), judged on as
+/// many threads as the machine has cores (signature checks dominate), in order.
+fn judge(
+    this_node: &LinkAccreditation,
+    policy: &Policy,
+    keyring: &Keyring,
+    entries: Vec<Entry>,
+) -> Vec<(Entry, Option<Refusal>)> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let one = |entry: Entry| {
+        let refused = refusal(this_node, policy, keyring, &entry);
+        (entry, refused)
+    };
+    if threads < 2 || entries.len() < PARALLEL_FROM {
+        return entries.into_iter().map(one).collect();
+    }
+    let chunk = entries.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<Entry>> = Vec::with_capacity(threads);
+    let mut rest = entries.into_iter();
+    loop {
+        let part: Vec<Entry> = rest.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        chunks.push(part);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        let mut judged = Vec::new();
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => judged.extend(part),
+                // Never drop entries silently: the frame fails whole and its cursor stays.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        judged
     })
 }
 

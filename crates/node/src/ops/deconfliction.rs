@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use liptako_model::{
-    Area, Audience, Body, Draft, Expect, LinkAccreditation, Marked, Marking, Nation, Object,
+    Area, Audience, Body, Draft, Expect, Labelled, LinkAccreditation, Marking, Nation, Object,
     OperationStatus, Point, Policy, Polygon, Report, ReportKind, ZoneKind,
 };
 use time::OffsetDateTime;
@@ -519,7 +519,7 @@ fn pair_marking(a: &Object, b: &Object, ctx: &Context<'_>) -> (Marking, Option<S
         Ok(marking) => marking,
         Err(err) => return (national, Some(err.to_string())),
     };
-    let pending = Pending {
+    let pending = Labelled {
         origin: ctx.home,
         marking: &marking,
         world: a.meta.exercise.as_deref(),
@@ -534,24 +534,6 @@ fn pair_marking(a: &Object, b: &Object, ctx: &Context<'_>) -> (Marking, Option<S
             )),
         ),
         Some(_) => (marking, None),
-    }
-}
-
-struct Pending<'a> {
-    origin: Nation,
-    marking: &'a Marking,
-    world: Option<&'a str>,
-}
-
-impl Marked for Pending<'_> {
-    fn origin(&self) -> Nation {
-        self.origin
-    }
-    fn marking(&self) -> &Marking {
-        self.marking
-    }
-    fn world(&self) -> Option<&str> {
-        self.world
     }
 }
 

@@ -24,7 +24,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use liptako_model::{
-    Audience, Body, Draft, Expect, LinkAccreditation, Marked, Marking, Nation, Object, Point,
+    Audience, Body, Draft, Expect, Labelled, LinkAccreditation, Marking, Nation, Object, Point,
     Policy, PursuitLimit, PursuitNotice, Report, ReportKind,
 };
 use time::OffsetDateTime;
@@ -421,32 +421,13 @@ pub fn notice_marking(
         .map_err(|err| err.to_string())
 }
 
-/// What the access decision judges for a notice about to be written.
-struct Pending<'a> {
-    origin: Nation,
-    marking: &'a Marking,
-    world: Option<&'a str>,
-}
-
-impl Marked for Pending<'_> {
-    fn origin(&self) -> Nation {
-        self.origin
-    }
-    fn marking(&self) -> &Marking {
-        self.marking
-    }
-    fn world(&self) -> Option<&str> {
-        self.world
-    }
-}
-
 /// Why the link to the nation entered cannot carry the notice, if it cannot.
 fn not_releasable(open: &OpenPursuit, ctx: &Context<'_>) -> Option<String> {
     let entered = open.notice.nation_entered;
     let Some(link) = ctx.links.iter().find(|link| link.nation == entered) else {
         return Some(format!("no link to {entered} is configured"));
     };
-    let pending = Pending {
+    let pending = Labelled {
         origin: ctx.home,
         marking: &open.marking,
         world: open.exercise.as_deref(),

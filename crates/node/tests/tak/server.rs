@@ -785,8 +785,13 @@ async fn a_tak_unit_crossing_into_a_partner_raises_one_pursuit_notice() {
         "{alerts:?}"
     );
     assert_eq!(alerts[0]["marking"]["releasable_to"], json!([]));
+    // The counter moves once the write has returned, a moment after the alert is readable.
     assert_eq!(
-        node.metric("liptako_pursuit_writes_total{what=\"alert_not_released\"}"),
+        node.metric_reaches(
+            "liptako_pursuit_writes_total{what=\"alert_not_released\"}",
+            1
+        )
+        .await,
         1
     );
     assert_eq!(
