@@ -259,23 +259,55 @@ fn walk_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mu
     // big-endian word and take each field from it with two shifts (no slice access per field).
     if let Some(word) = load_word(bytes) {
         let available = bytes.len() as u32 * 8;
-        let mut bit = 0u32;
+        // `rest` is the word shifted past the fields read so far, `left` the bits after them.
+        let mut rest = word;
+        let mut left = available;
         for field in fields {
             let bits = u32::from(field.bits);
-            // `bits` is 1..=64 and `bit + bits` at most 64, so both shifts are in range.
-            if bits == 0 || bit + bits > available {
+            // One test for both faults: a zero width (wraps to u32::MAX) and a field running
+            // past the bytes (`bits > left`).
+            if bits.wrapping_sub(1) >= left {
                 return;
             }
-            let raw = (word << bit) >> (64 - bits);
-            // One jump on the kind; a selected reading (rare) looks its case up out of line.
-            let value = value_in(&field.kind, raw, field.bits, |selector, cases| {
-                select_case(fields, selector, cases, |at, width| {
-                    let width = u32::from(width);
-                    (width != 0 && at + width <= available).then(|| (word << at) >> (64 - width))
-                })
-            });
-            visitor.field(field, FieldAt { part, bit }, raw, value);
-            bit += bits;
+            // `bits` is 1..=64: the right shift by `64 - bits` is in range (0 when 64), and
+            // the left shift by `bits` wraps to 0 only at 64, when nothing is left to read.
+            let raw = rest.wrapping_shr(64 - bits);
+            rest = rest.wrapping_shl(bits);
+            let at = FieldAt {
+                part,
+                bit: available - left,
+            };
+            left -= bits;
+            // One jump on the kind, the visitor called in each arm (no value built in memory
+            // to be matched again); a selected reading (rare) looks its case up out of line.
+            match field.kind {
+                Kind::Raw => visitor.field(field, at, raw, Value::Unsigned(raw)),
+                Kind::Quantity {
+                    signed,
+                    scale,
+                    unit,
+                } => visitor.field(
+                    field,
+                    at,
+                    raw,
+                    quantity(signed, scale, unit, raw, field.bits),
+                ),
+                Kind::Spare => visitor.field(field, at, raw, Value::Spare),
+                Kind::Select { selector, cases } => {
+                    let kind = select_case(fields, selector, cases, |at, width| {
+                        let width = u32::from(width);
+                        (width != 0 && at + width <= available)
+                            .then(|| (word << at) >> (64 - width))
+                    });
+                    visitor.field(field, at, raw, selected_value(kind, raw, field.bits));
+                }
+                Kind::Octal | Kind::Icao | Kind::Ascii | Kind::Hex => visitor.field(
+                    field,
+                    at,
+                    raw,
+                    Value::Text(text_of(&field.kind, raw, field.bits)),
+                ),
+            }
         }
         return;
     }
@@ -365,21 +397,26 @@ fn value_in(
             signed,
             scale,
             unit,
-        } => {
-            let int = if signed {
-                sign_extend(raw, bits) as f64
-            } else if bits < 64 {
-                // Under 2^63: the one-instruction signed conversion gives the same value.
-                raw as i64 as f64
-            } else {
-                raw as f64
-            };
-            Value::Number {
-                value: int * scale,
-                unit,
-            }
-        }
+        } => quantity(signed, scale, unit, raw, bits),
         Kind::Octal | Kind::Icao | Kind::Ascii | Kind::Hex => Value::Text(text_of(kind, raw, bits)),
+    }
+}
+
+/// The value of a quantity field: `raw` (two's complement over `bits` when `signed`) times
+/// `scale`.
+#[inline(always)]
+fn quantity(signed: bool, scale: f64, unit: &'static str, raw: u64, bits: u8) -> Value {
+    let int = if signed {
+        sign_extend(raw, bits) as f64
+    } else if bits < 64 {
+        // Under 2^63: the one-instruction signed conversion gives the same value.
+        raw as i64 as f64
+    } else {
+        raw as f64
+    };
+    Value::Number {
+        value: int * scale,
+        unit,
     }
 }
 
