@@ -262,7 +262,8 @@ pub struct Record<'a> {
     fspec_len: u16,
     present: u64,
     // Start of the item at FRN n + 1, relative to the record start; valid where present.
-    starts: [u16; MAX_FRN],
+    // One slot more than FRNs: the index of any bit of a `u64` is in range, no bounds test.
+    starts: [u16; MAX_FRN + 1],
 }
 
 impl std::fmt::Debug for Record<'_> {
@@ -344,7 +345,7 @@ impl<'a> Record<'a> {
             return Err(error(start, ErrorKind::EmptyRecord));
         }
         let fspec_len = pos - start;
-        let mut starts = [0u16; MAX_FRN];
+        let mut starts = [0u16; MAX_FRN + 1];
         let mut remaining = present;
         while remaining != 0 {
             let idx = remaining.trailing_zeros() as usize;
