@@ -350,7 +350,7 @@ impl<'a> Record<'a> {
         while remaining != 0 {
             let idx = remaining.trailing_zeros() as usize;
             remaining &= remaining - 1;
-            let Some(item) = edition.item_at(idx + 1) else {
+            let Some(item) = edition.slots.get(idx).copied().flatten() else {
                 // Unreachable: presence bits were checked against the UAP above.
                 return Err(error(
                     start,
@@ -526,7 +526,7 @@ impl<'a> Iterator for Items<'a> {
             self.pos = end;
             let (Some(bytes), Some(Some(spec))) = (
                 record.bytes.get(start..end),
-                record.edition.uap.get(idx).copied(),
+                record.edition.slots.get(idx).copied(),
             ) else {
                 continue;
             };
