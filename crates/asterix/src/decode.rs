@@ -439,9 +439,9 @@ impl<'a> Record<'a> {
     }
 
     /// The present items, in FRN order.
-    pub fn items(&self) -> Items<'a> {
+    pub fn items(&self) -> Items<'_, 'a> {
         Items {
-            record: *self,
+            record: self,
             remaining: self.present,
             pos: usize::from(self.fspec_len),
         }
@@ -496,14 +496,15 @@ impl<'a> Record<'a> {
 
 /// Iterator over a record's items.
 #[derive(Debug, Clone)]
-pub struct Items<'a> {
-    record: Record<'a>,
+pub struct Items<'r, 'a> {
+    // Borrowed, not copied: a record is some 170 octets.
+    record: &'r Record<'a>,
     remaining: u64,
     // Start of the next item: items are contiguous in FRN order after the FSPEC.
     pos: usize,
 }
 
-impl<'a> Iterator for Items<'a> {
+impl<'a> Iterator for Items<'_, 'a> {
     type Item = Item<'a>;
 
     #[inline]
@@ -512,7 +513,7 @@ impl<'a> Iterator for Items<'a> {
         while self.remaining != 0 {
             let idx = self.remaining.trailing_zeros() as usize;
             self.remaining &= self.remaining - 1;
-            let record = &self.record;
+            let record = self.record;
             let start = self.pos;
             let end = if self.remaining == 0 {
                 record.bytes.len()
