@@ -1,7 +1,8 @@
 //! The `liptako` command line: one binary for the node (`serve`, `demo`, `init`, `user`) and
-//! for the tools around it (`asterix`, `track`, `simulate`). Errors from every subcommand come
+//! for the tools around it (`asterix`, `track`, `simulate`, `stix`, `aar`). Errors from every subcommand come
 //! back here as `anyhow::Error`; the chain is printed once and the exit code chosen here.
 
+mod aar_cmd;
 mod asterix_cmd;
 mod certs_cmd;
 mod demo;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Run a demonstration on this machine: nodes, scenario, web addresses and logins.
     Demo(demo::DemoArgs),
+    /// An after-action report (HTML, PDF or JSON) from a node's data directory.
+    Aar(aar_cmd::AarArgs),
     /// Create a node's data directory: configuration, key, database, admin user.
     Init(node_cmd::InitArgs),
     /// Serve a node (HTTP API, live feed) until SIGTERM or Ctrl-C.
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
     });
     let result = match cli.command {
         Command::Demo(args) => demo::run(args),
+        Command::Aar(args) => aar_cmd::run(args),
         Command::Init(args) => node_cmd::run_init(args),
         Command::Serve(args) => node_cmd::run_serve(args),
         Command::User(args) => node_cmd::run_user(args),

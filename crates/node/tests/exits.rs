@@ -1,7 +1,8 @@
 //! Every exit of data hands out exactly what the one access decision allows, and nothing of
 //! another world: objects of many markings in the real world and in an exercise's world, read
 //! by principals of every nation and clearance, in each world, through every exit a node has
-//! for them: the HTTP API (list, GeoJSON, read by id, version history), the live WebSocket feed
+//! for them: the HTTP API (list, GeoJSON, read by id, version history, replay, after-action
+//! report), the live WebSocket feed
 //! and TAK clients. What each reader got is judged against `Policy::allows` itself, so an exit
 //! that decides on its own (a forgotten world check, a second copy of the rule) fails here.
 //! (Federation's exit is judged the same way by its in-process and real-process tests; the air
@@ -214,6 +215,33 @@ async fn every_exit_hands_out_exactly_what_the_one_decision_allows_in_each_world
                 .filter(|id| before.iter().any(|o| o.meta.id.to_string() == *id))
                 .collect();
             assert_eq!(replayed, expected, "{user} in {world:?}: replay");
+            // The after-action report of a window around them (422: nothing to see at all).
+            let (status, report) = node
+                .call(
+                    "GET",
+                    &format!(
+                        "/api/v1/aar?from=2000-01-01T00:00:00Z&format=json{}",
+                        world_query(world)
+                    ),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            let reported: BTreeSet<String> = match status {
+                StatusCode::OK => report["events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|event| event["id"].as_str().unwrap().to_owned())
+                    .filter(|id| before.iter().any(|o| o.meta.id.to_string() == *id))
+                    .collect(),
+                StatusCode::UNPROCESSABLE_ENTITY => BTreeSet::new(),
+                other => panic!("{user} in {world:?}: after-action report {other}: {report}"),
+            };
+            assert_eq!(
+                reported, expected,
+                "{user} in {world:?}: after-action report"
+            );
             // Read by id and version history, for every object of the batch.
             for object in &before {
                 let id = object.meta.id;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is the test failing
 
 mod api {
+    pub mod aar;
     pub mod bad_input;
     pub mod common;
     pub mod marking;

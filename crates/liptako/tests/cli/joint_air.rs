@@ -120,18 +120,25 @@ fn start(dir: &Path, mli_marking: Option<Marking>) -> (Cluster, KillOnDrop) {
 fn every_node_sees_each_aircraft_a_partners_radar_sees_as_one_track() {
     let dir = tempfile::tempdir().unwrap();
     let (c, _simulator) = start(dir.path(), None);
-    // Settled: every node shows two tracks (the scenario has two aircraft), for five polls in
-    // a row, and BFA's come from its partners only.
+    // Settled: every node shows two tracks (the scenario has two aircraft), for five seconds
+    // in a row, and BFA's come from its partners only. Meanwhile: when each node first shows
+    // the airliner (its Mode S), to the poll (a quarter of a second).
     let deadline = Instant::now() + Duration::from_secs(150);
     let mut settled = 0;
     let mut last = Vec::new();
-    while settled < 5 {
+    let mut first_seen: [Option<Instant>; 3] = [None; 3];
+    while settled < 20 {
         assert!(
             Instant::now() < deadline,
             "the joint picture did not settle: {last:#?}"
         );
-        std::thread::sleep(Duration::from_secs(1));
+        std::thread::sleep(Duration::from_millis(250));
         last = (0..3).map(|idx| tracks(&c, idx)).collect();
+        for (idx, picture) in last.iter().enumerate() {
+            if first_seen[idx].is_none() && picture.iter().any(|t| t["mode_s"] == "0A1B2C") {
+                first_seen[idx] = Some(Instant::now());
+            }
+        }
         let two_each = last.iter().all(|picture| picture.len() == 2);
         let bfa_from_partners = last[BFA]
             .iter()
@@ -142,6 +149,16 @@ fn every_node_sees_each_aircraft_a_partners_radar_sees_as_one_track() {
             0
         };
     }
+    // An aircraft a partner's radar sees is on BFA's picture (no sensor of its own) within
+    // 3 s of its first appearance on a partner's.
+    let [Some(mli), Some(bfa), Some(ner)] = first_seen else {
+        panic!("the airliner was not on every picture: {first_seen:?}");
+    };
+    let delay = bfa.saturating_duration_since(mli.min(ner));
+    assert!(
+        delay <= Duration::from_secs(3),
+        "BFA showed it {delay:?} later"
+    );
     // An aircraft both radars see is one track fed by both nations, on every node.
     for (idx, picture) in last.iter().enumerate() {
         let joint = picture

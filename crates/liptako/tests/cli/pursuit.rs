@@ -2,7 +2,9 @@
 //! engaged in an MLI-led operation is moved through the API across the border (riding the line
 //! first), NER's node holds the one notice within 10 s and BFA's never does; NER acknowledges;
 //! MLI sees it; going deeper than the agreement raises the alert on both sides; coming back
-//! ends the notice with its track. The audit log shows the release.
+//! ends the notice with its track. The audit log shows the release. `liptako aar` on MLI's data
+//! directory reports the crossing, the acknowledgement and its delay; its PDF renders
+//! (pypdfium2).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -42,6 +44,47 @@ fn notice(c: &Cluster, node: usize, id: &str) -> Option<Value> {
         (200, notice) => Some(notice),
         _ => None,
     }
+}
+
+/// Renders every page of the PDF at `path` with PDFium (pypdfium2, the Python of the peers:
+/// `LIPTAKO_PYTHON`, else the workspace venv): per page, the share of pixels darker than
+/// near-white, and its text.
+fn render_pdf(path: &Path) -> Vec<(f64, String)> {
+    let python = std::env::var_os("LIPTAKO_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    assert!(
+        python.exists(),
+        "no Python with pypdfium2 at {}: run ./scripts/test (it runs scripts/setup-peers), or set LIPTAKO_PYTHON",
+        python.display()
+    );
+    let script = r#"
+import json, sys
+import pypdfium2 as pdfium
+pages = []
+for page in pdfium.PdfDocument(sys.argv[1]):
+    bitmap = page.render(scale=1, grayscale=True)
+    raw, n = bytes(bitmap.buffer), bitmap.n_channels
+    ink = 0
+    for y in range(bitmap.height):
+        row = raw[y * bitmap.stride : y * bitmap.stride + bitmap.width * n]
+        ink += len(row.translate(None, bytes(range(250, 256))))
+    pages.append([ink / (bitmap.width * bitmap.height * n), page.get_textpage().get_text_range()])
+print(json.dumps(pages))
+"#;
+    let output = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "pypdfium2 could not render the PDF: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let pages: Vec<(f64, String)> = serde_json::from_slice(&output.stdout).unwrap();
+    pages
 }
 
 fn alerts(c: &Cluster, node: usize) -> Vec<String> {
@@ -232,6 +275,100 @@ fn a_pursuit_into_ner_is_notified_acknowledged_limited_and_ended() {
     assert!(ended["track"].as_array().unwrap().len() >= 4, "{ended}");
     assert!(ended["max_depth_km"].as_f64().unwrap() > 100.0, "{ended}");
     assert_eq!(c.ids(MLI, "pursuit-notices").unwrap().len(), 1);
+
+    // The after-action report of the operation, from MLI's data directory beside the running
+    // node: the crossing, NER's acknowledgement and its delay; its PDF renders.
+    let data = c.members[MLI].dir.to_str().unwrap().to_owned();
+    let aar = |format: &str, out: &Path| {
+        let output = std::process::Command::new(BIN)
+            .args([
+                "aar",
+                "--data",
+                &data,
+                "--user",
+                "admin",
+                "--operation",
+                &operation_id,
+            ])
+            .args([
+                "--format",
+                format,
+                "--lang",
+                "en",
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "liptako aar: {stderr}");
+        stderr
+    };
+    let json_path = dir.path().join("aar.json");
+    aar("json", &json_path);
+    let report: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let events = report["events"].as_array().unwrap();
+    let crossing = events
+        .iter()
+        .find(|event| event["kind"] == "border_crossing")
+        .unwrap_or_else(|| panic!("no crossing in {report}"));
+    assert!(
+        crossing["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("MLI → NER"),
+        "{crossing}"
+    );
+    assert_eq!(crossing["text"], "FALCON 1");
+    let ack_line = events
+        .iter()
+        .find(|event| event["kind"] == "pursuit_acknowledged")
+        .unwrap_or_else(|| panic!("no acknowledgement in {report}"));
+    assert_eq!(ack_line["nation"], "NER");
+    let delay = ack_line["delay_s"].as_f64().unwrap();
+    assert!(delay > 0.0 && delay < 120.0, "{ack_line}");
+    assert_eq!(
+        report["figures"]["pursuit_ack_median_s"].as_f64(),
+        Some(delay)
+    );
+    assert!(
+        events.iter().any(|event| event["kind"] == "pursuit_ended"),
+        "{report}"
+    );
+    assert!(
+        report["maps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|frame| frame["moment"] == "crossing"),
+        "{report}"
+    );
+    eprintln!("AAR: NER acknowledged the notice {delay:.1} s after it was raised");
+    let html_path = dir.path().join("aar.html");
+    aar("html", &html_path);
+    let html = std::fs::read_to_string(&html_path)
+        .unwrap()
+        .to_ascii_lowercase();
+    for needle in ["http://", "https://", "src=", "href=", "<script"] {
+        assert!(
+            !html.contains(needle),
+            "the HTML report contains {needle:?}"
+        );
+    }
+    let pdf_path = dir.path().join("aar.pdf");
+    let log = aar("pdf", &pdf_path);
+    let pages: usize = log
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix("pages="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no page count in {log}"));
+    let rendered = render_pdf(&pdf_path);
+    assert_eq!(rendered.len(), pages, "{rendered:?}");
+    let marking = report["marking_line"].as_str().unwrap();
+    for (idx, (ink, text)) in rendered.iter().enumerate() {
+        assert!(*ink > 0.01, "page {} is blank", idx + 1);
+        assert_eq!(text.matches(marking).count(), 2, "page {}: {text}", idx + 1);
+    }
 
     // The audit log of MLI shows the notice's release to NER, and none to BFA.
     let (_, audit) = c

@@ -24,6 +24,8 @@
 //! visibility (a version counts as seen only if it and every later version may be seen), paged
 //! by a sealed cursor: applied in order to the picture at `from`, they give the picture at `to`.
 
+pub mod aar;
+
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -55,6 +57,7 @@ pub fn routes() -> Router<Arc<Node>> {
     Router::new()
         .route("/api/v1/replay/picture", get(picture))
         .route("/api/v1/replay/changes", get(changes))
+        .merge(aar::routes())
 }
 
 #[derive(utoipa::OpenApi)]
@@ -67,7 +70,9 @@ struct ReplayDoc;
 
 /// The replay's part of the OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
-    <ReplayDoc as utoipa::OpenApi>::openapi()
+    let mut document = <ReplayDoc as utoipa::OpenApi>::openapi();
+    document.merge(aar::document());
+    document
 }
 
 /// Query parameters of a replayed picture.
@@ -153,18 +158,8 @@ pub fn replay(
     let reader = Audience::reader(principal, world);
     let mut truncated = false;
     let mut objects = |object_type: ObjectType| -> Result<Vec<Object>, StoreError> {
-        let page = store.held_at(at, object_type, world, None, MAX_PER_TYPE, &mut |object| {
-            policy.allows(reader, object)
-        })?;
-        truncated |= page.next_cursor.is_some();
-        // Not what was withdrawn from the caller since.
-        let mut kept = Vec::with_capacity(page.objects.len());
-        for object in page.objects {
-            let later = store.envelope_changes_after(object.meta.id, object.meta.version)?;
-            if later.iter().all(|meta| policy.allows(reader, meta)) {
-                kept.push(object);
-            }
-        }
+        let (kept, more) = objects_at(store, policy, reader, world, object_type, at)?;
+        truncated |= more;
         Ok(kept)
     };
     let reports = objects(ObjectType::Report)?;
@@ -192,6 +187,32 @@ pub fn replay(
         air_tracks,
         truncated,
     })
+}
+
+/// The objects of `object_type` in `world` as this node held them at `at` that `reader` may see
+/// (each version, and every later version of its object, passes `Policy::allows`), at most
+/// [`MAX_PER_TYPE`], and whether there were more. Blocking (store reads).
+pub fn objects_at(
+    store: &dyn Store,
+    policy: &Policy,
+    reader: Audience<'_>,
+    world: Option<&str>,
+    object_type: ObjectType,
+    at: OffsetDateTime,
+) -> Result<(Vec<Object>, bool), StoreError> {
+    let page = store.held_at(at, object_type, world, None, MAX_PER_TYPE, &mut |object| {
+        policy.allows(reader, object)
+    })?;
+    let more = page.next_cursor.is_some();
+    // Not what was withdrawn from the caller since.
+    let mut kept = Vec::with_capacity(page.objects.len());
+    for object in page.objects {
+        let later = store.envelope_changes_after(object.meta.id, object.meta.version)?;
+        if later.iter().all(|meta| policy.allows(reader, meta)) {
+            kept.push(object);
+        }
+    }
+    Ok((kept, more))
 }
 
 /// The last recorded state of each air track in the window before `at`, if the caller may see
@@ -317,8 +338,8 @@ pub async fn changes(
             let reader = Audience::reader(&principal, world.as_deref());
             let mut changes = Vec::new();
             for version in taken {
-                if let Some(change) = told(store, policy_node.policy(), reader, version)? {
-                    changes.push(change);
+                if let Some(told) = told(store, policy_node.policy(), reader, version)? {
+                    changes.push(ReplayChange::from(told));
                 }
             }
             Ok((changes, next))
@@ -330,6 +351,64 @@ pub async fn changes(
     }))
 }
 
+/// One change as a reader is told it (typed: the after-action report reads these).
+#[derive(Debug, Clone)]
+pub struct Told {
+    /// When this node took it.
+    pub at: OffsetDateTime,
+    /// Show, hide or delete.
+    pub transition: Transition,
+    /// The object's id.
+    pub id: uuid::Uuid,
+    /// The version shown (`Show` only).
+    pub object: Option<Object>,
+}
+
+impl From<Told> for ReplayChange {
+    fn from(told: Told) -> ReplayChange {
+        let at = told
+            .at
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| told.at.to_string());
+        let op = match told.transition {
+            Transition::Show => "upsert",
+            Transition::Hide => "remove",
+            Transition::Delete => "delete",
+        };
+        ReplayChange {
+            at,
+            op,
+            id: told.id,
+            object: told.object,
+        }
+    }
+}
+
+/// The changes `reader` is told of the versions this node took after `from` and up to `to` in
+/// `world`, after position `after`, from at most `limit` versions taken, in order; and the
+/// position to continue from when `limit` versions were read. Blocking (store reads).
+pub fn told_between(
+    store: &dyn Store,
+    policy: &Policy,
+    reader: Audience<'_>,
+    world: Option<&str>,
+    (from, to): (OffsetDateTime, OffsetDateTime),
+    after: Option<u64>,
+    limit: usize,
+) -> Result<(Vec<Told>, Option<u64>), StoreError> {
+    let taken = store.taken_between(from, to, world, after, limit)?;
+    let next = (taken.len() >= limit)
+        .then(|| taken.last().map(|version| version.position))
+        .flatten();
+    let mut changes = Vec::new();
+    for version in taken {
+        if let Some(change) = told(store, policy, reader, version)? {
+            changes.push(change);
+        }
+    }
+    Ok((changes, next))
+}
+
 /// What the reader is told of one version taken: the live feed's transition, over versions
 /// that the reader may see and that were not withdrawn from it later.
 fn told(
@@ -337,7 +416,7 @@ fn told(
     policy: &Policy,
     reader: Audience<'_>,
     version: Taken,
-) -> Result<Option<ReplayChange>, StoreError> {
+) -> Result<Option<Told>, StoreError> {
     let object = version.object;
     let later_allowed = store
         .envelope_changes_after(object.meta.id, object.meta.version)?
@@ -350,29 +429,11 @@ fn told(
         .filter(|previous| current_seen && policy.allows(reader, *previous));
     let current = current_seen.then_some(&object);
     let transition = policy.transition(reader, previous, current);
-    let at = version
-        .at
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| version.at.to_string());
     let id = object.meta.id;
-    Ok(transition.map(|transition| match transition {
-        Transition::Show => ReplayChange {
-            at,
-            op: "upsert",
-            id,
-            object: Some(object),
-        },
-        Transition::Hide => ReplayChange {
-            at,
-            op: "remove",
-            id,
-            object: None,
-        },
-        Transition::Delete => ReplayChange {
-            at,
-            op: "delete",
-            id,
-            object: None,
-        },
+    Ok(transition.map(|transition| Told {
+        at: version.at,
+        transition,
+        id,
+        object: (transition == Transition::Show).then_some(object),
     }))
 }
