@@ -262,7 +262,8 @@ pub struct Record<'a> {
     fspec_len: u16,
     present: u64,
     // Start of the item at FRN n + 1, relative to the record start; valid where present.
-    starts: [u16; MAX_FRN],
+    // One slot more than FRNs: the index of any bit of a `u64` is in range, no bounds test.
+    starts: [u16; MAX_FRN + 1],
 }
 
 impl std::fmt::Debug for Record<'_> {
@@ -344,12 +345,12 @@ impl<'a> Record<'a> {
             return Err(error(start, ErrorKind::EmptyRecord));
         }
         let fspec_len = pos - start;
-        let mut starts = [0u16; MAX_FRN];
+        let mut starts = [0u16; MAX_FRN + 1];
         let mut remaining = present;
         while remaining != 0 {
             let idx = remaining.trailing_zeros() as usize;
             remaining &= remaining - 1;
-            let Some(item) = edition.item_at(idx + 1) else {
+            let Some(item) = edition.slots.get(idx).copied().flatten() else {
                 // Unreachable: presence bits were checked against the UAP above.
                 return Err(error(
                     start,
@@ -438,9 +439,9 @@ impl<'a> Record<'a> {
     }
 
     /// The present items, in FRN order.
-    pub fn items(&self) -> Items<'a> {
+    pub fn items(&self) -> Items<'_, 'a> {
         Items {
-            record: *self,
+            record: self,
             remaining: self.present,
             pos: usize::from(self.fspec_len),
         }
@@ -495,14 +496,15 @@ impl<'a> Record<'a> {
 
 /// Iterator over a record's items.
 #[derive(Debug, Clone)]
-pub struct Items<'a> {
-    record: Record<'a>,
+pub struct Items<'r, 'a> {
+    // Borrowed, not copied: a record is some 170 octets.
+    record: &'r Record<'a>,
     remaining: u64,
     // Start of the next item: items are contiguous in FRN order after the FSPEC.
     pos: usize,
 }
 
-impl<'a> Iterator for Items<'a> {
+impl<'a> Iterator for Items<'_, 'a> {
     type Item = Item<'a>;
 
     #[inline]
@@ -511,7 +513,7 @@ impl<'a> Iterator for Items<'a> {
         while self.remaining != 0 {
             let idx = self.remaining.trailing_zeros() as usize;
             self.remaining &= self.remaining - 1;
-            let record = &self.record;
+            let record = self.record;
             let start = self.pos;
             let end = if self.remaining == 0 {
                 record.bytes.len()
@@ -525,7 +527,7 @@ impl<'a> Iterator for Items<'a> {
             self.pos = end;
             let (Some(bytes), Some(Some(spec))) = (
                 record.bytes.get(start..end),
-                record.edition.uap.get(idx).copied(),
+                record.edition.slots.get(idx).copied(),
             ) else {
                 continue;
             };

@@ -70,6 +70,10 @@ impl Text {
     /// The last `count` (at most 16) hexadecimal digits of `raw`, upper case.
     #[inline]
     fn hex(raw: u64, count: u32) -> Self {
+        if count <= 8 {
+            // Most addresses are 24 bits: one word of digits.
+            return Self::top_of_word(hex_digits(raw as u32), count);
+        }
         let count = count.min(16);
         let all =
             (u128::from(hex_digits((raw >> 32) as u32)) << 64) | u128::from(hex_digits(raw as u32));
@@ -77,6 +81,48 @@ impl Text {
         let wanted = all.checked_shl(8 * (16 - count)).unwrap_or(0);
         let mut buf = [0u8; 24];
         if let Some(first) = buf.first_chunk_mut::<16>() {
+            *first = wanted.to_be_bytes();
+        }
+        Text {
+            buf,
+            len: count as u8,
+        }
+    }
+
+    /// The last `count` (at most 8) octal digits of `raw`: all eight spread to their own
+    /// octets at once, turned into `0`-`7` together.
+    #[inline]
+    fn octal(raw: u64, count: u32) -> Self {
+        let mut x = raw & 0xFF_FFFF;
+        x = (x | (x << 20)) & 0x0000_0FFF_0000_0FFF;
+        x = (x | (x << 10)) & 0x003F_003F_003F_003F;
+        x = (x | (x << 5)) & 0x0707_0707_0707_0707;
+        // Digit k (from the least significant) is octet k: the first digit is on top.
+        Self::top_of_word(x + 0x3030_3030_3030_3030, count.min(8))
+    }
+
+    /// The last `count` (at most 8) ICAO characters of `raw`: the eight 6-bit codes spread to
+    /// their own octets at once, each then looked up in the alphabet.
+    #[inline]
+    fn icao(raw: u64, count: u32) -> Self {
+        let mut x = raw & 0xFFFF_FFFF_FFFF;
+        x = (x & 0xFF_FFFF) | ((x & 0xFFFF_FF00_0000) << 8);
+        x = (x & 0x0000_0FFF_0000_0FFF) | ((x & 0x00FF_F000_00FF_F000) << 4);
+        x = (x & 0x003F_003F_003F_003F) | ((x & 0x0FC0_0FC0_0FC0_0FC0) << 2);
+        let mut chars = x.to_be_bytes();
+        for ch in &mut chars {
+            *ch = icao_char(*ch);
+        }
+        Self::top_of_word(u64::from_be_bytes(chars), count.min(8))
+    }
+
+    /// The last `count` (at most 8) characters of `word` (one per octet, first on top): moved
+    /// to the top, zeros after them as the rest of the buffer.
+    #[inline]
+    fn top_of_word(word: u64, count: u32) -> Self {
+        let wanted = word.checked_shl(8 * (8 - count)).unwrap_or(0);
+        let mut buf = [0u8; 24];
+        if let Some(first) = buf.first_chunk_mut::<8>() {
             *first = wanted.to_be_bytes();
         }
         Text {
@@ -259,23 +305,55 @@ fn walk_fields(fields: &'static [Field], bytes: &[u8], part: usize, visitor: &mu
     // big-endian word and take each field from it with two shifts (no slice access per field).
     if let Some(word) = load_word(bytes) {
         let available = bytes.len() as u32 * 8;
-        let mut bit = 0u32;
+        // `rest` is the word shifted past the fields read so far, `left` the bits after them.
+        let mut rest = word;
+        let mut left = available;
         for field in fields {
             let bits = u32::from(field.bits);
-            // `bits` is 1..=64 and `bit + bits` at most 64, so both shifts are in range.
-            if bits == 0 || bit + bits > available {
+            // One test for both faults: a zero width (wraps to u32::MAX) and a field running
+            // past the bytes (`bits > left`).
+            if bits.wrapping_sub(1) >= left {
                 return;
             }
-            let raw = (word << bit) >> (64 - bits);
-            // One jump on the kind; a selected reading (rare) looks its case up out of line.
-            let value = value_in(&field.kind, raw, field.bits, |selector, cases| {
-                select_case(fields, selector, cases, |at, width| {
-                    let width = u32::from(width);
-                    (width != 0 && at + width <= available).then(|| (word << at) >> (64 - width))
-                })
-            });
-            visitor.field(field, FieldAt { part, bit }, raw, value);
-            bit += bits;
+            // `bits` is 1..=64: the right shift by `64 - bits` is in range (0 when 64), and
+            // the left shift by `bits` wraps to 0 only at 64, when nothing is left to read.
+            let raw = rest.wrapping_shr(64 - bits);
+            rest = rest.wrapping_shl(bits);
+            let at = FieldAt {
+                part,
+                bit: available - left,
+            };
+            left -= bits;
+            // One jump on the kind, the visitor called in each arm (no value built in memory
+            // to be matched again); a selected reading (rare) looks its case up out of line.
+            match field.kind {
+                Kind::Raw => visitor.field(field, at, raw, Value::Unsigned(raw)),
+                Kind::Quantity {
+                    signed,
+                    scale,
+                    unit,
+                } => visitor.field(
+                    field,
+                    at,
+                    raw,
+                    quantity(signed, scale, unit, raw, field.bits),
+                ),
+                Kind::Spare => visitor.field(field, at, raw, Value::Spare),
+                Kind::Select { selector, cases } => {
+                    let kind = select_case(fields, selector, cases, |at, width| {
+                        let width = u32::from(width);
+                        (width != 0 && at + width <= available)
+                            .then(|| (word << at) >> (64 - width))
+                    });
+                    visitor.field(field, at, raw, selected_value(kind, raw, field.bits));
+                }
+                Kind::Octal | Kind::Icao | Kind::Ascii | Kind::Hex => visitor.field(
+                    field,
+                    at,
+                    raw,
+                    Value::Text(text_of(&field.kind, raw, field.bits)),
+                ),
+            }
         }
         return;
     }
@@ -365,21 +443,26 @@ fn value_in(
             signed,
             scale,
             unit,
-        } => {
-            let int = if signed {
-                sign_extend(raw, bits) as f64
-            } else if bits < 64 {
-                // Under 2^63: the one-instruction signed conversion gives the same value.
-                raw as i64 as f64
-            } else {
-                raw as f64
-            };
-            Value::Number {
-                value: int * scale,
-                unit,
-            }
-        }
+        } => quantity(signed, scale, unit, raw, bits),
         Kind::Octal | Kind::Icao | Kind::Ascii | Kind::Hex => Value::Text(text_of(kind, raw, bits)),
+    }
+}
+
+/// The value of a quantity field: `raw` (two's complement over `bits` when `signed`) times
+/// `scale`.
+#[inline(always)]
+fn quantity(signed: bool, scale: f64, unit: &'static str, raw: u64, bits: u8) -> Value {
+    let int = if signed {
+        sign_extend(raw, bits) as f64
+    } else if bits < 64 {
+        // Under 2^63: the one-instruction signed conversion gives the same value.
+        raw as i64 as f64
+    } else {
+        raw as f64
+    };
+    Value::Number {
+        value: int * scale,
+        unit,
     }
 }
 
@@ -389,7 +472,9 @@ fn value_in(
 fn text_of(kind: &Kind, raw: u64, bits: u8) -> Text {
     let bits = u32::from(bits);
     match kind {
+        Kind::Octal if bits <= 24 => Text::octal(raw, bits.div_ceil(3)),
         Kind::Octal => Text::from_digits(raw, bits.div_ceil(3), 3, |d| b'0' + d),
+        Kind::Icao if bits < 54 => Text::icao(raw, bits / 6),
         Kind::Icao => Text::from_digits(raw, bits / 6, 6, icao_char),
         Kind::Ascii => Text::from_digits(raw, bits / 8, 8, |byte| {
             if byte.is_ascii_graphic() || byte == b' ' {
@@ -542,6 +627,41 @@ mod tests {
             }
         }
         assert_eq!(Text::hex(0x3C_660C, 6).as_str(), "3C660C");
+    }
+
+    #[test]
+    fn octal_and_icao_text_match_digit_by_digit() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for bits in 1..=24u32 {
+                let raw = state >> (64 - bits);
+                let count = bits.div_ceil(3);
+                assert_eq!(
+                    Text::octal(raw, count),
+                    Text::from_digits(raw, count, 3, |d| b'0' + d),
+                    "{raw:o} in {bits} bits"
+                );
+            }
+            for bits in 1..54u32 {
+                let raw = state >> (64 - bits);
+                let count = bits / 6;
+                assert_eq!(
+                    Text::icao(raw, count),
+                    Text::from_digits(raw, count, 6, super::icao_char),
+                    "{raw:x} in {bits} bits"
+                );
+            }
+        }
+        assert_eq!(Text::octal(0o7_500, 4).as_str(), "7500");
+        assert_eq!(
+            Text::icao(0x0C_1C_72_0C_30_20_u64 & 0xFFFF_FFFF_FFFF, 8)
+                .as_bytes()
+                .len(),
+            8
+        );
         assert_eq!(Text::hex(u64::MAX, 16).as_str(), "FFFFFFFFFFFFFFFF");
     }
 }

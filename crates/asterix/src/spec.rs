@@ -152,6 +152,9 @@ pub struct Edition {
     /// Bit `n` set when the UAP defines FRN `n + 1` (built with [`defined_frns`]): the decoder
     /// checks a whole FSPEC against it at once.
     pub defined: u64,
+    /// `uap` in 64 slots (built with [`uap_slots`]): the item of any presence bit is read
+    /// without a bounds test.
+    pub slots: [Option<&'static ItemSpec>; 64],
 }
 
 impl Edition {
@@ -435,6 +438,19 @@ pub const fn defined_frns(uap: &Uap) -> u64 {
         idx += 1;
     }
     mask
+}
+
+/// `uap` padded to 64 slots with `None`, for [`Edition::slots`].
+#[allow(clippy::indexing_slicing)] // compile-time loop over a table literal
+pub const fn uap_slots(uap: &Uap) -> [Option<&'static ItemSpec>; 64] {
+    assert!(uap.len() <= 63, "UAP longer than 63 FRNs");
+    let mut slots = [None; 64];
+    let mut idx = 0;
+    while idx < uap.len() {
+        slots[idx] = uap[idx];
+        idx += 1;
+    }
+    slots
 }
 
 /// FRNs of `ids` in `uap` (0 where the edition lacks the item), for [`Edition::known`].

@@ -9,7 +9,8 @@
 
 use crate::spec::{
     Edition, Field, Format, ItemSpec, compound, defined_frns, expansion, extended, fixed, hex,
-    icao, item, octal, part, quantity, raw, repetitive, resolve, select, spare, sq, sub, uq,
+    icao, item, octal, part, quantity, raw, repetitive, resolve, select, spare, sq, sub, uap_slots,
+    uq,
 };
 
 /// Items the typed CAT021 view reads, in the order of [`Edition::known`].
@@ -603,6 +604,7 @@ pub static V2_7: Edition = Edition {
     uap: &UAP_2_7,
     known: &KNOWN_2_7,
     defined: defined_frns(&UAP_2_7),
+    slots: uap_slots(&UAP_2_7),
 };
 
 /// CAT021 edition 2.6 (December 2021).
@@ -612,4 +614,5 @@ pub static V2_6: Edition = Edition {
     uap: &UAP_2_6,
     known: &KNOWN_2_6,
     defined: defined_frns(&UAP_2_6),
+    slots: uap_slots(&UAP_2_6),
 };

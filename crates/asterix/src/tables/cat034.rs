@@ -7,7 +7,7 @@
 
 use crate::spec::{
     Edition, Format, ItemSpec, compound, defined_frns, fixed, item, raw, repetitive, resolve,
-    spare, sq, sub, uq,
+    spare, sq, sub, uap_slots, uq,
 };
 
 /// Items the typed CAT034 view reads, in the order of [`Edition::known`].
@@ -173,6 +173,7 @@ pub static V1_29: Edition = Edition {
     uap: &UAP,
     known: &KNOWN_FRNS,
     defined: defined_frns(&UAP),
+    slots: uap_slots(&UAP),
 };
 
 /// CAT034 edition 1.27 (May 2007).
@@ -182,4 +183,5 @@ pub static V1_27: Edition = Edition {
     uap: &UAP,
     known: &KNOWN_FRNS,
     defined: defined_frns(&UAP),
+    slots: uap_slots(&UAP),
 };

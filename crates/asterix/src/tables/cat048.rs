@@ -9,7 +9,8 @@
 
 use crate::spec::{
     Edition, Field, ItemSpec, SubItem, compound, defined_frns, expansion, extended, fixed, hex,
-    icao, item, octal, part, raw, repetitive, repetitive_fx, resolve, spare, sq, sub, uq,
+    icao, item, octal, part, raw, repetitive, repetitive_fx, resolve, spare, sq, sub, uap_slots,
+    uq,
 };
 
 /// Items the typed CAT048 view reads, in the order of [`Edition::known`].
@@ -669,6 +670,7 @@ pub static V1_32: Edition = Edition {
     uap: &UAP_1_32,
     known: &KNOWN_1_32,
     defined: defined_frns(&UAP_1_32),
+    slots: uap_slots(&UAP_1_32),
 };
 
 /// CAT048 edition 1.21 (2016).
@@ -678,4 +680,5 @@ pub static V1_21: Edition = Edition {
     uap: &UAP_1_21,
     known: &KNOWN_1_21,
     defined: defined_frns(&UAP_1_21),
+    slots: uap_slots(&UAP_1_21),
 };

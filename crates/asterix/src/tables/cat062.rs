@@ -11,7 +11,7 @@ use super::cat048::ACAS_RA;
 use crate::spec::{
     Edition, Field, Format, ItemSpec, Part, SubItem, ascii, compound, defined_frns, expansion,
     extended, fixed, hex, icao, item, octal, part, raw, repetitive, repetitive_fx, resolve, select,
-    spare, sq, sub, uq,
+    spare, sq, sub, uap_slots, uq,
 };
 
 /// Items the typed CAT062 view reads, in the order of [`Edition::known`].
@@ -715,6 +715,7 @@ pub static V1_21: Edition = Edition {
     uap: &UAP_1_21,
     known: &KNOWN_1_21,
     defined: defined_frns(&UAP_1_21),
+    slots: uap_slots(&UAP_1_21),
 };
 
 /// CAT062 edition 1.18 (August 2018).
@@ -724,4 +725,5 @@ pub static V1_18: Edition = Edition {
     uap: &UAP_1_18,
     known: &KNOWN_1_18,
     defined: defined_frns(&UAP_1_18),
+    slots: uap_slots(&UAP_1_18),
 };

@@ -4,7 +4,9 @@
 //! Same UAP; 1.4 turned the spare bit 2 of I065/040 into STTN (track re-numbering
 //! indication). Decoding and no encoding: Liptako does not emit service status reports.
 
-use crate::spec::{Edition, ItemSpec, defined_frns, fixed, item, raw, resolve, spare, uq};
+use crate::spec::{
+    Edition, ItemSpec, defined_frns, fixed, item, raw, resolve, spare, uap_slots, uq,
+};
 
 /// Items the typed CAT065 view reads, in the order of [`Edition::known`].
 pub const KNOWN: [&str; 7] = ["010", "000", "015", "030", "020", "040", "050"];
@@ -88,6 +90,7 @@ pub static V1_6: Edition = Edition {
     uap: &UAP_1_6,
     known: &KNOWN_1_6,
     defined: defined_frns(&UAP_1_6),
+    slots: uap_slots(&UAP_1_6),
 };
 
 /// CAT065 edition 1.3.
@@ -97,4 +100,5 @@ pub static V1_3: Edition = Edition {
     uap: &UAP_1_3,
     known: &KNOWN_1_3,
     defined: defined_frns(&UAP_1_3),
+    slots: uap_slots(&UAP_1_3),
 };

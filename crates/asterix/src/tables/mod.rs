@@ -59,3 +59,22 @@ pub fn versions(category: u8) -> impl Iterator<Item = &'static Edition> {
         .copied()
         .filter(move |edition| edition.category == category)
 }
+
+#[cfg(test)]
+mod slot_tests {
+    #[test]
+    fn every_edition_slots_are_its_uap_padded() {
+        for edition in super::ALL {
+            for idx in 0..64 {
+                let slot = edition
+                    .slots
+                    .get(idx)
+                    .copied()
+                    .flatten()
+                    .map(|item| item.id);
+                let uap = edition.uap.get(idx).copied().flatten().map(|item| item.id);
+                assert_eq!(slot, uap, "{} slot {idx}", edition.name());
+            }
+        }
+    }
+}
