@@ -68,10 +68,7 @@ impl Sender {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("liptako.db"), None).unwrap();
         let members = ["MLI", "BFA", "NER"].map(nation).into_iter().collect();
-        let signer = Signer {
-            nation: nation("MLI"),
-            key: new_key(),
-        };
+        let signer = Signer::new(nation("MLI"), new_key());
         let others = BTreeMap::from([(nation("BFA"), new_key()), (nation("NER"), new_key())]);
         let mut keyring = Keyring::default();
         keyring.insert(nation("MLI"), origin_public_key(&signer.key));

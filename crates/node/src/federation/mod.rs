@@ -45,10 +45,10 @@ pub async fn start(node: Arc<Node>) -> anyhow::Result<Option<std::net::SocketAdd
     })?;
     let key = load_key(&paths.node_key)?;
     crate::pki::ensure_origin_key(node.data_dir())?;
-    let signer = Arc::new(sign::Signer {
-        nation: node.nation(),
-        key: crate::pki::load_origin_key(node.data_dir())?,
-    });
+    let signer = Arc::new(sign::Signer::new(
+        node.nation(),
+        crate::pki::load_origin_key(node.data_dir())?,
+    ));
     let keyring = Arc::new(sign::Keyring::from_config(
         &node.config().federation.origin_keys,
     ));

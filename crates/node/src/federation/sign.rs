@@ -162,6 +162,11 @@ impl Marked for AttestedVersion<'_> {
     }
 }
 
+/// Own attestations kept once made (each link sends the same new versions; an entry at a
+/// position of this node's log never changes), at most this many, the oldest positions going
+/// first.
+const SIGNED_KEPT: usize = 16_384;
+
 /// This node's origin key, and the nation it signs for.
 #[derive(Debug)]
 pub struct Signer {
@@ -169,17 +174,45 @@ pub struct Signer {
     pub nation: Nation,
     /// Its origin key.
     pub key: Ed25519KeyPair,
+    /// Attestations of its own log's latest positions, by position.
+    signed: std::sync::Mutex<BTreeMap<u64, Attestation>>,
 }
 
 impl Signer {
+    /// The signer of `nation` with its origin `key`.
+    pub fn new(nation: Nation, key: Ed25519KeyPair) -> Signer {
+        Signer {
+            nation,
+            key,
+            signed: std::sync::Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// This node's attestation of its own version at `seq`, signed once for every link.
+    fn own(&self, seq: u64, meta: &Meta, payload: &[u8]) -> Attestation {
+        let lock = || {
+            self.signed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(kept) = lock().get(&seq) {
+            return kept.clone();
+        }
+        let made = attest(&self.key, seq, meta, payload);
+        let mut signed = lock();
+        signed.insert(seq, made.clone());
+        while signed.len() > SIGNED_KEPT {
+            signed.pop_first();
+        }
+        made
+    }
+
     /// The attestation of a log entry this node may send: its own versions are signed now;
     /// a partner's carry the attestation received with them (`None` if it came without one,
     /// before signatures existed, or is not a version).
     pub fn attestation(&self, origin: Nation, entry: &LogEntry) -> Option<Attestation> {
         match (&entry.body, origin == self.nation) {
-            (LogBody::Version { meta, payload }, true) => {
-                Some(attest(&self.key, entry.seq, meta, payload))
-            }
+            (LogBody::Version { meta, payload }, true) => Some(self.own(entry.seq, meta, payload)),
             (LogBody::Version { .. } | LogBody::Dropped { .. }, false) => entry
                 .attestation
                 .as_deref()
@@ -235,11 +268,37 @@ impl Keyring {
 mod tests {
     use super::*;
     use liptako_model::{Body, Object, Report, ReportKind};
+    use ring::signature::KeyPair as _;
 
     fn key() -> Ed25519KeyPair {
         let rng = ring::rand::SystemRandom::new();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
         Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
+    }
+
+    #[test]
+    fn an_own_version_is_signed_once_for_every_link_and_the_kept_ones_are_bounded() {
+        let signer = Signer::new(Nation::parse("MLI").unwrap(), key());
+        let object = object();
+        let payload = serde_json::to_vec(&object).unwrap();
+        let first = signer.own(5, &object.meta, &payload);
+        let again = signer.own(5, &object.meta, &payload);
+        assert_eq!(first, again);
+        let public = OriginPublicKey(signer.key.public_key().as_ref().try_into().unwrap());
+        assert!(again.verifies(&public, object.meta.origin, object.meta.id));
+        signer
+            .signed
+            .lock()
+            .unwrap()
+            .extend((1..=SIGNED_KEPT as u64).map(|seq| (seq, first.clone())));
+        signer.own(SIGNED_KEPT as u64 + 1, &object.meta, &payload);
+        let kept = signer.signed.lock().unwrap();
+        assert_eq!(kept.len(), SIGNED_KEPT);
+        assert_eq!(
+            kept.keys().next(),
+            Some(&2),
+            "the oldest positions go first"
+        );
     }
 
     fn object() -> Object {
